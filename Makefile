@@ -1,0 +1,42 @@
+# The two commands: `make run` and `make test`. Everything else is a helper of those.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup lint typecheck format check-rules bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	OVERSIGHT_DEMO_DATA=$${OVERSIGHT_DEMO_DATA:-true} \
+	OVERSIGHT_EMBEDDED_WORKERS=$${OVERSIGHT_EMBEDDED_WORKERS:-true} \
+	$(BIN)/oversight serve
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+check-rules: setup
+	$(BIN)/oversight rules check
+
+test: setup lint typecheck check-rules
+	@url=$$(deploy/ensure-postgres.sh) || exit 1; \
+	echo "PostgreSQL for tests: $$url"; \
+	OVERSIGHT_TEST_DATABASE_URL=$$url $(BIN)/pytest
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,72 @@
+"""``create_app``: the one factory that builds the web service, for tests and for ``make run``."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request, Response
+
+from api.bootstrap import build_application, system_clock
+from api.errors import install_error_handlers
+from api.logging import configure_logging, get_logger
+from api.routes import health, institutions
+from api.settings import Settings
+from domain.application import Clock, OversightApplication
+
+log = get_logger("api")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = system_clock,
+    application: OversightApplication | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    oversight = application or build_application(settings, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("service.started", backend=settings.backend)
+        yield
+        oversight.close()
+
+    app = FastAPI(
+        title="skills-oversight",
+        version="0.1.0",
+        summary="Supervision ledger for skills-evaluation institutions (技能人才评价机构监管台账)",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.oversight = oversight
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        incoming = request.headers.get("x-request-id", "")
+        request_id = incoming if 0 < len(incoming) <= 100 else uuid.uuid4().hex
+        request.state.request_id = request_id
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(
+            request_id=request_id, method=request.method, path=request.url.path
+        )
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id
+        log.info(
+            "request",
+            status=response.status_code,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return response
+
+    app.include_router(health.router)
+    app.include_router(institutions.router)
+    return app

@@ -1,0 +1,51 @@
+"""The composition root: the only place that reads the wall clock and builds the store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import psycopg
+from psycopg import sql
+
+from api.settings import Settings
+from domain.application import Clock, OversightApplication
+from domain.rulebook import Catalogue, default_catalogue
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def ensure_schema(settings: Settings) -> None:
+    """Create the PostgreSQL schema named in the settings (the library expects it)."""
+    if settings.backend != "postgres" or settings.database_schema == "public":
+        return
+    env = settings.eventsourcing_env()
+    with psycopg.connect(
+        dbname=env["POSTGRES_DBNAME"],
+        host=env["POSTGRES_HOST"],
+        port=int(env["POSTGRES_PORT"]),
+        user=env["POSTGRES_USER"],
+        password=env["POSTGRES_PASSWORD"] or None,
+        autocommit=True,
+    ) as conn:
+        conn.execute(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                sql.Identifier(settings.database_schema)
+            )
+        )
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    catalogue: Catalogue | None = None,
+) -> OversightApplication:
+    ensure_schema(settings)
+    return OversightApplication(
+        settings.eventsourcing_env(),
+        clock=clock,
+        catalogue=catalogue or default_catalogue(),
+        snapshot_interval=settings.snapshot_interval,
+    )

@@ -1,0 +1,279 @@
+"""``oversight``: the command line (serve, tokens, rulebooks, verification, workers)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from uuid import UUID
+
+from api.bootstrap import build_application
+from api.settings import Settings
+from domain.access import ROLES
+from domain.application import OversightApplication
+from domain.errors import DomainError
+from domain.institution import Institution, institution_id
+from domain.rulebook import RulebookError, load_catalogue
+
+TOKEN_PREFIX = "sov_"
+
+
+def new_secret() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def _app(settings: Settings) -> OversightApplication:
+    return build_application(settings)
+
+
+# --- serve ------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.demo import ensure_demo
+
+    app = _app(settings)
+    base = f"http://{settings.host}:{settings.port}"
+    token = ensure_demo(app, settings) if settings.demo_data else None
+    lines = [
+        "",
+        "skills-oversight is starting",
+        f"  store:     {settings.database_url}",
+        f"  API docs:  {base}/docs",
+        f"  OpenAPI:   {base}/openapi.json",
+        f"  health:    {base}/healthz  {base}/readyz",
+    ]
+    if token:
+        lines += [
+            f"  demo admin token (also in {settings.demo_token_file}):",
+            f"    {token}",
+            f"  try:  curl -H 'Authorization: Bearer {token}' {base}/api/v1/institutions",
+        ]
+    print("\n".join(lines) + "\n", flush=True)
+    uvicorn.run(
+        create_app(settings, application=app),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+    )
+    return 0
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+
+def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
+    app = _app(settings)
+    institution = args.institution
+    if institution is None and args.credit_code:
+        if not args.jurisdiction:
+            raise DomainError("--credit-code needs --jurisdiction", field="jurisdiction")
+        institution = institution_id(args.jurisdiction, args.credit_code)
+    secret = new_secret()
+    token = app.issue_token(
+        secret,
+        subject=args.subject,
+        role=args.role,
+        jurisdiction=args.jurisdiction,
+        district=args.district,
+        institution=institution,
+        note=args.note or "",
+    )
+    print(f"token id: {token.id}")
+    print(f"secret:   {secret}")
+    print("The secret is shown once; only its hash is stored.", file=sys.stderr)
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
+    app = _app(settings)
+    rows = [
+        {
+            "id": str(t.id),
+            "subject": t.subject,
+            "role": t.role,
+            "jurisdiction": t.jurisdiction,
+            "district": t.district,
+            "institution": t.institution_id,
+            "issued_at": t.issued_at,
+            "revoked": t.revoked,
+        }
+        for t in app.tokens()
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        parts = (r["jurisdiction"], r["district"])
+        scope = r["institution"] or "/".join(str(x) for x in parts if x)
+        state = "revoked" if r["revoked"] else "active"
+        print(f"{r['id']}  {r['role']:<11} {r['subject']:<24} {scope or '*':<24} {state}")
+    return 0
+
+
+def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    token = _app(settings).revoke_token(args.token_id, args.reason)
+    print(f"revoked {token.id} ({token.subject})")
+    return 0
+
+
+# --- rulebooks --------------------------------------------------------------------------
+
+
+def cmd_rules_check(args: argparse.Namespace, settings: Settings) -> int:
+    directory = Path(args.directory) if args.directory else None
+    try:
+        catalogue = load_catalogue(directory) if directory else load_catalogue()
+    except RulebookError as exc:
+        print(f"rulebook error: {exc}", file=sys.stderr)
+        return 1
+    books = list(catalogue)
+    if not books:
+        print("no rulebook files found", file=sys.stderr)
+        return 1
+    for r in books:
+        items = sum(len(a.items) for a in r.articles)
+        print(
+            f"ok  {r.id} v{r.version}  {r.content_hash[:12]}  effective {r.effective_from}"
+            f"  {items} items, {len(r.derived_rules)} derived rules"
+        )
+    return 0
+
+
+def cmd_rules_show(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        rulebook = load_catalogue().get(args.rulebook_id, args.version)
+    except KeyError:
+        print(f"no rulebook {args.rulebook_id}", file=sys.stderr)
+        return 1
+    print(json.dumps(rulebook.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    return 0
+
+
+# --- verification -----------------------------------------------------------------------
+
+
+def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    app = _app(settings)
+    checked = 0
+    for aggregate_id in app.all_originators():
+        broken = app.verify_aggregate(aggregate_id)
+        checked += 1
+        if broken is not None:
+            label = str(aggregate_id)
+            try:
+                agg: object = app.repository.get(aggregate_id)
+                if isinstance(agg, Institution):
+                    label = f"institution {agg.name} ({agg.credit_code}, {aggregate_id})"
+            except Exception:  # a damaged record may not load; the id still names it
+                label = f"record {aggregate_id}"
+            print(
+                f"BROKEN  {label}: first break at event {broken.position}: {broken.reason}",
+                file=sys.stderr,
+            )
+            return 2
+    print(f"ok  {checked} hash chains verified")
+    return 0
+
+
+# --- workers ----------------------------------------------------------------------------
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    if args.worker == "projections":
+        from workers.projections import main as projections_main
+
+        projections_main(settings)
+        return 0
+    from workers.deadlines import main as deadlines_main
+
+    deadlines_main(settings, once=args.once)
+    return 0
+
+
+def cmd_projections(args: argparse.Namespace, settings: Settings) -> int:
+    from workers.projections import command as projections_command
+
+    return projections_command(settings, args.action, args.name, args.all)
+
+
+# --- parser -----------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oversight", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("serve", help="start the API (demo data with OVERSIGHT_DEMO_DATA=true)")
+
+    token = sub.add_parser("token", help="create, list or revoke bearer tokens")
+    tsub = token.add_subparsers(dest="action", required=True)
+    create = tsub.add_parser("create", help="issue a token; the secret is printed once")
+    create.add_argument("--subject", required=True, help="who holds it, e.g. 'zhang.wei'")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--jurisdiction", help="scope: a jurisdiction, e.g. chengdu")
+    create.add_argument("--district", help="scope: a district of the jurisdiction")
+    create.add_argument("--institution", type=UUID, help="scope: one institution id")
+    create.add_argument("--credit-code", help="scope: the institution with this credit code")
+    create.add_argument("--note", help="free text kept with the token")
+    tlist = tsub.add_parser("list", help="every token issued, with its state")
+    tlist.add_argument("--json", action="store_true")
+    revoke = tsub.add_parser("revoke", help="revoke a token by id")
+    revoke.add_argument("token_id", type=UUID)
+    revoke.add_argument("--reason", default="revoked by an administrator")
+
+    rules = sub.add_parser("rules", help="validate or print rulebooks")
+    rsub = rules.add_subparsers(dest="action", required=True)
+    check = rsub.add_parser("check", help="validate every rulebook file")
+    check.add_argument("--directory", help="another rulebook directory to check")
+    show = rsub.add_parser("show", help="print one rulebook as JSON")
+    show.add_argument("rulebook_id")
+    show.add_argument("--version", type=int)
+
+    sub.add_parser("verify", help="check every hash chain; names the first break")
+
+    worker = sub.add_parser("worker", help="run a background worker until SIGTERM")
+    worker.add_argument("worker", choices=["projections", "deadlines"])
+    worker.add_argument("--once", action="store_true", help="deadlines: one pass, then exit")
+
+    proj = sub.add_parser("projections", help="read-model status and rebuilds")
+    proj.add_argument("action", choices=["status", "rebuild"])
+    proj.add_argument("name", nargs="?")
+    proj.add_argument("--all", action="store_true")
+    return parser
+
+
+HANDLERS = {
+    ("serve", None): cmd_serve,
+    ("token", "create"): cmd_token_create,
+    ("token", "list"): cmd_token_list,
+    ("token", "revoke"): cmd_token_revoke,
+    ("rules", "check"): cmd_rules_check,
+    ("rules", "show"): cmd_rules_show,
+    ("verify", None): cmd_verify,
+    ("worker", None): cmd_worker,
+    ("projections", None): cmd_projections,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    action = getattr(args, "action", None) if args.command in ("token", "rules") else None
+    handler = HANDLERS[(args.command, action)]
+    settings = Settings()
+    try:
+        return handler(args, settings)
+    except DomainError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        print(f"refused{where}: {exc.detail}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

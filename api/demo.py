@@ -1,0 +1,243 @@
+"""Demo data for ``make run``: institutions in three jurisdictions with believable histories.
+
+Loaded once, into an empty store, through the same application commands a regulator uses;
+the business dates lie in the past, the recording instants are the real clock's.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from api.settings import Settings
+from domain.access import Principal
+from domain.application import Context, OversightApplication
+from domain.creditcode import make_credit_code
+from domain.events import ScopeLine
+from domain.institution import FilingApplication
+
+DEMO_ADMIN = "demo.admin"
+
+
+@dataclass
+class DemoInstitution:
+    prefix: str  # the first 17 characters of the credit code
+    name: str
+    kind: str
+    jurisdiction: str
+    district: str
+    address: str
+    scope: list[ScopeLine]
+    sites: list[str]
+    submitted: str
+    #: (command, date, extra) steps after submission, in business-date order.
+    steps: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+
+def _scope(*lines: tuple[str, list[int]]) -> list[ScopeLine]:
+    return [{"occupation": occ, "levels": levels} for occ, levels in lines]
+
+
+DEMO: list[DemoInstitution] = [
+    DemoInstitution(
+        "91510104MA61X2Y3K",
+        "成都天府职业技能评价中心",
+        "social_org",
+        "chengdu",
+        "锦江区",
+        "成都市锦江区东大街100号",
+        _scope(("4-03-02-01", [3, 4, 5]), ("4-10-01-03", [4, 5])),
+        ["锦江区东大街考点"],
+        "2024-03-01",
+        [
+            ("approve", "2024-03-15", {}),
+            ("details", "2024-09-02", {"address": "成都市锦江区东大街118号"}),
+            (
+                "scope",
+                "2025-04-10",
+                {"scope": _scope(("4-03-02-01", [2, 3, 4, 5]), ("4-10-01-03", [4, 5]))},
+            ),
+            ("approve_scope", "2025-05-06", {}),
+        ],
+    ),
+    DemoInstitution(
+        "91510107MA6CQ8R2B",
+        "成都蓉城技工培训评价有限公司",
+        "social_org",
+        "chengdu",
+        "武侯区",
+        "成都市武侯区科华北路65号",
+        _scope(("6-31-01-03", [3, 4, 5])),
+        ["武侯区科华路实训基地"],
+        "2024-02-06",
+        [("approve", "2024-02-20", {}), ("renew", "2026-11-21", {})],
+    ),
+    DemoInstitution(
+        "91510113MA62N4T7D",
+        "成都青白江重型机械集团有限公司",
+        "employer",
+        "chengdu",
+        "青白江区",
+        "成都市青白江区大同路8号",
+        _scope(("6-18-01-01", [2, 3, 4]), ("6-20-01-01", [3, 4, 5])),
+        ["集团技能培训中心"],
+        "2024-05-06",
+        [("approve", "2024-05-20", {})],
+    ),
+    DemoInstitution(
+        "52430104MJJ123456",
+        "湖南湘江职业技能鉴定所",
+        "social_org",
+        "hunan",
+        "长沙市岳麓区",
+        "长沙市岳麓区麓山南路12号",
+        _scope(("4-03-02-01", [3, 4, 5]), ("4-14-01-02", [4, 5])),
+        ["岳麓区麓山考点", "望城区实训考点"],
+        "2023-08-25",
+        [
+            ("approve", "2023-09-10", {}),
+            ("renew", "2026-07-15", {}),
+            ("approve_renewal", "2026-08-20", {}),
+        ],
+    ),
+    DemoInstitution(
+        "91430204MA4L7K2P3",
+        "株洲时代轨道装备有限公司",
+        "employer",
+        "hunan",
+        "株洲市石峰区",
+        "株洲市石峰区田心大道1号",
+        _scope(
+            ("6-29-03-01", [1, 2, 3, 4]),
+        ),
+        ["公司技能鉴定站"],
+        "2023-09-20",
+        [("approve", "2023-10-08", {})],
+    ),
+    DemoInstitution(
+        "52430111MJK654321",
+        "长沙星城职业培训学校",
+        "social_org",
+        "hunan",
+        "长沙市雨花区",
+        "长沙市雨花区劳动东路200号",
+        _scope(
+            ("4-10-01-03", [5]),
+        ),
+        ["雨花区考点"],
+        "2024-01-08",
+        [("reject", "2024-01-30", {"reason": "考场视频监控设备不满足评价要求，材料不全"})],
+    ),
+    DemoInstitution(
+        "12420200MB1234567",
+        "黄石市高级技工学校",
+        "technical_school",
+        "huangshi",
+        "下陆区",
+        "黄石市下陆区团城山路6号",
+        _scope(("6-31-01-03", [2, 3, 4, 5]), ("4-12-01-01", [3, 4])),
+        ["下陆校区考点"],
+        "2022-02-15",
+        [
+            ("approve", "2022-03-01", {}),
+            ("renew", "2024-12-20", {}),
+            ("approve_renewal", "2025-01-15", {}),
+        ],
+    ),
+    DemoInstitution(
+        "52420202MJL246810",
+        "黄石港区鑫源职业培训学校",
+        "social_org",
+        "huangshi",
+        "黄石港区",
+        "黄石市黄石港区湖滨大道30号",
+        _scope(
+            ("4-10-01-03", [4, 5]),
+        ),
+        ["湖滨考点"],
+        "2022-05-16",
+        [("approve", "2022-06-01", {}), ("advance", "2025-08-15", {})],
+    ),
+    DemoInstitution(
+        "52420203MJM135790",
+        "黄石西塞山区技能评价服务中心",
+        "social_org",
+        "huangshi",
+        "西塞山区",
+        "黄石市西塞山区八泉街道15号",
+        _scope(
+            ("4-03-02-01", [4, 5]),
+        ),
+        ["八泉考点"],
+        "2022-07-04",
+        [
+            ("approve", "2022-07-20", {}),
+            ("cancel", "2024-06-30", {"reason": "机构调整，自愿终止评价工作"}),
+        ],
+    ),
+]
+
+
+def load_demo(app: OversightApplication) -> list[UUID]:
+    """Run every demo history through the application's commands."""
+    ctx = Context(principal=Principal(DEMO_ADMIN, "admin"), request_id="demo-load")
+    ids: list[UUID] = []
+    for d in DEMO:
+        application = FilingApplication(
+            credit_code=make_credit_code(d.prefix),
+            name=d.name,
+            kind=d.kind,
+            jurisdiction=d.jurisdiction,
+            district=d.district,
+            address=d.address,
+            scope=d.scope,
+            test_sites=d.sites,
+            legal_representative="法定代表人（演示）",
+            contact={"name": "评价工作联系人（演示）", "phone": "400-000-0000"},
+        )
+        iid = app.submit_filing(ctx, application, date.fromisoformat(d.submitted))
+        for command, day, extra in d.steps:
+            on = date.fromisoformat(day)
+            if command == "approve":
+                app.approve_filing(ctx, iid, on)
+            elif command == "reject":
+                app.reject_filing(ctx, iid, on, extra["reason"])
+            elif command == "details":
+                app.change_details(ctx, iid, on, extra)
+            elif command == "scope":
+                app.request_scope_change(ctx, iid, on, extra["scope"], d.sites, "新增等级")
+            elif command == "approve_scope":
+                pending = app.institution(ctx.principal, iid).pending_scope_change
+                assert pending is not None
+                app.approve_scope_change(ctx, iid, on, pending["change_id"])
+            elif command == "renew":
+                app.request_renewal(ctx, iid, on)
+            elif command == "approve_renewal":
+                app.approve_renewal(ctx, iid, on)
+            elif command == "cancel":
+                app.cancel_filing(ctx, iid, on, extra["reason"])
+            elif command == "advance":
+                app.advance_filing(iid, on, "demo-load")
+            else:  # pragma: no cover - a typo in the table above
+                raise ValueError(command)
+        ids.append(iid)
+    return ids
+
+
+def ensure_demo(app: OversightApplication, settings: Settings) -> str:
+    """Load the demo once and return the demo admin token (issued on first start)."""
+    token_file = settings.demo_token_file
+    secret = token_file.read_text().strip() if token_file.exists() else ""
+    if not secret or app.authenticate_or_none(secret) is None:
+        secret = "sov_" + secrets.token_urlsafe(32)
+        app.issue_token(secret, subject=DEMO_ADMIN, role="admin", note="demo admin")
+        token_file.parent.mkdir(parents=True, exist_ok=True)
+        token_file.write_text(secret + "\n")
+        os.chmod(token_file, 0o600)
+    if not app.has_institutions():
+        load_demo(app)
+    return secret

@@ -1,0 +1,68 @@
+"""Typed dependencies: the application, the caller, and the command context."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Header, Request
+
+from api.errors import Unauthenticated
+from domain.access import Principal
+from domain.application import Context, OversightApplication
+from domain.errors import InvalidInput
+
+ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
+
+
+def get_app(request: Request) -> OversightApplication:
+    app: OversightApplication = request.app.state.oversight
+    return app
+
+
+AppDep = Annotated[OversightApplication, Depends(get_app)]
+
+
+def get_principal(
+    request: Request,
+    app: AppDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Unauthenticated("send 'Authorization: Bearer <token>'")
+    principal = app.authenticate(authorization[7:].strip())
+    structlog.contextvars.bind_contextvars(actor=principal.subject, role=principal.role)
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_context(
+    request: Request,
+    principal: PrincipalDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Context:
+    expected: int | None = None
+    if if_match is not None:
+        match = ETAG.match(if_match.strip())
+        if not match:
+            raise InvalidInput('If-Match must be the record version, e.g. "3"', field="If-Match")
+        expected = int(match.group(1))
+    body = await request.body()
+    fingerprint = hashlib.sha256(
+        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+    ).hexdigest()
+    return Context(
+        principal=principal,
+        request_id=request.state.request_id,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        expected_version=expected,
+    )
+
+
+ContextDep = Annotated[Context, Depends(get_context)]

@@ -1,0 +1,170 @@
+"""Request and response bodies for /api/v1/institutions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.application import StoredEvent
+from domain.events import ScopeLine
+from domain.institution import Institution
+from domain.rulebook import Rulebook
+
+OccupationCode = Field(pattern=r"^\d-\d{2}-\d{2}-\d{2}(-\d{2})?$", examples=["4-07-05-04"])
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScopeLineIn(Body):
+    occupation: str = OccupationCode
+    levels: list[int] = Field(min_length=1, max_length=5, examples=[[3, 4, 5]])
+
+    def plain(self) -> ScopeLine:
+        return {"occupation": self.occupation, "levels": sorted(set(self.levels))}
+
+
+class ContactIn(Body):
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field(min_length=3, max_length=40)
+
+
+class Dated(Body):
+    occurred_on: date | None = Field(
+        default=None,
+        description="Business date (Asia/Shanghai). Defaults to the day it is recorded.",
+    )
+
+
+class SubmitFilingRequest(Dated):
+    credit_code: str = Field(
+        min_length=1, max_length=32, description="统一社会信用代码 (GB 32100-2015)"
+    )
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["employer", "social_org", "technical_school"]
+    jurisdiction: str = Field(examples=["chengdu"])
+    district: str = Field(min_length=1, max_length=100)
+    address: str = Field(min_length=1, max_length=300)
+    scope: list[ScopeLineIn] = Field(min_length=1)
+    test_sites: list[str] = Field(min_length=1)
+    legal_representative: str = Field(min_length=1, max_length=100)
+    contact: ContactIn
+
+
+class ApproveFilingRequest(Dated):
+    receipt_number: str | None = Field(default=None, max_length=80)
+
+
+class ReasonedRequest(Dated):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class ChangeDetailsRequest(Dated):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    address: str | None = Field(default=None, min_length=1, max_length=300)
+    district: str | None = Field(default=None, min_length=1, max_length=100)
+    legal_representative: str | None = Field(default=None, min_length=1, max_length=100)
+    contact: ContactIn | None = None
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True, exclude={"occurred_on"})
+
+
+class ScopeChangeRequest(Dated):
+    scope: list[ScopeLineIn] = Field(min_length=1)
+    test_sites: list[str] = Field(min_length=1)
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class RenewalWindow(BaseModel):
+    opens_on: date
+    last_valid_day: date
+    lapses_on: date
+
+
+class InstitutionOut(BaseModel):
+    id: UUID
+    version: int
+    credit_code: str
+    name: str
+    kind: str
+    jurisdiction: str
+    district: str
+    address: str
+    status: str
+    scope: list[dict[str, Any]]
+    test_sites: list[str]
+    legal_representative: str
+    contact: dict[str, str]
+    submitted_on: date
+    receipt_number: str | None
+    valid_from: date | None
+    valid_until: date | None
+    renewal_requested_on: date | None
+    renewal_window: RenewalWindow | None
+    pending_scope_change: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, inst: Institution, rulebook: Rulebook | None) -> InstitutionOut:
+        window = None
+        if rulebook is not None and inst.valid_until is not None:
+            opens, last, lapses = inst.renewal_window(rulebook)
+            window = RenewalWindow(opens_on=opens, last_valid_day=last, lapses_on=lapses)
+        return cls(
+            id=inst.id,
+            version=inst.version,
+            credit_code=inst.credit_code,
+            name=inst.name,
+            kind=inst.kind,
+            jurisdiction=inst.jurisdiction,
+            district=inst.district,
+            address=inst.address,
+            status=inst.status,
+            scope=[dict(line) for line in inst.scope],
+            test_sites=list(inst.test_sites),
+            legal_representative=inst.legal_representative,
+            contact=dict(inst.contact),
+            submitted_on=inst.submitted_on,
+            receipt_number=inst.receipt_number,
+            valid_from=inst.valid_from,
+            valid_until=inst.valid_until,
+            renewal_requested_on=inst.renewal_requested_on,
+            renewal_window=window,
+            pending_scope_change=inst.pending_scope_change,
+        )
+
+
+class EventOut(BaseModel):
+    version: int
+    type: str
+    occurred_on: date = Field(description="business date")
+    recorded_at: datetime = Field(description="when the store recorded it")
+    actor: str
+    role: str
+    request_id: str
+    data: dict[str, Any]
+
+    @classmethod
+    def of(cls, e: StoredEvent) -> EventOut:
+        return cls(
+            version=e.version,
+            type=e.name,
+            occurred_on=e.occurred_on,
+            recorded_at=e.recorded_at,
+            actor=e.actor,
+            role=e.role,
+            request_id=e.request_id,
+            data=e.data,
+        )
+
+
+class IntegrityOut(BaseModel):
+    institution_id: UUID
+    intact: bool
+    events: int
+    first_break_at: int | None = None
+    reason: str | None = None

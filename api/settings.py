@@ -1,0 +1,76 @@
+"""Configuration: one Settings class, translated in one place into the store's environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlparse
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every ``OVERSIGHT_*`` variable the service reads."""
+
+    model_config = SettingsConfigDict(env_prefix="OVERSIGHT_", extra="ignore")
+
+    #: ``sqlite:///var/oversight.db`` (embedded default), ``sqlite:///:memory:`` or
+    #: ``postgresql://user:password@host:port/dbname``.
+    database_url: str = "sqlite:///var/oversight.db"
+    #: PostgreSQL schema for the event store and read models (created if missing).
+    database_schema: str = "public"
+    pool_size: int = Field(default=5, ge=1)
+    pool_max_overflow: int = Field(default=10, ge=0)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+    #: Load the demo institutions on first start when the store is empty.
+    demo_data: bool = False
+    #: Where ``make run`` writes the demo admin token (never logged).
+    demo_token_file: Path = Path("var/demo-admin-token")
+    #: Events between snapshots of an institution.
+    snapshot_interval: int = Field(default=50, ge=2)
+    #: Defence period (days) when a rulebook does not state one.
+    default_defence_days: int = Field(default=10, ge=1)
+    #: Run the projection and deadline workers inside the web process (embedded mode).
+    embedded_workers: bool = False
+
+    @property
+    def backend(self) -> Literal["sqlite", "postgres"]:
+        scheme = urlparse(self.database_url).scheme
+        if scheme == "sqlite":
+            return "sqlite"
+        if scheme in ("postgres", "postgresql"):
+            return "postgres"
+        raise ValueError(f"OVERSIGHT_DATABASE_URL has unsupported scheme {scheme!r}")
+
+    def sqlite_path(self) -> str:
+        path = self.database_url.removeprefix("sqlite:///")
+        if path in ("", ":memory:"):
+            return ":memory:"
+        return path
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library's persistence variables, derived from these settings."""
+        if self.backend == "sqlite":
+            path = self.sqlite_path()
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
+        url = urlparse(self.database_url)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
+            "POSTGRES_HOST": url.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            "POSTGRES_SCHEMA": self.database_schema,
+            "POSTGRES_POOL_SIZE": str(self.pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(self.pool_max_overflow),
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "CREATE_TABLE": "y",
+        }

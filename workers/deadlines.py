@@ -1,0 +1,66 @@
+"""The deadline watcher: turns due dates into events, each at most once.
+
+Every pass asks each open filing what is due by today's business date (Asia/Shanghai)
+on the injected clock; the aggregate decides from its own history, so a second pass over
+the same day records nothing, and two watchers racing lose only a version conflict.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from datetime import date
+from types import FrameType
+
+from api.bootstrap import build_application
+from api.logging import configure_logging, get_logger
+from api.settings import Settings
+from domain.application import OversightApplication
+from domain.errors import Conflict
+from domain.institution import Institution
+
+log = get_logger("workers.deadlines")
+
+
+def run_once(app: OversightApplication, today: date | None = None) -> dict[str, int]:
+    """One pass over every institution; counts of the events recorded, by type."""
+    today = today or app.today()
+    counts: dict[str, int] = {}
+    request_id = f"deadlines:{today.isoformat()}"
+    for aggregate_id in app.all_originators():
+        aggregate: object = app.repository.get(aggregate_id)
+        if not isinstance(aggregate, Institution) or aggregate.valid_until is None:
+            continue
+        try:
+            recorded = app.advance_filing(aggregate_id, today, request_id)
+        except Conflict:
+            log.info("deadline.skipped_concurrent", institution_id=str(aggregate_id))
+            continue
+        for name in recorded:
+            counts[name] = counts.get(name, 0) + 1
+            log.info("deadline.recorded", institution_id=str(aggregate_id), event=name)
+    return counts
+
+
+def run(app: OversightApplication, stop: threading.Event, interval: float = 60.0) -> None:
+    while not stop.is_set():
+        run_once(app)
+        stop.wait(interval)
+
+
+def main(settings: Settings, *, once: bool = False) -> None:
+    configure_logging(settings.log_format, settings.log_level)
+    app = build_application(settings)
+    if once:
+        log.info("deadlines.pass", recorded=run_once(app))
+        return
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        log.info("deadlines.stopping", signal=signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    run(app, stop)
+    app.close()
