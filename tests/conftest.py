@@ -58,7 +58,6 @@ def postgres_database() -> Iterator[str]:
         password=url.password,
         dbname=dbname,
         maintenance_dbname=url.path.lstrip("/") or "postgres",
-        version=15,
     )
     try:
         janitor.init()

@@ -38,7 +38,7 @@ def run_once(app: OversightApplication, today: date | None = None) -> dict[str, 
             continue
         for name in recorded:
             counts[name] = counts.get(name, 0) + 1
-            log.info("deadline.recorded", institution_id=str(aggregate_id), event=name)
+            log.info("deadline.recorded", institution_id=str(aggregate_id), event_type=name)
     return counts
 
 

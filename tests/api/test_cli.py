@@ -1,0 +1,132 @@
+"""The ``oversight`` command line: tokens, rulebooks and chain verification."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from api.bootstrap import build_application
+from api.cli import main
+from api.settings import Settings
+from domain.access import Principal
+from domain.application import Context
+from domain.rulebook import RULEBOOK_DIR
+from tests.conftest import FakeClock
+from tests.domain.test_institution import application
+
+
+def use(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    monkeypatch.setenv("OVERSIGHT_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("OVERSIGHT_DATABASE_SCHEMA", settings.database_schema)
+
+
+def test_token_create_list_revoke(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use(monkeypatch, settings)
+    assert (
+        main(
+            [
+                "token",
+                "create",
+                "--subject",
+                "li.regulator",
+                "--role",
+                "regulator",
+                "--jurisdiction",
+                "chengdu",
+                "--district",
+                "锦江区",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    token_id = out.split("token id: ")[1].split()[0]
+    secret = out.split("secret:   ")[1].split()[0]
+    app = build_application(settings)
+    principal = app.authenticate(secret)
+    assert (principal.role, principal.jurisdiction, principal.district) == (
+        "regulator",
+        "chengdu",
+        "锦江区",
+    )
+    assert main(["token", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert token_id in listed
+    assert "active" in listed
+    assert secret not in listed
+    assert main(["token", "revoke", token_id]) == 0
+    assert app.authenticate_or_none(secret) is None
+
+
+def test_token_create_refuses_an_unknown_jurisdiction(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use(monkeypatch, settings)
+    code = main(
+        ["token", "create", "--subject", "x", "--role", "regulator", "--jurisdiction", "atlantis"]
+    )
+    assert code == 2
+    assert "jurisdiction" in capsys.readouterr().err
+
+
+def test_rules_check_passes_and_names_a_broken_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rules", "check"]) == 0
+    assert "hunan-2023 v1" in capsys.readouterr().out
+    broken = tmp_path / "rulebooks"
+    shutil.copytree(RULEBOOK_DIR, broken)
+    target = broken / "hunan-2023" / "v1.yaml"
+    target.write_text(target.read_text().replace("effective_from:", "effective_fron:", 1))
+    assert main(["rules", "check", "--directory", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert "hunan-2023/v1.yaml" in err
+    assert "effective_from" in err
+
+
+def test_rules_show_prints_one_rulebook(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "show", "huangshi-2022"]) == 0
+    assert '"id": "huangshi-2022"' in capsys.readouterr().out
+
+
+def test_verify_finds_a_row_altered_in_postgresql(
+    pg_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock = FakeClock(datetime(2024, 3, 20, 2, tzinfo=UTC))
+    app = build_application(pg_settings, clock=clock)
+    ctx = Context(Principal("admin.test", "admin"), "req-1")
+    iid = app.submit_filing(ctx, application(), date(2024, 3, 1))
+    app.approve_filing(ctx, iid, date(2024, 3, 15))
+    app.change_details(ctx, iid, date(2024, 3, 16), {"address": "新地址"})
+    use(monkeypatch, pg_settings)
+    assert main(["verify"]) == 0
+    assert "hash chains verified" in capsys.readouterr().out
+
+    with psycopg.connect(pg_settings.database_url, autocommit=True) as conn:
+        table = sql.Identifier(pg_settings.database_schema, "oversight_events")
+        row = conn.execute(
+            sql.SQL("SELECT state FROM {} WHERE originator_id=%s AND originator_version=2").format(
+                table
+            ),
+            (iid,),
+        ).fetchone()
+        assert row is not None
+        forged = bytes(row[0]).replace(b"2027-03-14", b"2099-03-14")
+        assert forged != bytes(row[0])
+        conn.execute(
+            sql.SQL(
+                "UPDATE {} SET state=%s WHERE originator_id=%s AND originator_version=2"
+            ).format(table),
+            (forged, iid),
+        )
+    assert main(["verify"]) == 2
+    err = capsys.readouterr().err
+    assert str(iid) in err
+    assert "event 2" in err
