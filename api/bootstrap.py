@@ -48,4 +48,5 @@ def build_application(
         clock=clock,
         catalogue=catalogue or default_catalogue(),
         snapshot_interval=settings.snapshot_interval,
+        default_defence_days=settings.default_defence_days,
     )

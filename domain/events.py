@@ -132,6 +132,190 @@ class FilingCancelled(LedgerEvent):
     reason: str
 
 
+# --- institution: findings, evaluation batches, complaints (rules-digest §2, §4) ----------
+
+
+class FindingRecorded(LedgerEvent):
+    """A breach found (conduct on ``occurred_on``), with what the rules required when recorded."""
+
+    finding_id: str
+    rule_id: str  # "hunan-2023/25.3"
+    severity: str  # minor | serious
+    source: str  # inspection | complaint | self_report | media | audit | system
+    reference: str
+    facts: str
+    evidence: list[dict[str, str]]  # [{"sha256": ..., "name": ...}]
+    assessment: dict[str, Any]  # the Assessment computed then, with rulebook id/version/hash
+
+
+class FindingDismissed(LedgerEvent):
+    """A finding withdrawn as unfounded or recorded in error (it stays in the history)."""
+
+    finding_id: str
+    reason: str
+
+
+class EvaluationReported(LedgerEvent):
+    """An evaluation batch (always recorded, even when it breaks the rules)."""
+
+    batch_id: str
+    occupation: str
+    level: int
+    site: str
+    territory: str
+    candidates: int
+    unqualified_candidates: int
+    passed: int
+    paper_set_id: str
+    flags: list[dict[str, str]]  # what the checks found: [{"check", "rule_id", "detail"}]
+
+
+class ComplaintReceived(LedgerEvent):
+    complaint_id: str
+    channel: str
+    summary: str
+    reference: str
+
+
+class ComplaintVerified(LedgerEvent):
+    complaint_id: str
+    substantiated: bool
+    reason: str
+
+
+# --- institution: cases, decisions, effects, appeals (rules-digest §3, §5) -----------------
+
+
+class CaseOpened(LedgerEvent):
+    case_id: str
+    finding_ids: list[str]
+
+
+class NoticeIssued(LedgerEvent):
+    """告知: the intended decision with facts, reasons and basis; the defence period opens."""
+
+    case_id: str
+    intended_level: int
+    intended_actions: list[str]
+    facts: str
+    reasons: str
+    legal_basis: list[str]
+    defence_deadline: date
+    requirement: dict[str, Any]
+
+
+class DefenceSubmitted(LedgerEvent):
+    case_id: str
+    statement: str
+    evidence: list[dict[str, str]]
+
+
+class DefenceWaived(LedgerEvent):
+    case_id: str
+
+
+class CaseDecided(LedgerEvent):
+    """The regulator's decision, with the requirement computed at that moment."""
+
+    case_id: str
+    decision_id: str
+    level: int
+    actions: list[str]
+    articles: list[str]
+    reasons: str
+    deciding_body: str  # district | city | province
+    requirement: dict[str, Any]
+    below_requirement: bool
+    below_reason: str
+    known_version: int  # the institution's version the decision was computed from
+    rectification_days: int | None
+    ban_years: int | None
+    ban_indefinite: bool
+
+
+class DecisionServed(LedgerEvent):
+    case_id: str
+    decision_id: str
+
+
+class InterviewHeld(LedgerEvent):
+    decision_id: str
+    attendees: list[str]
+    pledge: str
+
+
+class ResultsVoided(LedgerEvent):
+    decision_id: str
+    batch_id: str
+    certificates: list[str]
+
+
+class RectificationOrdered(LedgerEvent):
+    decision_id: str
+    deadline: date
+    suspended_from: date
+    public_announcement: bool
+    abnormal_activity_list: bool
+
+
+class RectificationReportSubmitted(LedgerEvent):
+    decision_id: str
+    report: str
+
+
+class RectificationAccepted(LedgerEvent):
+    decision_id: str
+    remarks: str
+
+
+class RectificationOverdue(LedgerEvent):
+    decision_id: str
+    deadline: date
+
+
+class FilingRevoked(LedgerEvent):
+    decision_id: str
+    ban_until: date | None  # None with ban_indefinite: no new filing ever
+    ban_indefinite: bool
+
+
+class AppealFiled(LedgerEvent):
+    appeal_id: str
+    decision_id: str
+    kind: str  # reconsideration (复议) | review (诉讼)
+    grounds: str
+
+
+class AppealDecided(LedgerEvent):
+    """Upheld, varied (a new action) or annulled: compensating, nothing is deleted."""
+
+    appeal_id: str
+    decision_id: str
+    outcome: str  # upheld | varied | annulled
+    new_level: int | None
+    new_actions: list[str]
+    reasons: str
+
+
+class EvaluationPaused(LedgerEvent):
+    """On-site pause by a supervisor (hunan-2023/17.3)."""
+
+    session_id: str
+    supervisor: str
+    problem: str
+
+
+class EvaluationResumed(LedgerEvent):
+    session_id: str
+    correction: str
+
+
+class EvaluationStopped(LedgerEvent):
+    session_id: str
+    reason: str
+    batch_id: str
+
+
 # --- index and access aggregates ---------------------------------------------------------
 
 
@@ -171,3 +355,186 @@ class RegistryEntryAdded(LedgerEvent):
 class IdempotentRequestRecorded(LedgerCreated):
     fingerprint: str
     result: dict[str, Any]
+
+
+# --- supervision ---------------------------------------------------------------------------
+# Supervisors (督导员), random spot-check campaigns (双随机、一公开), assignments (委派) and
+# visit records (督导情况记录) — rules-digest §3.
+
+
+class SessionRoster(TypedDict):
+    """An evaluation session (场次) and the people serving in it, named by card number."""
+
+    session_id: str
+    examiners: list[str]
+    internal_supervisors: list[str]
+
+
+class VisitFinding(TypedDict):
+    rule_id: str  # "hunan-2023/25.9"
+    severity: str  # minor | serious
+    occurred_on: date  # the date of the conduct
+    facts: str
+
+
+class SupervisorCertified(LedgerCreated):
+    """Trained, examined and issued a supervisor card (证卡)."""
+
+    jurisdiction: str
+    district: str | None  # the recommending district; None: the jurisdiction's own
+    kind: str  # external (外督) | internal (内督)
+    institution_id: str | None  # internal supervisors: the institution that certified them
+    name: str
+    subject: str  # the login of the person holding the card
+    card_number: str
+    card_valid_until: date | None  # last valid day; None: the rules set no validity
+    card_articles: list[str]
+    rulebooks: list[str]
+
+
+class SupervisorCardRenewed(LedgerEvent):
+    card_valid_until: date | None
+    card_articles: list[str]
+    rulebooks: list[str]
+
+
+class SupervisorAppointed(LedgerEvent):
+    """Engaged (聘任) for a term of supervision work."""
+
+    term: int  # 1 for the first term
+    term_ends_on: date | None  # last day of the term; None: the rules set no term
+    articles: list[str]
+    rulebooks: list[str]
+
+
+class AnnualReviewRecorded(LedgerEvent):
+    year: int
+    passed: bool
+    remarks: str
+
+
+class AssignmentSuspended(LedgerEvent):
+    """No assignments for this supervisor (暂停质量督导任务委派)."""
+
+    reason: str
+    articles: list[str]
+    until: date | None  # last day of the suspension; None: until lifted
+
+
+class AssignmentSuspensionLifted(LedgerEvent):
+    reason: str
+
+
+class SupervisorDecertified(LedgerEvent):
+    """Qualification withdrawn (取消其质量督导资质); final."""
+
+    reason: str
+    articles: list[str]
+
+
+class ConflictOfInterestDeclared(LedgerEvent):
+    institution_id: str
+    relation: str
+
+
+class ConflictOfInterestEnded(LedgerEvent):
+    institution_id: str
+    reason: str
+
+
+class SupervisionLogOpened(LedgerCreated):
+    """The order in which one institution was supervised, and by whom (rotation index)."""
+
+    institution_id: str
+    jurisdiction: str
+
+
+class SupervisionLogged(LedgerEvent):
+    assignment_id: str
+    starts_on: date
+    supervisors: list[str]
+
+
+class SupervisionUnlogged(LedgerEvent):
+    assignment_id: str
+
+
+class AssignmentMade(LedgerCreated):
+    """Supervisors sent (委派) to a daily or special supervision of one institution."""
+
+    number: int  # 1 for the institution's first assignment
+    institution_id: str
+    institution_name: str
+    jurisdiction: str
+    district: str
+    kind: str  # daily | special
+    supervisors: list[str]
+    starts_on: date
+    sessions: list[SessionRoster]
+    matters: list[str]
+    campaign_id: str | None
+    rulebooks: list[str]
+
+
+class AssignmentWithdrawn(LedgerEvent):
+    reason: str
+
+
+class VisitFiled(LedgerEvent):
+    """A visit record was filed under this assignment (``occurred_on``: the visit date)."""
+
+    visit_id: str
+
+
+class SupervisionVisitRecorded(LedgerCreated):
+    """The record of one supervision visit (督导情况记录表)."""
+
+    assignment_id: str
+    institution_id: str
+    jurisdiction: str
+    district: str
+    kind: str  # daily | special
+    mode: str  # on_site | data_comparison | remote_video
+    supervisors: list[str]
+    sessions: list[SessionRoster]
+    checked: list[str]
+    findings: list[VisitFinding]
+    summary: str
+
+
+class CampaignOpened(LedgerCreated):
+    """A random spot-check campaign and its scope, announced before the draw."""
+
+    reference: str
+    title: str
+    jurisdiction: str
+    district: str | None
+    kind: str  # daily | special
+    matters: list[str]
+    institution_kinds: list[str]  # empty: every kind
+    occupations: list[str]  # empty: every occupation
+    supervisor_district: str | None  # None: every external supervisor of the jurisdiction
+    target_count: int
+    group_size: int
+    max_targets_per_supervisor: int
+    planned_on: date
+    rulebooks: list[str]
+
+
+class CampaignDrawn(LedgerEvent):
+    """The draw: its seed, the pools it drew from, what was barred, and what it picked."""
+
+    seed: str
+    seed_source: str  # generated | supplied
+    algorithm: str
+    institution_pool: list[str]
+    institution_exclusions: list[dict[str, str]]
+    supervisor_pool: list[str]
+    supervisor_exclusions: list[dict[str, Any]]
+    barred_pairs: list[dict[str, Any]]
+    targets: list[dict[str, Any]]
+    passed_over: list[str]
+
+
+class CampaignPublished(LedgerEvent):
+    """The draw result made public (一公开); ``occurred_on`` is the publication date."""

@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.base import LedgerAggregate, Stamp
 from domain.calendar import add_months, add_years
+from domain.casework import CaseworkMixin
 from domain.creditcode import credit_code_problem
 from domain.errors import Conflict, InvalidInput, RuleRefusal
 from domain.events import (
@@ -42,7 +43,7 @@ KINDS = ("employer", "social_org", "technical_school")
 OCCUPATION_CODE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}(-\d{2})?$")
 CHANGEABLE_DETAILS = ("name", "address", "district", "legal_representative", "contact")
 
-Status = Literal["submitted", "active", "rejected", "expired", "lapsed", "cancelled"]
+Status = Literal["submitted", "active", "rejected", "expired", "lapsed", "cancelled", "revoked"]
 OPEN_STATUSES: tuple[Status, ...] = ("submitted", "active", "expired")
 
 
@@ -105,7 +106,7 @@ def normalise_scope(scope: list[ScopeLine]) -> list[ScopeLine]:
     )
 
 
-class Institution(LedgerAggregate):
+class Institution(CaseworkMixin, LedgerAggregate):
     def __init__(self) -> None:
         super().__init__()
         self.credit_code: str = ""
@@ -127,6 +128,7 @@ class Institution(LedgerAggregate):
         self.renewal_requested_on: date | None = None
         self.pending_scope_change: dict[str, Any] | None = None
         self.evaluations_reported: int = 0
+        self._init_casework()
 
     # --- filing ---------------------------------------------------------------------------
 
@@ -162,6 +164,15 @@ class Institution(LedgerAggregate):
 
     def resubmit(self, application: FilingApplication, on: date, stamp: Stamp) -> None:
         application.validate()
+        if self.banned_on(on):
+            decision = self.decisions.get(self.ban_decision or "", {})
+            until = "indefinitely" if self.ban_indefinite else f"until {self.ban_until}"
+            raise RuleRefusal(
+                f"credit code {self.credit_code} is banned from filing in {self.jurisdiction}"
+                f" {until} by decision {self.ban_decision}",
+                field="credit_code",
+                articles=[str(a) for a in decision.get("articles", [])],
+            )
         if self.status in OPEN_STATUSES:
             raise Conflict(
                 f"credit code {self.credit_code} already has a {self.status} filing"

@@ -163,6 +163,29 @@ class SupervisionRules(_Frozen):
     recusal_article: str | None = None
 
 
+class EvaluationChecks(_Frozen):
+    """Which item a reported evaluation batch breaks when the system checks it on receipt.
+
+    The batch is always recorded; each failed check raises a finding (source ``system``)
+    under the item named here. ``None``: the rulebook has no such item.
+    """
+
+    outside_scope: str | None = None  # occupation or level not in the filed scope
+    outside_territory: str | None = None  # held outside the jurisdiction
+    unfiled_site: str | None = None  # a test site not in the filing
+    no_filing_in_force: str | None = None  # after revocation, expiry or lapse
+    during_suspension: str | None = None  # while a rectification suspends evaluation
+    reasoning_zh: str = ""
+    reasoning_en: str = ""
+
+    def items(self) -> dict[str, str]:
+        return {
+            name: value
+            for name, value in self.model_dump(exclude={"reasoning_zh", "reasoning_en"}).items()
+            if value is not None
+        }
+
+
 class DerivedRuleParams(BaseModel):
     """The parameters of one kind of derived rule; strict, so YAML types are not coerced."""
 
@@ -294,6 +317,7 @@ class Rulebook(_Frozen):
     filing: FilingRules = FilingRules()
     due_process: DueProcess = DueProcess()
     supervision: SupervisionRules = SupervisionRules()
+    evaluation_checks: EvaluationChecks = EvaluationChecks()
     content_hash: str = ""
 
     @model_validator(mode="after")
@@ -316,6 +340,9 @@ class Rulebook(_Frozen):
                     raise ValueError(f"item {item.id} appears twice")
                 seen.add(item.id)
         sanction_articles = {str(a.number) for a in self.articles if a.level is not None}
+        for check, item_id in self.evaluation_checks.items().items():
+            if item_id not in seen:
+                raise ValueError(f"evaluation_checks.{check} names unknown item {item_id}")
         for rule in self.derived_rules:
             if rule.yields not in seen:
                 raise ValueError(f"derived rule {rule.id} yields unknown item {rule.yields}")

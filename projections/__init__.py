@@ -1,0 +1,58 @@
+"""Read models (product.md point 8): disposable views fed from the event store, exactly once.
+
+``build_projections(settings, application)`` is the one factory: the API's composition
+root and the projection worker both call it. Each read model is a module here; add it to
+``READ_MODELS`` to have it created, fed, rebuilt and reported on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from api.settings import Settings
+from domain.application import OversightApplication
+from projections.base import (
+    DEFAULT_BATCH_SIZE,
+    Projection,
+    Projections,
+    ProjectionStatus,
+    ReadModel,
+)
+from projections.register import Register
+from projections.store import NotificationLog, StalePosition, ViewStore
+
+#: Every read model, by the factory that makes it.
+READ_MODELS: tuple[Callable[[], ReadModel], ...] = (Register,)
+
+
+def build_projections(
+    settings: Settings,
+    application: OversightApplication | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Projections:
+    """Every projection on the store named by ``settings``, its tables created.
+
+    ``application`` supplies the notification log the projections read; without it
+    they can be queried but not fed (``catch_up`` and ``status`` need it).
+    """
+    models = [make() for make in READ_MODELS]
+    names = [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two read models share a name: {names}")
+    store = ViewStore.open(settings, [t for m in models for t in m.tables], application=application)
+    log = NotificationLog(application) if application is not None else None
+    return Projections(store, [Projection(m, store, log, batch_size=batch_size) for m in models])
+
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "READ_MODELS",
+    "Projection",
+    "ProjectionStatus",
+    "Projections",
+    "ReadModel",
+    "StalePosition",
+    "ViewStore",
+    "build_projections",
+]

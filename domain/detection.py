@@ -1,0 +1,284 @@
+"""Rules that raise findings by themselves (source ``system``) from recorded facts.
+
+- an evaluation batch outside the filed scope, territory or sites, without a filing in
+  force, or during a suspension (the rulebook's ``evaluation_checks``);
+- a batch whose unqualified candidates reach a ratio (``ratio_threshold_in_batch``);
+- a paper set used again within a window (``paper_set_reuse``);
+- substantiated complaints reaching a count in a window (``substantiated_complaints_in_window``);
+- no evaluation for a duration (``inactivity``);
+- a rectification past its deadline (``overdue_rectification``).
+
+Pure functions: the caller passes the state, the history, the rulebook and the dates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import cast
+
+from domain.calendar import add_months
+from domain.history import BatchFact, ComplaintFact, EventRef, History
+from domain.rulebook import (
+    DerivedRule,
+    InactivityParams,
+    PaperSetReuseParams,
+    RatioThresholdParams,
+    Rulebook,
+    SubstantiatedComplaintsParams,
+)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A finding the system must raise: its item, why, and the facts behind it."""
+
+    check: str
+    rule_id: str  # "huangshi-2022/14.1"
+    occurred_on: date
+    detail_zh: str
+    detail_en: str
+    reference: str
+    events: tuple[EventRef, ...] = ()
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "check": self.check,
+            "rule_id": self.rule_id,
+            "detail_zh": self.detail_zh,
+            "detail_en": self.detail_en,
+        }
+
+
+@dataclass(frozen=True)
+class FilingSnapshot:
+    """What the checks need to know about the filing on the batch's date."""
+
+    jurisdiction: str
+    scope: dict[str, set[int]]  # occupation -> levels
+    test_sites: set[str]
+    in_force: bool  # approved, not revoked, and the date inside the validity period
+    status: str
+    suspended: bool
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: str
+    occupation: str
+    level: int
+    evaluated_on: date
+    site: str
+    territory: str
+    candidates: int
+    unqualified_candidates: int
+    paper_set_id: str
+
+
+def _rules(rulebook: Rulebook, kind: str) -> list[DerivedRule]:
+    return [r for r in rulebook.derived_rules if r.kind == kind]
+
+
+def batch_flags(
+    filing: FilingSnapshot, history: History, rulebook: Rulebook, batch: Batch
+) -> list[Flag]:
+    """Every finding a newly reported batch raises (the batch itself is always kept)."""
+    checks = rulebook.evaluation_checks
+    flags: list[Flag] = []
+
+    def flag(
+        check: str, item: str | None, zh: str, en: str, refs: tuple[EventRef, ...] = ()
+    ) -> None:
+        if item is not None:
+            flags.append(
+                Flag(check, rulebook.cite(item), batch.evaluated_on, zh, en, batch.batch_id, refs)
+            )
+
+    if not filing.in_force:
+        flag(
+            "no_filing_in_force",
+            checks.no_filing_in_force,
+            f"批次 {batch.batch_id} 于 {batch.evaluated_on} 评价时备案不在有效期"
+            f"（状态：{filing.status}）",
+            f"batch {batch.batch_id} evaluated on {batch.evaluated_on} with no filing in force"
+            f" (status: {filing.status})",
+        )
+    elif filing.suspended:
+        flag(
+            "during_suspension",
+            checks.during_suspension,
+            f"批次 {batch.batch_id} 于暂停评价期间（{batch.evaluated_on}）开展评价",
+            f"batch {batch.batch_id} evaluated on {batch.evaluated_on} while evaluation was"
+            " suspended",
+        )
+    levels = filing.scope.get(batch.occupation)
+    if levels is None or batch.level not in levels:
+        flag(
+            "outside_scope",
+            checks.outside_scope,
+            f"批次 {batch.batch_id}：职业 {batch.occupation} {batch.level} 级不在备案范围内",
+            f"batch {batch.batch_id}: occupation {batch.occupation} level {batch.level} is not"
+            " in the filed scope",
+        )
+    if batch.territory != filing.jurisdiction:
+        flag(
+            "outside_territory",
+            checks.outside_territory,
+            f"批次 {batch.batch_id} 在 {batch.territory} 评价，超出 {filing.jurisdiction} 区域",
+            f"batch {batch.batch_id} was held in {batch.territory}, outside {filing.jurisdiction}",
+        )
+    if batch.site not in filing.test_sites:
+        flag(
+            "unfiled_site",
+            checks.unfiled_site,
+            f"批次 {batch.batch_id} 的考点“{batch.site}”未备案",
+            f"batch {batch.batch_id} used the unfiled test site '{batch.site}'",
+        )
+    for spec in _rules(rulebook, "ratio_threshold_in_batch"):
+        ratio = cast(RatioThresholdParams, spec.typed_params())
+        if batch.candidates <= 0:
+            continue
+        share = Decimal(batch.unqualified_candidates) * 100 / Decimal(batch.candidates)
+        limit = Decimal(str(ratio.threshold_percent))
+        if share > limit or (ratio.inclusive and share == limit):
+            flag(
+                spec.id,
+                spec.yields,
+                f"批次 {batch.batch_id} 资格不符考生 {batch.unqualified_candidates}/"
+                f"{batch.candidates}（{share:.2f}%）达到 {limit}%",
+                f"batch {batch.batch_id}: {batch.unqualified_candidates} of {batch.candidates}"
+                f" candidates unqualified ({share:.2f} %), at or above {limit} %",
+            )
+    for spec in _rules(rulebook, "paper_set_reuse"):
+        window = cast(PaperSetReuseParams, spec.typed_params()).window_months
+        earlier = _earlier_use(history.batches, batch, window)
+        if earlier is not None:
+            flag(
+                spec.id,
+                spec.yields,
+                f"批次 {batch.batch_id} 使用的试卷 {batch.paper_set_id} 已于 {earlier.evaluated_on}"
+                f"（批次 {earlier.batch_id}）使用，间隔不足 {window} 个月",
+                f"batch {batch.batch_id} reused paper set {batch.paper_set_id}, used on"
+                f" {earlier.evaluated_on} by batch {earlier.batch_id}, within {window} months",
+                (earlier.ref,),
+            )
+    return flags
+
+
+def _earlier_use(batches: tuple[BatchFact, ...], batch: Batch, months: int) -> BatchFact | None:
+    if not batch.paper_set_id:
+        return None
+    uses = [
+        b
+        for b in batches
+        if b.paper_set_id == batch.paper_set_id
+        and b.batch_id != batch.batch_id
+        and b.evaluated_on <= batch.evaluated_on
+        and batch.evaluated_on < add_months(b.evaluated_on, months)
+    ]
+    return max(uses, key=lambda b: b.evaluated_on, default=None)
+
+
+def complaint_flags(history: History, rulebook: Rulebook, complaint_id: str) -> list[Flag]:
+    """After a complaint is verified as substantiated: does the count rule now hold?"""
+    flags: list[Flag] = []
+    current = next((c for c in history.complaints if c.complaint_id == complaint_id), None)
+    if current is None or not current.substantiated:
+        return flags
+    for spec in _rules(rulebook, "substantiated_complaints_in_window"):
+        params = cast(SubstantiatedComplaintsParams, spec.typed_params())
+        window = _complaint_window(history.complaints, current, params)
+        if len(window) < params.threshold:
+            continue
+        already = {f.reference for f in history.findings if f.rule_id == rulebook.cite(spec.yields)}
+        key = "+".join(c.complaint_id for c in window)
+        if key in already:
+            continue
+        dates = "、".join(
+            f"{c.complaint_id}（{_complaint_date(c, params.count_by)}）" for c in window
+        )
+        flags.append(
+            Flag(
+                spec.id,
+                rulebook.cite(spec.yields),
+                max(_complaint_date(c, params.count_by) for c in window),
+                f"{len(window)} 次投诉举报经核实属实：{dates}",
+                f"{len(window)} substantiated complaints within the window: "
+                + ", ".join(c.complaint_id for c in window),
+                key,
+                tuple(c.verified_ref for c in window if c.verified_ref is not None),
+            )
+        )
+    return flags
+
+
+def _complaint_date(c: ComplaintFact, count_by: str) -> date:
+    if count_by == "verified_on" and c.verified_on is not None:
+        return c.verified_on
+    return c.lodged_on
+
+
+def _complaint_window(
+    complaints: tuple[ComplaintFact, ...],
+    current: ComplaintFact,
+    params: SubstantiatedComplaintsParams,
+) -> list[ComplaintFact]:
+    end = _complaint_date(current, params.count_by)
+    start = add_months(end, -12)
+
+    def inside(day: date) -> bool:
+        if params.window == "calendar_year":
+            return day.year == end.year and day <= end
+        return start < day <= end
+
+    return sorted(
+        (c for c in complaints if c.substantiated and inside(_complaint_date(c, params.count_by))),
+        key=lambda c: (_complaint_date(c, params.count_by), c.complaint_id),
+    )
+
+
+def inactivity_flags(history: History, rulebook: Rulebook, as_of: date) -> list[Flag]:
+    """No evaluation since the last batch or approval for the rule's duration."""
+    flags: list[Flag] = []
+    last = history.last_activity()
+    if last is None:
+        return flags
+    for spec in _rules(rulebook, "inactivity"):
+        months = cast(InactivityParams, spec.typed_params()).months
+        due = add_months(last.occurred_on, months)
+        if as_of < due:
+            continue
+        reference = f"inactive-since-{last.occurred_on}-{months}m"
+        if any(f.reference == reference for f in history.findings):
+            continue
+        flags.append(
+            Flag(
+                spec.id,
+                rulebook.cite(spec.yields),
+                due,
+                f"自 {last.occurred_on}（{last.type}）起满 {months} 个月未开展评价",
+                f"no evaluation for {months} months since {last.occurred_on} ({last.type})",
+                reference,
+                (last,),
+            )
+        )
+    return flags
+
+
+def overdue_flag(
+    rulebook: Rulebook, decision_id: str, deadline: date, ref: EventRef
+) -> Flag | None:
+    """A rectification past its deadline is itself a finding (e.g. hunan-2023/26.6)."""
+    spec = next(iter(_rules(rulebook, "overdue_rectification")), None)
+    if spec is None:
+        return None
+    return Flag(
+        spec.id,
+        rulebook.cite(spec.yields),
+        deadline,
+        f"决定 {decision_id} 的整改期限 {deadline} 已过，未完成整改",
+        f"the rectification ordered by decision {decision_id} was not completed by {deadline}",
+        decision_id,
+        (ref,),
+    )

@@ -1,0 +1,287 @@
+"""A typed, read-only view of an institution's past facts, built by replaying its events.
+
+The escalation engine reads only this. Every fact keeps a reference to the event it came
+from (version, type, business date), so every ground can name the events behind it.
+Sanctions annulled on appeal stay in the history, marked rescinded; varied ones carry the
+new level and actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from domain import events as ev
+
+
+@dataclass(frozen=True)
+class EventRef:
+    version: int
+    type: str
+    occurred_on: date
+
+    def label(self) -> str:
+        return f"{self.type}#{self.version} ({self.occurred_on})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"version": self.version, "type": self.type, "occurred_on": self.occurred_on}
+
+
+def ref_of(event: ev.LedgerEvent) -> EventRef:
+    return EventRef(event.originator_version, type(event).__name__, event.occurred_on)
+
+
+def split_rule_id(rule_id: str) -> tuple[str, str, str]:
+    """("hunan-2023/25.3") → ("hunan-2023", "25.3", "25")."""
+    rulebook, _, item = rule_id.partition("/")
+    return rulebook, item, item.split(".")[0]
+
+
+@dataclass(frozen=True)
+class FindingFact:
+    finding_id: str
+    rule_id: str
+    severity: str
+    source: str
+    reference: str
+    occurred_on: date
+    ref: EventRef
+    recorded_at: datetime
+    assessment: dict[str, Any]
+    case_id: str | None = None
+    dismissed: bool = False
+    decided: bool = False
+
+    @property
+    def item(self) -> str:
+        return split_rule_id(self.rule_id)[1]
+
+    @property
+    def article(self) -> str:
+        return split_rule_id(self.rule_id)[2]
+
+
+@dataclass(frozen=True)
+class SanctionFact:
+    """A served decision and what became of it."""
+
+    decision_id: str
+    case_id: str
+    level: int
+    actions: tuple[str, ...]
+    articles: tuple[str, ...]  # the items decided, e.g. ("hunan-2023/26.1",)
+    finding_items: tuple[str, ...]  # items of the case's findings, e.g. ("25.3",)
+    conduct_dates: tuple[date, ...]
+    decided_on: date
+    decided_ref: EventRef
+    served_on: date | None = None
+    served_ref: EventRef | None = None
+    effect_on: date | None = None  # interview held / rectification ordered / revoked
+    effect_ref: EventRef | None = None
+    accepted_on: date | None = None
+    accepted_ref: EventRef | None = None
+    overdue_ref: EventRef | None = None
+    rescinded: bool = False
+    rescinded_ref: EventRef | None = None
+    varied_ref: EventRef | None = None
+
+    @property
+    def finding_articles(self) -> tuple[str, ...]:
+        return tuple(sorted({i.split(".")[0] for i in self.finding_items}))
+
+    def has_kind(self, kind: str) -> bool:
+        return kind in self.actions
+
+
+@dataclass(frozen=True)
+class BatchFact:
+    batch_id: str
+    occupation: str
+    level: int
+    evaluated_on: date
+    site: str
+    candidates: int
+    unqualified_candidates: int
+    paper_set_id: str
+    ref: EventRef
+
+
+@dataclass(frozen=True)
+class ComplaintFact:
+    complaint_id: str
+    lodged_on: date
+    ref: EventRef
+    substantiated: bool | None = None
+    verified_on: date | None = None
+    verified_ref: EventRef | None = None
+
+
+@dataclass(frozen=True)
+class History:
+    findings: tuple[FindingFact, ...] = ()
+    sanctions: tuple[SanctionFact, ...] = ()
+    batches: tuple[BatchFact, ...] = ()
+    complaints: tuple[ComplaintFact, ...] = ()
+    approvals: tuple[EventRef, ...] = ()
+    version: int = 0
+
+    @classmethod
+    def from_events(cls, events: Iterable[Any]) -> History:
+        builder = _Builder()
+        for event in sorted(events, key=lambda e: e.originator_version):
+            builder.apply(event)
+        return builder.build()
+
+    def finding(self, finding_id: str) -> FindingFact | None:
+        return next((f for f in self.findings if f.finding_id == finding_id), None)
+
+    def sanction(self, decision_id: str) -> SanctionFact | None:
+        return next((s for s in self.sanctions if s.decision_id == decision_id), None)
+
+    def in_force(self) -> list[SanctionFact]:
+        return [s for s in self.sanctions if not s.rescinded]
+
+    def open_findings(self) -> list[FindingFact]:
+        return [f for f in self.findings if not f.decided and not f.dismissed]
+
+    def last_activity(self) -> EventRef | None:
+        """The latest evaluation batch or approval, by business date."""
+        refs = [b.ref for b in self.batches] + list(self.approvals)
+        return max(refs, key=lambda r: (r.occurred_on, r.version), default=None)
+
+
+@dataclass
+class _Builder:
+    findings: dict[str, FindingFact] = field(default_factory=dict)
+    cases: dict[str, list[str]] = field(default_factory=dict)
+    sanctions: dict[str, SanctionFact] = field(default_factory=dict)
+    batches: list[BatchFact] = field(default_factory=list)
+    complaints: dict[str, ComplaintFact] = field(default_factory=dict)
+    approvals: list[EventRef] = field(default_factory=list)
+    version: int = 0
+
+    def apply(self, e: Any) -> None:
+        self.version = e.originator_version
+        handler = getattr(self, f"_on_{type(e).__name__}", None)
+        if handler is not None:
+            handler(e)
+
+    def build(self) -> History:
+        return History(
+            findings=tuple(self.findings.values()),
+            sanctions=tuple(self.sanctions.values()),
+            batches=tuple(self.batches),
+            complaints=tuple(self.complaints.values()),
+            approvals=tuple(self.approvals),
+            version=self.version,
+        )
+
+    def _sanction(self, decision_id: str, **changes: Any) -> None:
+        current = self.sanctions.get(decision_id)
+        if current is not None:
+            self.sanctions[decision_id] = replace(current, **changes)
+
+    def _on_FilingApproved(self, e: ev.FilingApproved) -> None:
+        self.approvals.append(ref_of(e))
+
+    def _on_RenewalApproved(self, e: ev.RenewalApproved) -> None:
+        self.approvals.append(ref_of(e))
+
+    def _on_FindingRecorded(self, e: ev.FindingRecorded) -> None:
+        self.findings[e.finding_id] = FindingFact(
+            finding_id=e.finding_id,
+            rule_id=e.rule_id,
+            severity=e.severity,
+            source=e.source,
+            reference=e.reference,
+            occurred_on=e.occurred_on,
+            ref=ref_of(e),
+            recorded_at=e.timestamp,
+            assessment=dict(e.assessment),
+        )
+
+    def _on_FindingDismissed(self, e: ev.FindingDismissed) -> None:
+        if e.finding_id in self.findings:
+            self.findings[e.finding_id] = replace(self.findings[e.finding_id], dismissed=True)
+
+    def _on_CaseOpened(self, e: ev.CaseOpened) -> None:
+        self.cases[e.case_id] = list(e.finding_ids)
+        for fid in e.finding_ids:
+            if fid in self.findings:
+                self.findings[fid] = replace(self.findings[fid], case_id=e.case_id)
+
+    def _on_CaseDecided(self, e: ev.CaseDecided) -> None:
+        finding_ids = self.cases.get(e.case_id, [])
+        found = [self.findings[f] for f in finding_ids if f in self.findings]
+        for f in found:
+            self.findings[f.finding_id] = replace(f, decided=True)
+        self.sanctions[e.decision_id] = SanctionFact(
+            decision_id=e.decision_id,
+            case_id=e.case_id,
+            level=e.level,
+            actions=tuple(e.actions),
+            articles=tuple(e.articles),
+            finding_items=tuple(sorted({f.item for f in found})),
+            conduct_dates=tuple(sorted(f.occurred_on for f in found)),
+            decided_on=e.occurred_on,
+            decided_ref=ref_of(e),
+        )
+
+    def _on_DecisionServed(self, e: ev.DecisionServed) -> None:
+        self._sanction(e.decision_id, served_on=e.occurred_on, served_ref=ref_of(e))
+
+    def _on_InterviewHeld(self, e: ev.InterviewHeld) -> None:
+        self._sanction(e.decision_id, effect_on=e.occurred_on, effect_ref=ref_of(e))
+
+    def _on_RectificationOrdered(self, e: ev.RectificationOrdered) -> None:
+        self._sanction(e.decision_id, effect_on=e.occurred_on, effect_ref=ref_of(e))
+
+    def _on_FilingRevoked(self, e: ev.FilingRevoked) -> None:
+        self._sanction(e.decision_id, effect_on=e.occurred_on, effect_ref=ref_of(e))
+
+    def _on_ResultsVoided(self, e: ev.ResultsVoided) -> None:
+        self._sanction(e.decision_id, effect_on=e.occurred_on, effect_ref=ref_of(e))
+
+    def _on_RectificationAccepted(self, e: ev.RectificationAccepted) -> None:
+        self._sanction(e.decision_id, accepted_on=e.occurred_on, accepted_ref=ref_of(e))
+
+    def _on_RectificationOverdue(self, e: ev.RectificationOverdue) -> None:
+        self._sanction(e.decision_id, overdue_ref=ref_of(e))
+
+    def _on_AppealDecided(self, e: ev.AppealDecided) -> None:
+        if e.outcome == "annulled":
+            self._sanction(e.decision_id, rescinded=True, rescinded_ref=ref_of(e))
+        elif e.outcome == "varied" and e.new_level is not None:
+            self._sanction(
+                e.decision_id, level=e.new_level, actions=tuple(e.new_actions), varied_ref=ref_of(e)
+            )
+
+    def _on_EvaluationReported(self, e: ev.EvaluationReported) -> None:
+        self.batches.append(
+            BatchFact(
+                batch_id=e.batch_id,
+                occupation=e.occupation,
+                level=e.level,
+                evaluated_on=e.occurred_on,
+                site=e.site,
+                candidates=e.candidates,
+                unqualified_candidates=e.unqualified_candidates,
+                paper_set_id=e.paper_set_id,
+                ref=ref_of(e),
+            )
+        )
+
+    def _on_ComplaintReceived(self, e: ev.ComplaintReceived) -> None:
+        self.complaints[e.complaint_id] = ComplaintFact(e.complaint_id, e.occurred_on, ref_of(e))
+
+    def _on_ComplaintVerified(self, e: ev.ComplaintVerified) -> None:
+        current = self.complaints.get(e.complaint_id)
+        if current is not None:
+            self.complaints[e.complaint_id] = replace(
+                current,
+                substantiated=e.substantiated,
+                verified_on=e.occurred_on,
+                verified_ref=ref_of(e),
+            )

@@ -1,0 +1,272 @@
+"""The institution register: one row per institution, as its filing events state it.
+
+Copies facts only: the status is the one the last lifecycle event names, the validity
+dates and receipt number are the approval's, the scope is the filed (or last approved)
+one. ``version`` and ``last_event_at`` are those of the last event this register read for
+the institution; events of other kinds (tokens, rosters, idempotency records, and
+institution events the register does not show) are skipped.
+
+Tables:
+
+- ``register_institutions``: the row per institution;
+- ``register_occupations``: one row per (occupation, institution) in the scope, so that
+  "who holds occupation X" is an exact, indexed match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+from domain.events import (
+    DetailsChanged,
+    FilingApproved,
+    FilingCancelled,
+    FilingExpired,
+    FilingLapsed,
+    FilingRejected,
+    FilingResubmitted,
+    FilingSubmitted,
+    LedgerEvent,
+    RenewalApproved,
+    RenewalRejected,
+    RenewalRequested,
+    ScopeChangeApproved,
+    ScopeChangeRejected,
+    ScopeChangeRequested,
+    ScopeLine,
+)
+from projections.base import ReadModel
+from projections.store import Column, Index, Row, Table, ViewSession
+
+INSTITUTIONS = Table(
+    name="register_institutions",
+    columns=(
+        Column("id", "uuid", nullable=False),
+        Column("credit_code", nullable=False),
+        Column("name", nullable=False),
+        Column("kind", nullable=False),
+        Column("jurisdiction", nullable=False),
+        Column("district", nullable=False),
+        Column("status", nullable=False),
+        Column("receipt_number"),
+        Column("valid_from", "date"),
+        Column("valid_until", "date"),
+        #: The scope: [{"occupation": "4-07-05-04", "levels": [3, 4, 5]}, ...].
+        Column("occupations", "json", nullable=False),
+        Column("test_sites", "json", nullable=False),
+        #: A requested scope change not yet decided: {change_id, scope, test_sites}.
+        Column("pending_scope_change", "json"),
+        Column("renewal_requested_on", "date"),
+        Column("version", "int", nullable=False),
+        Column("submitted_on", "date", nullable=False),
+        Column("last_event_at", "timestamp", nullable=False),
+    ),
+    primary_key=("id",),
+    indexes=(
+        Index("register_institutions_by_name", ("name", "id")),
+        Index("register_institutions_by_place", ("jurisdiction", "district", "name", "id")),
+        Index("register_institutions_by_status", ("status", "name", "id")),
+        Index("register_institutions_by_credit_code", ("credit_code",)),
+    ),
+)
+
+OCCUPATIONS = Table(
+    name="register_occupations",
+    columns=(
+        Column("occupation", nullable=False),
+        Column("institution_id", "uuid", nullable=False),
+        Column("levels", "json", nullable=False),
+    ),
+    primary_key=("occupation", "institution_id"),
+    indexes=(Index("register_occupations_by_institution", ("institution_id",)),),
+)
+
+Handler = Callable[[Row, Any], bool]
+
+
+def _scope(scope: Sequence[ScopeLine]) -> list[dict[str, Any]]:
+    return [
+        {"occupation": line["occupation"], "levels": sorted(int(v) for v in line["levels"])}
+        for line in sorted(scope, key=lambda ln: ln["occupation"])
+    ]
+
+
+def _take_application(row: Row, e: FilingSubmitted | FilingResubmitted) -> None:
+    row.update(
+        name=e.name,
+        kind=e.kind,
+        district=e.district,
+        occupations=_scope(e.scope),
+        test_sites=sorted(e.test_sites),
+        status="submitted",
+        submitted_on=e.occurred_on,
+        pending_scope_change=None,
+        renewal_requested_on=None,
+    )
+
+
+# Each handler changes the row in place and says whether the scope changed.
+
+
+def _submitted(row: Row, e: FilingSubmitted) -> bool:
+    row.update(
+        id=e.originator_id,
+        credit_code=e.credit_code,
+        jurisdiction=e.jurisdiction,
+        receipt_number=None,
+        valid_from=None,
+        valid_until=None,
+    )
+    _take_application(row, e)
+    return True
+
+
+def _resubmitted(row: Row, e: FilingResubmitted) -> bool:
+    _take_application(row, e)
+    return True
+
+
+def _approved(row: Row, e: FilingApproved) -> bool:
+    row.update(
+        status="active",
+        receipt_number=e.receipt_number,
+        valid_from=e.valid_from,
+        valid_until=e.valid_until,
+    )
+    return False
+
+
+def _rejected(row: Row, e: FilingRejected) -> bool:
+    row["status"] = "rejected"
+    return False
+
+
+def _cancelled(row: Row, e: FilingCancelled) -> bool:
+    row.update(status="cancelled", pending_scope_change=None, renewal_requested_on=None)
+    return False
+
+
+def _details_changed(row: Row, e: DetailsChanged) -> bool:
+    for key in ("name", "district"):
+        if key in e.changes:
+            row[key] = e.changes[key]
+    return False
+
+
+def _scope_change_requested(row: Row, e: ScopeChangeRequested) -> bool:
+    row["pending_scope_change"] = {
+        "change_id": e.change_id,
+        "scope": _scope(e.scope),
+        "test_sites": sorted(e.test_sites),
+    }
+    return False
+
+
+def _scope_change_approved(row: Row, e: ScopeChangeApproved) -> bool:
+    pending = row.get("pending_scope_change")
+    row["pending_scope_change"] = None
+    if not pending or pending.get("change_id") != e.change_id:
+        return False  # the aggregate refuses this; nothing to copy
+    row["occupations"] = pending["scope"]
+    row["test_sites"] = pending["test_sites"]
+    return True
+
+
+def _scope_change_rejected(row: Row, e: ScopeChangeRejected) -> bool:
+    row["pending_scope_change"] = None
+    return False
+
+
+def _renewal_requested(row: Row, e: RenewalRequested) -> bool:
+    row["renewal_requested_on"] = e.occurred_on
+    return False
+
+
+def _renewal_approved(row: Row, e: RenewalApproved) -> bool:
+    row.update(status="active", valid_until=e.valid_until, renewal_requested_on=None)
+    return False
+
+
+def _renewal_rejected(row: Row, e: RenewalRejected) -> bool:
+    row["renewal_requested_on"] = None
+    return False
+
+
+def _expired(row: Row, e: FilingExpired) -> bool:
+    row["status"] = "expired"
+    return False
+
+
+def _lapsed(row: Row, e: FilingLapsed) -> bool:
+    row.update(status="lapsed", pending_scope_change=None)
+    return False
+
+
+HANDLERS: dict[type[LedgerEvent], Handler] = {
+    FilingSubmitted: _submitted,
+    FilingResubmitted: _resubmitted,
+    FilingApproved: _approved,
+    FilingRejected: _rejected,
+    FilingCancelled: _cancelled,
+    DetailsChanged: _details_changed,
+    ScopeChangeRequested: _scope_change_requested,
+    ScopeChangeApproved: _scope_change_approved,
+    ScopeChangeRejected: _scope_change_rejected,
+    RenewalRequested: _renewal_requested,
+    RenewalApproved: _renewal_approved,
+    RenewalRejected: _renewal_rejected,
+    FilingExpired: _expired,
+    FilingLapsed: _lapsed,
+}
+
+
+def handler_for(cls: type[LedgerEvent]) -> Handler | None:
+    for base in cls.__mro__:
+        handler = HANDLERS.get(base)
+        if handler is not None:
+            return handler
+    return None
+
+
+class Register(ReadModel):
+    name: ClassVar[str] = "register"
+    tables: ClassVar[tuple[Table, ...]] = (INSTITUTIONS, OCCUPATIONS)
+    handles: ClassVar[tuple[type[LedgerEvent], ...]] = tuple(HANDLERS)
+
+    def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
+        ids = {e.originator_id for e in events}
+        rows: dict[Any, Row] = {r["id"]: r for r in session.fetch(INSTITUTIONS, "id", ids)}
+        changed: set[Any] = set()
+        rescoped: set[Any] = set()
+        for event in events:
+            handler = handler_for(type(event))
+            if handler is None:
+                continue
+            row = rows.get(event.originator_id)
+            if row is None:
+                if not isinstance(event, FilingSubmitted):
+                    continue  # no filing to change (cannot happen in a consistent store)
+                row = rows[event.originator_id] = {}
+            if handler(row, event):
+                rescoped.add(event.originator_id)
+            row["version"] = event.originator_version
+            row["last_event_at"] = event.timestamp
+            changed.add(event.originator_id)
+        if not changed:
+            return
+        session.upsert(INSTITUTIONS, [rows[i] for i in changed])
+        if rescoped:
+            session.delete(OCCUPATIONS, "institution_id", rescoped)
+            session.insert(
+                OCCUPATIONS,
+                [
+                    {
+                        "occupation": line["occupation"],
+                        "institution_id": iid,
+                        "levels": line["levels"],
+                    }
+                    for iid in rescoped
+                    for line in rows[iid]["occupations"]
+                ],
+            )

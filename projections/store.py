@@ -1,0 +1,535 @@
+"""Where read models live: view tables and tracking positions beside the event store.
+
+This module is the only one in ``projections/`` that names the eventsourcing library.
+It provides:
+
+- :class:`Table`, :class:`Column`, :class:`Index`: a read model declares its tables once;
+  the DDL for SQLite and PostgreSQL is generated from the declaration.
+- :class:`ViewStore`: the read models' database (the event store's SQLite file, or its
+  PostgreSQL schema). Its tracking recorder is a subclass of the library's tracking
+  recorder whose create statements also create the view tables.
+- :class:`ViewSession`: one write transaction in which a batch of view rows and the
+  projection's new position are committed together. The library's tracking insert refuses
+  a position that is not above the recorded one, so a replayed batch rolls back.
+- :class:`NotificationLog`: the application's notification log, read in sections.
+
+Values are converted in one place: dates, instants, UUIDs and JSON come back as Python
+objects on both backends, and text compares bytewise on both (``COLLATE "C"`` on
+PostgreSQL), so ordering and cursors behave the same everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any, Literal, cast
+from uuid import UUID
+
+from eventsourcing.persistence import InfrastructureFactory, IntegrityError, Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+from eventsourcing.utils import TopicError, resolve_topic
+from psycopg.sql import SQL, Identifier
+from psycopg.types.json import Jsonb
+
+from api.settings import Settings
+from domain.application import OversightApplication
+from domain.events import LedgerEvent
+
+ColumnType = Literal["text", "int", "date", "timestamp", "json", "uuid"]
+Row = dict[str, Any]
+
+#: The PostgreSQL table holding each projection's position (SQLite's is ``tracking``).
+POSTGRES_TRACKING_TABLE = "projection_tracking"
+#: At most this many values in one ``IN (...)`` list.
+IN_LIST_CHUNK = 500
+
+
+# --- table declarations -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType = "text"
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    indexes: tuple[Index, ...] = ()
+    types: Mapping[str, ColumnType] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "types", {c.name: c.type for c in self.columns})
+        unknown = set(self.primary_key) - set(self.types)
+        if unknown:
+            raise ValueError(f"{self.name}: primary key names unknown columns {unknown}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+# --- dialects -----------------------------------------------------------------------------
+
+_NAMED_PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+_SQLITE_TYPES: dict[ColumnType, str] = {
+    "text": "TEXT",
+    "int": "INTEGER",
+    "date": "TEXT",
+    "timestamp": "TEXT",
+    "json": "TEXT",
+    "uuid": "TEXT",
+}
+_POSTGRES_TYPES: dict[ColumnType, str] = {
+    "text": 'text COLLATE "C"',
+    "int": "bigint",
+    "date": "date",
+    "timestamp": "timestamptz",
+    "json": "jsonb",
+    "uuid": "uuid",
+}
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _utc_iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("instants must carry a time zone")
+    return value.astimezone(UTC).isoformat()
+
+
+class Dialect:
+    """The differences between SQLite and PostgreSQL that the views care about."""
+
+    name: Literal["sqlite", "postgres"]
+    #: What keeps two stores in one database apart (a PostgreSQL schema).
+    schema: str = "main"
+
+    def table(self, name: str) -> str:
+        raise NotImplementedError
+
+    def sql(self, statement: str) -> str:
+        """Statements are written with ``:name`` parameters and ``{table}`` fields."""
+        raise NotImplementedError
+
+    def column_ddl(self, column: Column) -> str:
+        raise NotImplementedError
+
+    def lock_statement(self) -> str:
+        """Taken first in every write transaction: one writer per projection at a time."""
+        raise NotImplementedError
+
+    def to_db(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def from_db(self, kind: ColumnType, value: Any) -> Any:
+        raise NotImplementedError
+
+    def create_statements(self, table: Table) -> list[str]:
+        columns = [self.column_ddl(c) for c in table.columns]
+        key = ", ".join(quote(c) for c in table.primary_key)
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {self.table(table.name)} "
+            f"({', '.join(columns)}, PRIMARY KEY ({key}))"
+        ]
+        for index in table.indexes:
+            cols = ", ".join(quote(c) for c in index.columns)
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS {quote(index.name)} "
+                f"ON {self.table(table.name)} ({cols})"
+            )
+        return statements
+
+    def drop_statement(self, table: Table) -> str:
+        return f"DROP TABLE IF EXISTS {self.table(table.name)}"
+
+    def upsert_statement(self, table: Table) -> str:
+        names = table.column_names
+        cols = ", ".join(quote(c) for c in names)
+        values = ", ".join(f":{c}" for c in names)
+        key = ", ".join(quote(c) for c in table.primary_key)
+        others = [c for c in names if c not in table.primary_key]
+        if others:
+            updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in others)
+            conflict = f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        else:
+            conflict = f"ON CONFLICT ({key}) DO NOTHING"
+        return self.sql(
+            f"INSERT INTO {self.table(table.name)} ({cols}) VALUES ({values}) {conflict}"
+        )
+
+    def insert_statement(self, table: Table) -> str:
+        names = table.column_names
+        cols = ", ".join(quote(c) for c in names)
+        values = ", ".join(f":{c}" for c in names)
+        return self.sql(f"INSERT INTO {self.table(table.name)} ({cols}) VALUES ({values})")
+
+    def row_from_db(self, table: Table | None, raw: Mapping[str, Any]) -> Row:
+        types = table.types if table is not None else {}
+        return {k: self.from_db(types.get(k, "text"), v) for k, v in raw.items()}
+
+
+class SQLiteDialect(Dialect):
+    name: Literal["sqlite", "postgres"] = "sqlite"
+
+    def table(self, name: str) -> str:
+        return quote(name)
+
+    def sql(self, statement: str) -> str:
+        return statement
+
+    def column_ddl(self, column: Column) -> str:
+        null = "" if column.nullable else " NOT NULL"
+        return f"{quote(column.name)} {_SQLITE_TYPES[column.type]}{null}"
+
+    def lock_statement(self) -> str:
+        # A write as the first statement takes SQLite's write lock (waiting for it) before
+        # anything is read, so the position read next is the latest one.
+        return (
+            "UPDATE tracking SET notification_id = notification_id "
+            "WHERE application_name = :application_name"
+        )
+
+    def to_db(self, value: Any) -> Any:
+        if isinstance(value, UUID):
+            return str(value)
+        if isinstance(value, datetime):
+            return _utc_iso(value)
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, dict | list | tuple):
+            return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return value
+
+    def from_db(self, kind: ColumnType, value: Any) -> Any:
+        if value is None:
+            return None
+        if kind == "uuid":
+            return UUID(value)
+        if kind == "date":
+            return date.fromisoformat(value)
+        if kind == "timestamp":
+            return datetime.fromisoformat(value)
+        if kind == "json":
+            return json.loads(value)
+        return value
+
+
+class PostgresDialect(Dialect):
+    name: Literal["sqlite", "postgres"] = "postgres"
+
+    def __init__(self, schema: str) -> None:
+        self.schema = schema
+
+    def table(self, name: str) -> str:
+        return f"{quote(self.schema)}.{quote(name)}"
+
+    def sql(self, statement: str) -> str:
+        return _NAMED_PARAM.sub(r"%(\1)s", statement)
+
+    def column_ddl(self, column: Column) -> str:
+        null = "" if column.nullable else " NOT NULL"
+        return f"{quote(column.name)} {_POSTGRES_TYPES[column.type]}{null}"
+
+    def lock_statement(self) -> str:
+        # Advisory locks are per database; the schema keeps two stores in one database apart.
+        return self.sql("SELECT pg_advisory_xact_lock(hashtext(:lock_key))")
+
+    def to_db(self, value: Any) -> Any:
+        if isinstance(value, dict | list | tuple):
+            return Jsonb(value)
+        return value
+
+    def from_db(self, kind: ColumnType, value: Any) -> Any:
+        if value is None:
+            return None
+        if kind == "timestamp" and isinstance(value, datetime):
+            return value.astimezone(UTC)
+        return value
+
+
+# --- the tracking recorders with the view tables ------------------------------------------
+
+
+class SQLiteViewRecorder(SQLiteTrackingRecorder):
+    """The library's SQLite tracking recorder, also creating the view tables."""
+
+    def __init__(self, datastore: SQLiteDatastore, *, tables: Sequence[Table]) -> None:
+        self.view_tables = tuple(tables)
+        super().__init__(datastore)
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements: list[str] = super().construct_create_table_statements()
+        dialect = SQLiteDialect()
+        for table in self.view_tables:
+            statements.extend(dialect.create_statements(table))
+        return statements
+
+
+class PostgresViewRecorder(PostgresTrackingRecorder):
+    """The library's PostgreSQL tracking recorder, also creating the schema and view tables."""
+
+    def __init__(self, datastore: PostgresDatastore, *, tables: Sequence[Table]) -> None:
+        super().__init__(datastore, tracking_table_name=POSTGRES_TRACKING_TABLE)
+        self.view_tables = tuple(tables)
+        self.sql_create_statements.insert(
+            0, SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(datastore.schema))
+        )
+        dialect = PostgresDialect(datastore.schema)
+        for table in self.view_tables:
+            for statement in dialect.create_statements(table):
+                self.sql_create_statements.append(SQL(statement))  # type: ignore[arg-type]
+
+
+# --- sessions and the store ---------------------------------------------------------------
+
+
+class StalePosition(Exception):
+    """A batch would move a projection to a position it has already passed."""
+
+
+class ViewSession:
+    """One transaction on the view tables; the position is recorded in the same one."""
+
+    def __init__(self, store: ViewStore, cursor: Any) -> None:
+        self.store = store
+        self.dialect = store.dialect
+        self._cursor = cursor
+
+    def execute(self, statement: str, params: Mapping[str, Any] | None = None) -> None:
+        self._cursor.execute(statement, self._params(params))
+
+    def rows(
+        self, statement: str, params: Mapping[str, Any] | None = None, table: Table | None = None
+    ) -> list[Row]:
+        self._cursor.execute(statement, self._params(params))
+        return [self.dialect.row_from_db(table, dict(r)) for r in self._cursor.fetchall()]
+
+    def _params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
+        return {k: self.dialect.to_db(v) for k, v in (params or {}).items()}
+
+    def fetch(self, table: Table, column: str, values: Collection[Any]) -> list[Row]:
+        """The rows of ``table`` whose ``column`` is one of ``values``."""
+        found: list[Row] = []
+        ordered = list(values)
+        for start in range(0, len(ordered), IN_LIST_CHUNK):
+            chunk = ordered[start : start + IN_LIST_CHUNK]
+            names = [f"v{i}" for i in range(len(chunk))]
+            statement = self.dialect.sql(
+                f"SELECT * FROM {self.dialect.table(table.name)} "
+                f"WHERE {quote(column)} IN ({', '.join(':' + n for n in names)})"
+            )
+            found.extend(self.rows(statement, dict(zip(names, chunk, strict=True)), table))
+        return found
+
+    def delete(self, table: Table, column: str, values: Collection[Any]) -> None:
+        ordered = list(values)
+        for start in range(0, len(ordered), IN_LIST_CHUNK):
+            chunk = ordered[start : start + IN_LIST_CHUNK]
+            names = [f"v{i}" for i in range(len(chunk))]
+            self.execute(
+                self.dialect.sql(
+                    f"DELETE FROM {self.dialect.table(table.name)} "
+                    f"WHERE {quote(column)} IN ({', '.join(':' + n for n in names)})"
+                ),
+                dict(zip(names, chunk, strict=True)),
+            )
+
+    def upsert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert the rows, replacing any with the same primary key."""
+        self._many(self.dialect.upsert_statement(table), table, rows)
+
+    def insert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._many(self.dialect.insert_statement(table), table, rows)
+
+    def _many(self, statement: str, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        names = table.column_names
+        self._cursor.executemany(
+            statement, [{c: self.dialect.to_db(row.get(c)) for c in names} for row in rows]
+        )
+
+    def position(self, name: str) -> int:
+        rows = self.rows(
+            self.dialect.sql(
+                f"SELECT notification_id FROM {self.dialect.table(self.store.tracking_table)} "
+                "WHERE application_name = :name"
+            ),
+            {"name": name},
+        )
+        return int(rows[0]["notification_id"]) if rows else 0
+
+    def lock(self, name: str) -> None:
+        self.execute(
+            self.dialect.lock_statement(),
+            {"application_name": name}
+            if self.dialect.name == "sqlite"
+            else {"lock_key": f"{self.store.schema}:{name}"},
+        )
+
+    def record_position(self, name: str, notification_id: int) -> None:
+        """Record the projection's new position, refusing one not above the last.
+
+        Raises :class:`StalePosition`, which rolls back the transaction and with it the
+        view rows written for the refused events.
+        """
+        try:
+            self.store.recorder._insert_tracking(
+                self._cursor, Tracking(application_name=name, notification_id=notification_id)
+            )
+        except IntegrityError as exc:
+            raise StalePosition(
+                f"projection {name} is already past notification {notification_id}"
+            ) from exc
+
+    def forget_position(self, name: str) -> None:
+        self.execute(
+            self.dialect.sql(
+                f"DELETE FROM {self.dialect.table(self.store.tracking_table)} "
+                "WHERE application_name = :name"
+            ),
+            {"name": name},
+        )
+
+
+class ViewStore:
+    """The read models' database and its tracking recorder."""
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        recorder: SQLiteViewRecorder | PostgresViewRecorder,
+        *,
+        owns_datastore: bool,
+    ) -> None:
+        self.dialect = dialect
+        self.recorder = recorder
+        self._owns_datastore = owns_datastore
+        self.schema = dialect.schema
+        self.tracking_table = (
+            "tracking" if isinstance(recorder, SQLiteViewRecorder) else POSTGRES_TRACKING_TABLE
+        )
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings,
+        tables: Sequence[Table],
+        application: OversightApplication | None = None,
+    ) -> ViewStore:
+        """The store in the event store's database, as named by the settings.
+
+        It keeps its own connections, except for an in-memory SQLite store, whose
+        only copy of the data is behind the application's connections.
+        """
+        in_memory = settings.backend == "sqlite" and settings.sqlite_path() == ":memory:"
+        if in_memory:
+            if application is None:
+                raise ValueError("an in-memory store's views need the application")
+            datastore: Any = getattr(application.recorder, "datastore", None)
+        else:
+            factory: Any = InfrastructureFactory.construct(settings.eventsourcing_env())
+            datastore = factory.datastore
+        recorder: SQLiteViewRecorder | PostgresViewRecorder
+        dialect: Dialect
+        if isinstance(datastore, SQLiteDatastore):
+            recorder = SQLiteViewRecorder(datastore, tables=tables)
+            dialect = SQLiteDialect()
+        elif isinstance(datastore, PostgresDatastore):
+            recorder = PostgresViewRecorder(datastore, tables=tables)
+            dialect = PostgresDialect(datastore.schema)
+        else:
+            raise TypeError(f"no view store for {type(datastore).__name__}")
+        recorder.create_table()
+        return cls(dialect, recorder, owns_datastore=not in_memory)
+
+    @contextmanager
+    def transaction(self) -> Iterator[ViewSession]:
+        """A write transaction: committed if the block ends normally, else rolled back."""
+        with self.recorder.datastore.transaction(commit=True) as cursor:
+            yield ViewSession(self, cursor)
+
+    @contextmanager
+    def reading(self) -> Iterator[ViewSession]:
+        """A read-only transaction (one consistent snapshot), always rolled back."""
+        with self.recorder.datastore.transaction(commit=False) as cursor:
+            yield ViewSession(self, cursor)
+
+    def position(self, name: str) -> int:
+        return self.recorder.max_tracking_id(name) or 0
+
+    def close(self) -> None:
+        if self._owns_datastore:
+            self.recorder.datastore.close()
+
+
+# --- the notification log -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One notification: its position, what it is about, and (decoded on demand) the event."""
+
+    notification_id: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    _notification: Any = field(repr=False, compare=False)
+
+
+@cache
+def event_class(topic: str) -> type[LedgerEvent] | None:
+    """The ledger event class a stored topic names (renamed topics included), if any."""
+    try:
+        cls = resolve_topic(topic)
+    except (TopicError, ImportError, AttributeError):
+        return None
+    return cls if isinstance(cls, type) and issubclass(cls, LedgerEvent) else None
+
+
+class NotificationLog:
+    """The application's notification log: every recorded event, in commit order."""
+
+    def __init__(self, application: OversightApplication) -> None:
+        self._recorder = application.recorder
+        self._mapper = application.mapper
+
+    def read(self, start: int, limit: int) -> list[LoggedEvent]:
+        """Up to ``limit`` notifications from id ``start`` on."""
+        return [
+            LoggedEvent(
+                notification_id=n.id,
+                originator_id=cast(UUID, n.originator_id),
+                originator_version=n.originator_version,
+                topic=n.topic,
+                _notification=n,
+            )
+            for n in self._recorder.select_notifications(start=start, limit=limit)
+        ]
+
+    def head(self) -> int:
+        """The id of the last notification (0 for an empty store)."""
+        return self._recorder.max_notification_id() or 0
+
+    def decode(self, entry: LoggedEvent) -> LedgerEvent:
+        return cast(LedgerEvent, self._mapper.to_domain_event(entry._notification))
