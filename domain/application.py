@@ -28,11 +28,12 @@ from domain.ledger import (
     StoredEvent,
     audit_entry,
 )
+from domain.supervision import SupervisionCommands
 
 TOKEN_REGISTRY = "tokens"
 
 
-class OversightApplication(CaseworkCommands, LedgerApplication):
+class OversightApplication(SupervisionCommands, CaseworkCommands, LedgerApplication):
     name = "oversight"
 
     # --- institutions: queries ------------------------------------------------------------

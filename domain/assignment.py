@@ -74,11 +74,11 @@ def consecutive_run(
     ordered = sorted(history, key=lambda entry: entry[0])  # stable: log order within a day
     position = sum(1 for day, _ in ordered if day <= on)
     run = 1
-    for day, members in reversed(ordered[:position]):
+    for _day, members in reversed(ordered[:position]):
         if supervisor not in members:
             break
         run += 1
-    for day, members in ordered[position:]:
+    for _day, members in ordered[position:]:
         if supervisor not in members:
             break
         run += 1
@@ -364,7 +364,9 @@ def finding_problem(finding: VisitFinding, rulebook: Rulebook, visited_on: date)
     """Why a visit's finding cannot be recorded under ``rulebook`` (None: it can)."""
     rule_id = finding["rule_id"]
     if not rule_id.startswith(f"{rulebook.id}/") or rulebook.item(rule_id) is None:
-        return f"{rule_id} is not an item of {rulebook.id} (e.g. {rulebook.id}/25.9)"
+        return f"{rule_id} is not an item of {rulebook.id} v{rulebook.version}"
+    if rulebook.article_of(rule_id).level is None:
+        return f"{rule_id} is not a sanction item of {rulebook.id}"
     if finding["severity"] not in SEVERITIES:
         return f"severity must be one of {', '.join(SEVERITIES)}"
     if finding["occurred_on"] > visited_on:
@@ -388,6 +390,7 @@ class SupervisionVisit(LedgerAggregate):
         self.sessions: list[SessionRoster] = []
         self.checked: list[str] = []
         self.findings: list[VisitFinding] = []
+        self.finding_ids: list[str] = []
         self.summary: str = ""
 
     @classmethod
@@ -401,6 +404,7 @@ class SupervisionVisit(LedgerAggregate):
         sessions: Sequence[SessionRoster],
         checked: Sequence[str],
         findings: Sequence[VisitFinding],
+        finding_ids: Sequence[str],
         summary: str,
         stamp: Stamp,
     ) -> SupervisionVisit:
@@ -440,6 +444,7 @@ class SupervisionVisit(LedgerAggregate):
                 }
                 for f in findings
             ],
+            finding_ids=list(finding_ids),
             summary=summary.strip(),
         )
 
@@ -455,4 +460,5 @@ class SupervisionVisit(LedgerAggregate):
         self.sessions = list(e.sessions)
         self.checked = list(e.checked)
         self.findings = list(e.findings)
+        self.finding_ids = list(e.finding_ids)
         self.summary = e.summary

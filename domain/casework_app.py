@@ -73,9 +73,13 @@ class CaseworkCommands(LedgerApplication):
             events = [e for e in events if e.occurred_on <= as_of or e.originator_version == 1]
         if not events:
             raise NotFound(f"institution {iid} was not yet known at {known_at}")
-        aggregate: Institution | None = None
-        for event in events:
-            aggregate = cast(Institution, event.mutate(aggregate))
+        # Business-date filtering leaves gaps in the version sequence, so the events are
+        # applied directly rather than through the library's sequence-checking mutate().
+        aggregate = cast(Institution, events[0].mutate(None))
+        for event in events[1:]:
+            event.apply(aggregate)
+            aggregate.version = event.originator_version
+            aggregate.modified_on = event.timestamp
         assert aggregate is not None
         return aggregate
 
@@ -143,7 +147,7 @@ class CaseworkCommands(LedgerApplication):
         reference: str,
         facts: str,
         evidence: list[dict[str, str]],
-    ) -> str:
+    ) -> dict[str, Any]:
         self._not_future(occurred_on)
         inst = self._load_for(ctx, iid, "decide")
         self._check_rule_id(inst, rule_id, occurred_on)
@@ -159,8 +163,7 @@ class CaseworkCommands(LedgerApplication):
             facts=facts,
             evidence=evidence,
         )
-        self._save_institution(ctx, inst)
-        return finding_id
+        return self._save_result(ctx, inst, finding_id=finding_id)
 
     def _raise_flags(self, ctx: Context, inst: Institution, flags: list[Flag]) -> list[str]:
         """Record each flag as a system finding, each assessed against the history so far."""
@@ -188,14 +191,14 @@ class CaseworkCommands(LedgerApplication):
 
     def dismiss_finding(
         self, ctx: Context, iid: UUID, finding_id: str, on: date, reason: str
-    ) -> int:
+    ) -> dict[str, Any]:
         inst = self._load_for(ctx, iid, "decide")
         inst.dismiss_finding(on, self.stamp(ctx), finding_id, reason)
-        return self._save_institution(ctx, inst)
+        return self._save_result(ctx, inst)
 
     # --- evaluation batches ----------------------------------------------------------------
 
-    def report_evaluation(self, ctx: Context, iid: UUID, report: BatchReport) -> list[str]:
+    def report_evaluation(self, ctx: Context, iid: UUID, report: BatchReport) -> dict[str, Any]:
         """Record the batch (always) and raise a system finding for each check it fails."""
         self._not_future(report.evaluated_on, "evaluated_on")
         inst = self._load_for(ctx, iid, "apply")
@@ -235,8 +238,7 @@ class CaseworkCommands(LedgerApplication):
         )
         system = self._system_context(ctx)
         ids = self._raise_flags(system, inst, flags)
-        self._save_institution(ctx, inst)
-        return ids
+        return self._save_result(ctx, inst, batch_id=report.batch_id, finding_ids=ids)
 
     @staticmethod
     def _system_context(ctx: Context) -> Context:
@@ -271,13 +273,12 @@ class CaseworkCommands(LedgerApplication):
 
     def receive_complaint(
         self, ctx: Context, iid: UUID, on: date, channel: str, summary: str, reference: str
-    ) -> str:
+    ) -> dict[str, Any]:
         self._not_future(on)
         inst = self._load_for(ctx, iid, "decide")
         complaint_id = f"CP-{inst.version + 1}"
         inst.receive_complaint(on, self.stamp(ctx), complaint_id, channel, summary, reference)
-        self._save_institution(ctx, inst)
-        return complaint_id
+        return self._save_result(ctx, inst, complaint_id=complaint_id)
 
     def verify_complaint(
         self,
@@ -289,7 +290,7 @@ class CaseworkCommands(LedgerApplication):
         reason: str,
         finding_rule_id: str | None = None,
         finding_occurred_on: date | None = None,
-    ) -> list[str]:
+    ) -> dict[str, Any]:
         """Verify; a substantiated one may open a finding, and the count rule is checked."""
         self._not_future(on)
         inst = self._load_for(ctx, iid, "decide")
@@ -318,8 +319,7 @@ class CaseworkCommands(LedgerApplication):
             ids += self._raise_flags(
                 self._system_context(ctx), inst, complaint_flags(history, rulebook, complaint_id)
             )
-        self._save_institution(ctx, inst)
-        return ids
+        return self._save_result(ctx, inst, finding_ids=ids)
 
     # --- assessment -----------------------------------------------------------------------
 
@@ -382,13 +382,14 @@ class CaseworkCommands(LedgerApplication):
         assert requirement is not None
         return requirement
 
-    def open_case(self, ctx: Context, iid: UUID, on: date, finding_ids: list[str]) -> str:
+    def open_case(
+        self, ctx: Context, iid: UUID, on: date, finding_ids: list[str]
+    ) -> dict[str, Any]:
         self._not_future(on)
         inst = self._load_for(ctx, iid, "decide")
         case_id = f"C-{inst.version + 1}"
         inst.open_case(on, self.stamp(ctx), case_id, finding_ids)
-        self._save_institution(ctx, inst)
-        return case_id
+        return self._save_result(ctx, inst, case_id=case_id)
 
     def issue_notice(
         self,
@@ -401,7 +402,7 @@ class CaseworkCommands(LedgerApplication):
         reasons: str,
         intended_level: int | None = None,
         defence_days: int | None = None,
-    ) -> int:
+    ) -> dict[str, Any]:
         self._not_future(on)
         inst = self._load_for(ctx, iid, "decide")
         requirement = self._requirement(inst, case_id, on)
@@ -422,7 +423,7 @@ class CaseworkCommands(LedgerApplication):
             defence_deadline=on + timedelta(days=days),
             requirement=requirement,
         )
-        return self._save_institution(ctx, inst)
+        return self._save_result(ctx, inst)
 
     @staticmethod
     def _actions_for_level(
@@ -441,16 +442,16 @@ class CaseworkCommands(LedgerApplication):
         on: date,
         statement: str,
         evidence: list[dict[str, str]],
-    ) -> int:
+    ) -> dict[str, Any]:
         self._not_future(on)
         inst = self._load_for(ctx, iid, "apply")
         inst.submit_defence(on, self.stamp(ctx), case_id, statement, evidence)
-        return self._save_institution(ctx, inst)
+        return self._save_result(ctx, inst)
 
-    def waive_defence(self, ctx: Context, iid: UUID, case_id: str, on: date) -> int:
+    def waive_defence(self, ctx: Context, iid: UUID, case_id: str, on: date) -> dict[str, Any]:
         inst = self._load_for(ctx, iid, "apply")
         inst.waive_defence(on, self.stamp(ctx), case_id)
-        return self._save_institution(ctx, inst)
+        return self._save_result(ctx, inst)
 
     def decide_case(
         self,
@@ -464,7 +465,7 @@ class CaseworkCommands(LedgerApplication):
         below_reason: str = "",
         deciding_body: str | None = None,
         rectification_days: int | None = None,
-    ) -> str:
+    ) -> dict[str, Any]:
         self._not_future(on)
         inst = self._load_for(ctx, iid, "decide")
         rulebook = self.rulebook_for(inst.jurisdiction, on)
@@ -503,12 +504,11 @@ class CaseworkCommands(LedgerApplication):
             revocation_article=rulebook.due_process.revocation_authority_article,
             due_process_articles=list(rulebook.due_process.articles),
         )
-        self._save_institution(ctx, inst)
-        return decision_id
+        return self._save_result(ctx, inst, decision_id=decision_id)
 
     def serve_decision(
         self, ctx: Context, iid: UUID, case_id: str, on: date, void_batch_ids: list[str]
-    ) -> int:
+    ) -> dict[str, Any]:
         self._not_future(on)
         inst = self._load_for(ctx, iid, "decide")
         decision = inst.decision(inst.case(case_id)["decision_id"] or "")
@@ -525,7 +525,7 @@ class CaseworkCommands(LedgerApplication):
             void_batch_ids=void_batch_ids,
         )
         changed = self._update_rosters(ctx, inst, self._rosters_for(inst, inst.scope))
-        return self._save_institution(ctx, inst, *changed)
+        return self._save_result(ctx, inst, *changed)
 
     def hold_interview(
         self,
@@ -535,37 +535,36 @@ class CaseworkCommands(LedgerApplication):
         on: date,
         attendees: list[str],
         pledge: str,
-    ) -> int:
+    ) -> dict[str, Any]:
         self._not_future(on)
         inst = self._load_for(ctx, iid, "decide")
         inst.hold_interview(on, self.stamp(ctx), decision_id, attendees, pledge)
-        return self._save_institution(ctx, inst)
+        return self._save_result(ctx, inst)
 
     def submit_rectification_report(
         self, ctx: Context, iid: UUID, decision_id: str, on: date, report: str
-    ) -> int:
+    ) -> dict[str, Any]:
         self._not_future(on)
         inst = self._load_for(ctx, iid, "apply")
         inst.submit_rectification_report(on, self.stamp(ctx), decision_id, report)
-        return self._save_institution(ctx, inst)
+        return self._save_result(ctx, inst)
 
     def accept_rectification(
         self, ctx: Context, iid: UUID, decision_id: str, on: date, remarks: str
-    ) -> int:
+    ) -> dict[str, Any]:
         self._not_future(on)
         inst = self._load_for(ctx, iid, "decide")
         inst.accept_rectification(on, self.stamp(ctx), decision_id, remarks)
-        return self._save_institution(ctx, inst)
+        return self._save_result(ctx, inst)
 
     def file_appeal(
         self, ctx: Context, iid: UUID, decision_id: str, on: date, kind: str, grounds: str
-    ) -> str:
+    ) -> dict[str, Any]:
         self._not_future(on)
         inst = self._load_for(ctx, iid, "apply")
         appeal_id = f"A-{inst.version + 1}"
         inst.file_appeal(on, self.stamp(ctx), appeal_id, decision_id, kind, grounds)
-        self._save_institution(ctx, inst)
-        return appeal_id
+        return self._save_result(ctx, inst, appeal_id=appeal_id)
 
     def decide_appeal(
         self,
@@ -577,7 +576,7 @@ class CaseworkCommands(LedgerApplication):
         outcome: str,
         reasons: str,
         new_level: int | None = None,
-    ) -> int:
+    ) -> dict[str, Any]:
         self._not_future(on)
         inst = self._load_for(ctx, iid, "decide")
         rulebook = self.rulebook_for(inst.jurisdiction, on)
@@ -597,34 +596,34 @@ class CaseworkCommands(LedgerApplication):
             reasons=reasons,
         )
         changed = self._update_rosters(ctx, inst, self._rosters_for(inst, inst.scope))
-        return self._save_institution(ctx, inst, *changed)
+        return self._save_result(ctx, inst, *changed)
 
     # --- on-site supervision --------------------------------------------------------------
 
     def pause_evaluation(
         self, ctx: Context, iid: UUID, session_id: str, on: date, problem: str
-    ) -> int:
+    ) -> dict[str, Any]:
         inst = self._load_for(ctx, iid, "read")
         if ctx.principal.role not in ("admin", "regulator", "supervisor"):
             raise Forbidden("only a supervisor or regulator pauses an evaluation")
         inst.pause_evaluation(on, self.stamp(ctx), session_id, ctx.principal.subject, problem)
-        return self._save_institution(ctx, inst)
+        return self._save_result(ctx, inst)
 
     def resume_evaluation(
         self, ctx: Context, iid: UUID, session_id: str, on: date, correction: str
-    ) -> int:
+    ) -> dict[str, Any]:
         inst = self._load_for(ctx, iid, "read")
         if ctx.principal.role not in ("admin", "regulator", "supervisor"):
             raise Forbidden("only a supervisor or regulator resumes an evaluation")
         inst.resume_evaluation(on, self.stamp(ctx), session_id, correction)
-        return self._save_institution(ctx, inst)
+        return self._save_result(ctx, inst)
 
     def stop_evaluation(
         self, ctx: Context, iid: UUID, session_id: str, on: date, reason: str, batch_id: str
-    ) -> int:
+    ) -> dict[str, Any]:
         inst = self._load_for(ctx, iid, "decide")
         inst.stop_evaluation(on, self.stamp(ctx), session_id, reason, batch_id)
-        return self._save_institution(ctx, inst)
+        return self._save_result(ctx, inst)
 
     # --- deadlines ------------------------------------------------------------------------
 

@@ -217,7 +217,7 @@ def recurrence_after_sanction(ctx: RuleContext, spec: DerivedRule) -> Ground | N
             continue
         if params.match == "same_article" and f.article not in s.finding_articles:
             continue
-        if params.match == "same_item" and f.item not in s.finding_items:
+        if params.match == "same_item" and f.item not in s.items:
             continue
         start = _recurrence_start(s, params)
         if start is None or s.decided_on > ctx.as_of:
@@ -238,10 +238,10 @@ def recurrence_after_sanction(ctx: RuleContext, spec: DerivedRule) -> Ground | N
     return _ground(
         ctx,
         spec,
-        f"{kind_zh}（决定 {s.decision_id}，{what} {since}，涉及 {', '.join(s.finding_items)}）"
+        f"{kind_zh}（决定 {s.decision_id}，{what} {since}，涉及 {', '.join(s.items)}）"
         f"之后，{f.occurred_on} 又发生 {f.rule_id}",
         f"{params.after_sanction} (decision {s.decision_id}, {since_ref.type} on {since},"
-        f" about {', '.join(s.finding_items)}) was followed by {f.rule_id} conduct on"
+        f" about {', '.join(s.items)}) was followed by {f.rule_id} conduct on"
         f" {f.occurred_on}",
         [s.decided_ref, since_ref],
     )

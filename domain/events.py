@@ -499,6 +499,7 @@ class SupervisionVisitRecorded(LedgerCreated):
     sessions: list[SessionRoster]
     checked: list[str]
     findings: list[VisitFinding]
+    finding_ids: list[str]  # each finding as recorded in the institution's file, in order
     summary: str
 
 

@@ -88,8 +88,15 @@ class SanctionFact:
     varied_ref: EventRef | None = None
 
     @property
+    def items(self) -> tuple[str, ...]:
+        """The items this sanction was about: its findings' and those it was decided under."""
+        decided = {split_rule_id(a)[1] for a in self.articles}
+        return tuple(sorted(set(self.finding_items) | decided))
+
+    @property
     def finding_articles(self) -> tuple[str, ...]:
-        return tuple(sorted({i.split(".")[0] for i in self.finding_items}))
+        """Articles the sanction was about (e.g. a 25.3 finding decided under 26.1: 25, 26)."""
+        return tuple(sorted({i.split(".")[0] for i in self.items}))
 
     def has_kind(self, kind: str) -> bool:
         return kind in self.actions

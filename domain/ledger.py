@@ -231,6 +231,14 @@ class LedgerApplication(Application[UUID]):
         self._check_version(ctx, inst)
         return inst
 
+    def _save_result(
+        self, ctx: Context, inst: Institution, *others: Aggregate, **created: Any
+    ) -> dict[str, Any]:
+        """Save and return the command's result (what an idempotent replay returns)."""
+        result = {"institution_id": str(inst.id), "version": inst.version, **created}
+        self._commit(ctx, result, inst, *others)
+        return result
+
     def _save_institution(self, ctx: Context, inst: Institution, *others: Aggregate) -> int:
         self._commit(ctx, {"institution_id": str(inst.id), "version": inst.version}, inst, *others)
         return inst.version

@@ -290,8 +290,9 @@ class Supervisor(LedgerAggregate):
 
     def term_on(self, on: date) -> dict[str, Any] | None:
         for term in reversed(self.terms):
-            if term["starts_on"] <= on and (term["ends_on"] is None or on <= term["ends_on"]):
-                return term
+            ends_on: date | None = term["ends_on"]
+            if term["starts_on"] <= on and (ends_on is None or on <= ends_on):
+                return dict(term)
         return None
 
     # --- review and discipline ------------------------------------------------------------

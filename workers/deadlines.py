@@ -1,5 +1,8 @@
 """The deadline watcher: turns due dates into events, each at most once.
 
+Expiry and lapse of filings, overdue rectifications (each itself a finding) and
+inactivity (one and two years without evaluation, per rulebook).
+
 Every pass asks each open filing what is due by today's business date (Asia/Shanghai)
 on the injected clock; the aggregate decides from its own history, so a second pass over
 the same day records nothing, and two watchers racing lose only a version conflict.
@@ -33,6 +36,7 @@ def run_once(app: OversightApplication, today: date | None = None) -> dict[str, 
             continue
         try:
             recorded = app.advance_filing(aggregate_id, today, request_id)
+            recorded += app.advance_casework(aggregate_id, today, request_id)
         except Conflict:
             log.info("deadline.skipped_concurrent", institution_id=str(aggregate_id))
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -80,14 +80,24 @@ def submit_filing(
     return out
 
 
-@router.get("/{iid}", summary="One institution's file, now or at a past version")
+@router.get(
+    "/{iid}",
+    summary="One institution's file: now, at a version, as of a date or as known at an instant",
+)
 def get_institution(
     iid: UUID,
     app: AppDep,
     principal: PrincipalDep,
     response: Response,
     version: Annotated[int | None, Query(ge=1)] = None,
+    as_of: Annotated[date | None, Query(description="business date: facts up to it")] = None,
+    known_at: Annotated[
+        datetime | None, Query(description="instant: what the store knew then")
+    ] = None,
 ) -> InstitutionOut:
+    if as_of is not None or known_at is not None:
+        inst = app.institution_at(principal, iid, as_of=as_of, known_at=known_at)
+        return _view(app, inst, response)
     return _view(app, app.institution(principal, iid, version), response)
 
 
