@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 from api.bootstrap import build_application, system_clock
 from api.errors import install_error_handlers
 from api.logging import configure_logging, get_logger
-from api.routes import casework, health, institutions
+from api.routes import casework, health, institutions, supervision
 from api.settings import Settings
 from domain.application import Clock, OversightApplication
 
@@ -70,4 +70,5 @@ def create_app(
     app.include_router(health.router)
     app.include_router(institutions.router)
     app.include_router(casework.router)
+    app.include_router(supervision.router)
     return app

@@ -12,8 +12,9 @@ from uuid import UUID
 
 from api.bootstrap import build_application
 from api.settings import Settings
-from domain.access import ROLES
+from domain.access import ROLES, SYSTEM
 from domain.application import OversightApplication
+from domain.campaign import verify_publication
 from domain.errors import DomainError
 from domain.institution import Institution, institution_id
 from domain.rulebook import RulebookError, load_catalogue
@@ -203,6 +204,41 @@ def cmd_projections(args: argparse.Namespace, settings: Settings) -> int:
     return projections_command(settings, args.action, args.name, args.all)
 
 
+# --- spot-check draws ------------------------------------------------------------------
+
+
+def cmd_draw(args: argparse.Namespace, settings: Settings) -> int:
+    """Re-run a campaign's draw from its seed and pools: from the store (a campaign id) or,
+    offline, from a published result saved as JSON (a file path)."""
+    target = str(args.campaign)
+    try:
+        campaign: UUID | None = UUID(target)
+    except ValueError:
+        campaign = None
+    if campaign is not None:
+        published = _app(settings).campaign(SYSTEM, campaign).publication()
+    elif Path(target).is_file():
+        published = json.loads(Path(target).read_text(encoding="utf-8"))
+    else:
+        print(f"{target} is neither a campaign id nor a file", file=sys.stderr)
+        return 1
+    check = verify_publication(published)
+    label = f"campaign {published.get('reference', '?')} ({published.get('campaign_id', '?')})"
+    if check.matches:
+        print(
+            f"ok  {label}: {len(check.recomputed.targets)} targets and their groups reproduced"
+            f" from seed {published['seed']!r} ({published['seed_source']}),"
+            f" {len(published['institution_pool'])} institutions,"
+            f" {len(published['supervisor_pool'])} supervisors,"
+            f" {len(published['barred_pairs'])} barred pairs"
+        )
+        return 0
+    print(f"MISMATCH  {label}:", file=sys.stderr)
+    for difference in check.differences:
+        print(f"  {difference}", file=sys.stderr)
+    return 2
+
+
 # --- parser -----------------------------------------------------------------------------
 
 
@@ -246,6 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     proj.add_argument("action", choices=["status", "rebuild"])
     proj.add_argument("name", nargs="?")
     proj.add_argument("--all", action="store_true")
+
+    drawp = sub.add_parser("draw", help="random spot-check draws (双随机)")
+    dsub = drawp.add_subparsers(dest="draw_action", required=True)
+    dverify = dsub.add_parser("verify", help="re-run a draw from its seed and compare")
+    dverify.add_argument("campaign", help="a campaign id, or a published result saved as JSON")
     return parser
 
 
@@ -259,6 +300,7 @@ HANDLERS = {
     ("verify", None): cmd_verify,
     ("worker", None): cmd_worker,
     ("projections", None): cmd_projections,
+    ("draw", None): cmd_draw,
 }
 
 

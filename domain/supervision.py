@@ -41,7 +41,7 @@ from domain.errors import Conflict, Forbidden, InvalidInput, NotFound, VersionCo
 from domain.events import FilingSubmitted, SessionRoster, VisitFinding
 from domain.history import History
 from domain.institution import Institution
-from domain.ledger import Context
+from domain.ledger import Context, StoredEvent, audit_entry
 from domain.supervisor import SupervisionPolicy, Supervisor, refusal
 
 SUPERVISOR_REGISTRY = "supervisors"
@@ -88,6 +88,21 @@ class SupervisionCommands(CaseworkCommands):
         if registry is None:
             return []
         return [self._get(Supervisor, UUID(s)) for s in registry.entries]
+
+    def supervision_events(self, principal: Principal, aggregate_id: UUID) -> list[StoredEvent]:
+        """The audit trail of a supervisor, assignment, visit or campaign the caller may read."""
+        aggregate: Any = self._find(object, aggregate_id)
+        if isinstance(aggregate, Supervisor):
+            self.supervisor(principal, aggregate_id)
+        elif isinstance(aggregate, Assignment):
+            self.assignment(principal, aggregate_id)
+        elif isinstance(aggregate, SupervisionVisit):
+            self.visit(principal, aggregate_id)
+        elif isinstance(aggregate, Campaign):
+            self.campaign(principal, aggregate_id)
+        else:
+            raise NotFound(f"no supervision record {aggregate_id}")
+        return [audit_entry(e) for e in self.repository.event_store.get(aggregate_id)]
 
     # --- supervisors: commands ------------------------------------------------------------
 

@@ -48,6 +48,9 @@ Row = dict[str, Any]
 POSTGRES_TRACKING_TABLE = "projection_tracking"
 #: At most this many values in one ``IN (...)`` list.
 IN_LIST_CHUNK = 500
+#: Rows, and parameters, in one multi-row INSERT (SQLite allows 32,766 parameters).
+MAX_ROWS_PER_INSERT = 500
+MAX_PARAMETERS = 30_000
 
 
 # --- table declarations -------------------------------------------------------------------
@@ -121,6 +124,8 @@ class Dialect:
     """The differences between SQLite and PostgreSQL that the views care about."""
 
     name: Literal["sqlite", "postgres"]
+    #: The positional parameter marker.
+    positional: str
     #: What keeps two stores in one database apart (a PostgreSQL schema).
     schema: str = "main"
 
@@ -162,26 +167,25 @@ class Dialect:
     def drop_statement(self, table: Table) -> str:
         return f"DROP TABLE IF EXISTS {self.table(table.name)}"
 
-    def upsert_statement(self, table: Table) -> str:
+    def insert_statement(self, table: Table, rows: int, *, replace: bool) -> str:
+        """An INSERT of ``rows`` rows (positional parameters, row by row, column by column).
+
+        With ``replace``, a row whose primary key exists replaces the stored one.
+        """
         names = table.column_names
         cols = ", ".join(quote(c) for c in names)
-        values = ", ".join(f":{c}" for c in names)
+        one = "(" + ", ".join([self.positional] * len(names)) + ")"
+        statement = f"INSERT INTO {self.table(table.name)} ({cols}) VALUES " + ", ".join(
+            [one] * rows
+        )
+        if not replace:
+            return statement
         key = ", ".join(quote(c) for c in table.primary_key)
         others = [c for c in names if c not in table.primary_key]
-        if others:
-            updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in others)
-            conflict = f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
-        else:
-            conflict = f"ON CONFLICT ({key}) DO NOTHING"
-        return self.sql(
-            f"INSERT INTO {self.table(table.name)} ({cols}) VALUES ({values}) {conflict}"
-        )
-
-    def insert_statement(self, table: Table) -> str:
-        names = table.column_names
-        cols = ", ".join(quote(c) for c in names)
-        values = ", ".join(f":{c}" for c in names)
-        return self.sql(f"INSERT INTO {self.table(table.name)} ({cols}) VALUES ({values})")
+        if not others:
+            return f"{statement} ON CONFLICT ({key}) DO NOTHING"
+        updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in others)
+        return f"{statement} ON CONFLICT ({key}) DO UPDATE SET {updates}"
 
     def row_from_db(self, table: Table | None, raw: Mapping[str, Any]) -> Row:
         types = table.types if table is not None else {}
@@ -190,6 +194,7 @@ class Dialect:
 
 class SQLiteDialect(Dialect):
     name: Literal["sqlite", "postgres"] = "sqlite"
+    positional = "?"
 
     def table(self, name: str) -> str:
         return quote(name)
@@ -236,6 +241,7 @@ class SQLiteDialect(Dialect):
 
 class PostgresDialect(Dialect):
     name: Literal["sqlite", "postgres"] = "postgres"
+    positional = "%s"
 
     def __init__(self, schema: str) -> None:
         self.schema = schema
@@ -355,19 +361,23 @@ class ViewSession:
             )
 
     def upsert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Insert the rows, replacing any with the same primary key."""
-        self._many(self.dialect.upsert_statement(table), table, rows)
+        """Insert the rows, replacing any with the same primary key (the last one wins)."""
+        unique = {tuple(row.get(c) for c in table.primary_key): row for row in rows}
+        self._insert(table, list(unique.values()), replace=True)
 
     def insert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-        self._many(self.dialect.insert_statement(table), table, rows)
+        self._insert(table, rows, replace=False)
 
-    def _many(self, statement: str, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-        if not rows:
-            return
+    def _insert(self, table: Table, rows: Sequence[Mapping[str, Any]], *, replace: bool) -> None:
         names = table.column_names
-        self._cursor.executemany(
-            statement, [{c: self.dialect.to_db(row.get(c)) for c in names} for row in rows]
-        )
+        per_statement = max(1, min(MAX_ROWS_PER_INSERT, MAX_PARAMETERS // len(names)))
+        to_db = self.dialect.to_db
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params = [to_db(row.get(c)) for row in chunk for c in names]
+            self._cursor.execute(
+                self.dialect.insert_statement(table, len(chunk), replace=replace), params
+            )
 
     def position(self, name: str) -> int:
         rows = self.rows(

@@ -1,0 +1,363 @@
+"""Bodies for /api/v1/supervisors, /api/v1/assignments, /api/v1/visits, /api/v1/campaigns."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from api.schemas.institutions import Body, Dated
+from domain.assignment import Assignment, SupervisionVisit
+from domain.campaign import Campaign, DrawCheck
+from domain.events import SessionRoster, VisitFinding
+from domain.supervisor import Bar, SupervisionPolicy, Supervisor
+
+Card = Field(min_length=1, max_length=64, examples=["HN-WD-2024-0001"])
+
+# --- requests ------------------------------------------------------------------------------
+
+
+class CertifySupervisorRequest(Dated):
+    jurisdiction: str = Field(examples=["hunan"])
+    district: str | None = Field(
+        default=None, max_length=100, description="recommending district; none: jurisdiction"
+    )
+    kind: Literal["external", "internal"] = Field(description="外督 or 内督")
+    institution_id: UUID | None = Field(
+        default=None, description="internal supervisors: the certifying institution"
+    )
+    name: str = Field(min_length=1, max_length=100)
+    subject: str = Field(
+        min_length=1, max_length=100, description="login of the card holder (token subject)"
+    )
+    card_number: str = Card
+
+
+class AnnualReviewRequest(Dated):
+    year: int = Field(ge=2000, le=2100)
+    passed: bool
+    remarks: str = Field(default="", max_length=4000)
+
+
+class SuspendRequest(Dated):
+    reason: str = Field(min_length=1, max_length=4000)
+    articles: list[str] = Field(
+        default_factory=list,
+        description="items of a rulebook in force, e.g. hunan-2023/30.3, zhengzhou-2014/20.2",
+    )
+    until: date | None = Field(default=None, description="last day; none: until lifted")
+
+
+class DecertifyRequest(Dated):
+    reason: str = Field(min_length=1, max_length=4000)
+    articles: list[str] = Field(min_length=1, examples=[["hunan-2023/30.5"]])
+
+
+class DeclareConflictRequest(Dated):
+    institution_id: UUID
+    relation: str = Field(min_length=1, max_length=1000, examples=["曾任该机构考评员"])
+
+
+class SessionIn(Body):
+    session_id: str = Field(min_length=1, max_length=80)
+    examiners: list[str] = Field(default_factory=list, description="card numbers")
+    internal_supervisors: list[str] = Field(default_factory=list, description="card numbers")
+
+    def plain(self) -> SessionRoster:
+        return {
+            "session_id": self.session_id,
+            "examiners": list(self.examiners),
+            "internal_supervisors": list(self.internal_supervisors),
+        }
+
+
+class AssignSupervisionRequest(Dated):
+    institution_id: UUID
+    kind: Literal["daily", "special"]
+    supervisors: list[UUID] = Field(min_length=1, max_length=20)
+    starts_on: date | None = Field(default=None, description="defaults to occurred_on")
+    sessions: list[SessionIn] = Field(default_factory=list)
+    matters: list[str] = Field(default_factory=list, description="督导事项")
+
+
+class FindingIn(Body):
+    rule_id: str = Field(examples=["hunan-2023/25.9"])
+    severity: Literal["minor", "serious"]
+    occurred_on: date = Field(description="date of the conduct")
+    facts: str = Field(min_length=1, max_length=8000)
+
+    def plain(self) -> VisitFinding:
+        return {
+            "rule_id": self.rule_id,
+            "severity": self.severity,
+            "occurred_on": self.occurred_on,
+            "facts": self.facts,
+        }
+
+
+class RecordVisitRequest(Dated):
+    assignment_id: UUID
+    mode: Literal["on_site", "data_comparison", "remote_video"]
+    supervisors: list[UUID] = Field(min_length=1, max_length=20)
+    sessions: list[SessionIn] = Field(default_factory=list, description="sessions observed")
+    checked: list[str] = Field(min_length=1, description="what was checked (hunan-2023/15)")
+    findings: list[FindingIn] = Field(default_factory=list)
+    summary: str = Field(default="", max_length=8000)
+
+
+class OpenCampaignRequest(Dated):
+    reference: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["HN-2024-Q2"])
+    title: str = Field(min_length=1, max_length=200)
+    jurisdiction: str
+    district: str | None = Field(default=None, max_length=100)
+    kind: Literal["daily", "special"]
+    matters: list[str] = Field(min_length=1)
+    institution_kinds: list[Literal["employer", "social_org", "technical_school"]] = Field(
+        default_factory=list
+    )
+    occupations: list[str] = Field(default_factory=list)
+    supervisor_district: str | None = Field(default=None, max_length=100)
+    target_count: int = Field(ge=1, le=10_000)
+    group_size: int = Field(ge=1, le=20)
+    max_targets_per_supervisor: int = Field(default=1, ge=1, le=100)
+    planned_on: date
+
+
+class DrawRequest(Dated):
+    seed: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="leave out to have one generated from a cryptographic source",
+    )
+
+
+# --- responses -----------------------------------------------------------------------------
+
+
+class BarOut(BaseModel):
+    code: str
+    detail: str
+    articles: list[str]
+
+    @classmethod
+    def of(cls, bar: Bar) -> BarOut:
+        return cls(code=bar.code, detail=bar.detail, articles=list(bar.articles))
+
+
+class SupervisorOut(BaseModel):
+    id: UUID
+    version: int
+    jurisdiction: str
+    district: str | None
+    kind: str
+    institution_id: str | None
+    name: str
+    subject: str
+    card_number: str
+    certified_on: date
+    card_valid_until: date | None
+    card_articles: list[str]
+    terms: list[dict[str, Any]]
+    reviews: list[dict[str, Any]]
+    suspension: dict[str, Any] | None
+    decertified: dict[str, Any] | None
+    conflicts: list[dict[str, Any]]
+    assignable_on: date = Field(description="the day the bars below were computed for")
+    bars: list[BarOut] = Field(description="why no assignment is possible that day")
+
+    @classmethod
+    def of(cls, sup: Supervisor, policy: SupervisionPolicy, today: date) -> SupervisorOut:
+        return cls(
+            id=sup.id,
+            version=sup.version,
+            jurisdiction=sup.jurisdiction,
+            district=sup.district,
+            kind=sup.kind,
+            institution_id=sup.institution_id,
+            name=sup.name,
+            subject=sup.subject,
+            card_number=sup.card_number,
+            certified_on=sup.certified_on,
+            card_valid_until=sup.card_valid_until,
+            card_articles=list(sup.card_articles),
+            terms=[dict(t) for t in sup.terms],
+            reviews=[{"year": y, **r} for y, r in sorted(sup.reviews.items())],
+            suspension=sup.suspension,
+            decertified=sup.decertified,
+            conflicts=[{"institution_id": k, **v} for k, v in sorted(sup.conflicts.items())],
+            assignable_on=today,
+            bars=[BarOut.of(b) for b in sup.bars(today, policy)],
+        )
+
+
+class AssignmentOut(BaseModel):
+    id: UUID
+    version: int
+    number: int
+    institution_id: str
+    institution_name: str
+    jurisdiction: str
+    district: str
+    kind: str
+    supervisors: list[str]
+    made_on: date
+    starts_on: date
+    sessions: list[dict[str, Any]]
+    matters: list[str]
+    campaign_id: str | None
+    withdrawn: dict[str, Any] | None
+    visits: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, a: Assignment) -> AssignmentOut:
+        return cls(
+            id=a.id,
+            version=a.version,
+            number=a.number,
+            institution_id=a.institution_id,
+            institution_name=a.institution_name,
+            jurisdiction=a.jurisdiction,
+            district=a.district,
+            kind=a.kind,
+            supervisors=list(a.supervisors),
+            made_on=a.made_on,
+            starts_on=a.starts_on,
+            sessions=[dict(s) for s in a.sessions],
+            matters=list(a.matters),
+            campaign_id=a.campaign_id,
+            withdrawn=a.withdrawn,
+            visits=[dict(v) for v in a.visits],
+        )
+
+
+class VisitFindingOut(BaseModel):
+    finding_id: str | None = Field(description="the finding in the institution's file")
+    rule_id: str
+    severity: str
+    occurred_on: date
+    facts: str
+
+
+class VisitOut(BaseModel):
+    id: UUID
+    version: int
+    assignment_id: str
+    institution_id: str
+    jurisdiction: str
+    district: str
+    kind: str
+    mode: str
+    visited_on: date
+    supervisors: list[str]
+    sessions: list[dict[str, Any]]
+    checked: list[str]
+    findings: list[VisitFindingOut]
+    summary: str
+
+    @classmethod
+    def of(cls, v: SupervisionVisit) -> VisitOut:
+        ids: list[str | None] = [*v.finding_ids] or [None] * len(v.findings)
+        return cls(
+            id=v.id,
+            version=v.version,
+            assignment_id=v.assignment_id,
+            institution_id=v.institution_id,
+            jurisdiction=v.jurisdiction,
+            district=v.district,
+            kind=v.kind,
+            mode=v.mode,
+            visited_on=v.visited_on,
+            supervisors=list(v.supervisors),
+            sessions=[dict(s) for s in v.sessions],
+            checked=list(v.checked),
+            findings=[
+                VisitFindingOut(
+                    finding_id=fid,
+                    rule_id=f["rule_id"],
+                    severity=f["severity"],
+                    occurred_on=f["occurred_on"],
+                    facts=f["facts"],
+                )
+                for fid, f in zip(ids, v.findings, strict=True)
+            ],
+            summary=v.summary,
+        )
+
+
+class CampaignOut(BaseModel):
+    id: UUID
+    version: int
+    reference: str
+    title: str
+    jurisdiction: str
+    district: str | None
+    kind: str
+    matters: list[str]
+    institution_kinds: list[str]
+    occupations: list[str]
+    supervisor_district: str | None
+    target_count: int
+    group_size: int
+    max_targets_per_supervisor: int
+    planned_on: date
+    opened_on: date
+    drawn_on: date | None
+    published_on: date | None
+    draw: dict[str, Any] | None = Field(
+        description="the recorded draw: seed, pools, exclusions with reasons, targets"
+    )
+
+    @classmethod
+    def of(cls, c: Campaign) -> CampaignOut:
+        return cls(
+            id=c.id,
+            version=c.version,
+            reference=c.reference,
+            title=c.title,
+            jurisdiction=c.jurisdiction,
+            district=c.district,
+            kind=c.kind,
+            matters=list(c.matters),
+            institution_kinds=list(c.institution_kinds),
+            occupations=list(c.occupations),
+            supervisor_district=c.supervisor_district,
+            target_count=c.target_count,
+            group_size=c.group_size,
+            max_targets_per_supervisor=c.max_targets_per_supervisor,
+            planned_on=c.planned_on,
+            opened_on=c.opened_on,
+            drawn_on=c.drawn_on,
+            published_on=c.published_on,
+            draw=c.drawn,
+        )
+
+
+class DrawnTargetOut(BaseModel):
+    institution: str
+    supervisors: list[str]
+
+
+class VerificationOut(BaseModel):
+    campaign_id: UUID
+    algorithm: str
+    seed: str
+    matches: bool
+    differences: list[str]
+    recomputed: list[DrawnTargetOut]
+
+    @classmethod
+    def of(cls, cid: UUID, published: dict[str, Any], check: DrawCheck) -> VerificationOut:
+        return cls(
+            campaign_id=cid,
+            algorithm=str(published["algorithm"]),
+            seed=str(published["seed"]),
+            matches=check.matches,
+            differences=list(check.differences),
+            recomputed=[
+                DrawnTargetOut(institution=t.institution, supervisors=list(t.supervisors))
+                for t in check.recomputed.targets
+            ],
+        )
