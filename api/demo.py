@@ -16,6 +16,7 @@ from uuid import UUID
 from api.settings import Settings
 from domain.access import Principal
 from domain.application import Context, OversightApplication
+from domain.casework_app import BatchReport
 from domain.creditcode import make_credit_code
 from domain.events import ScopeLine
 from domain.institution import FilingApplication
@@ -225,7 +226,120 @@ def load_demo(app: OversightApplication) -> list[UUID]:
             else:  # pragma: no cover - a typo in the table above
                 raise ValueError(command)
         ids.append(iid)
+    load_casework(app, ctx, dict(zip([d.name for d in DEMO], ids, strict=True)))
     return ids
+
+
+def load_casework(app: OversightApplication, ctx: Context, ids: dict[str, UUID]) -> None:
+    """Supervision histories: findings, due process, effects, batches and complaints."""
+
+    def day(text: str) -> date:
+        return date.fromisoformat(text)
+
+    def full_case(iid: UUID, finding_ids: list[str], on: str, decided: str, **decision: Any) -> str:
+        case_id = str(app.open_case(ctx, iid, day(on), finding_ids)["case_id"])
+        app.issue_notice(
+            ctx,
+            iid,
+            case_id,
+            day(on),
+            facts="督导查明的事实（演示）",
+            reasons="依据规则要求（演示）",
+        )
+        app.submit_defence(ctx, iid, case_id, day(on), "机构陈述与申辩（演示）", [])
+        decision_id = str(
+            app.decide_case(
+                ctx, iid, case_id, day(decided), reasons="综合陈述申辩意见（演示）", **decision
+            )["decision_id"]
+        )
+        app.serve_decision(ctx, iid, case_id, day(decided), [])
+        return decision_id
+
+    def finding(iid: UUID, rule_id: str, on: str, facts: str, source: str = "inspection") -> str:
+        return str(
+            app.record_finding(
+                ctx,
+                iid,
+                rule_id=rule_id,
+                severity="minor",
+                occurred_on=day(on),
+                source=source,
+                reference=f"督导记录 {on}",
+                facts=facts,
+                evidence=[],
+            )["finding_id"]
+        )
+
+    # Hunan: an interview, then the same article again → the engine requires 26.1.
+    xiangjiang = ids["湖南湘江职业技能鉴定所"]
+    first = finding(xiangjiang, "hunan-2023/25.9", "2025-03-10", "评价档案缺少考场记录表")
+    interview = full_case(xiangjiang, [first], "2025-03-20", "2025-04-08")
+    app.hold_interview(ctx, xiangjiang, interview, day("2025-04-20"), ["所长"], "规范档案管理")
+    finding(xiangjiang, "hunan-2023/25.3", "2025-10-12", "理论考场未按一人一桌设置，造成不良影响")
+
+    # Chengdu: a batch at an unfiled site raises a system finding; a substantiated complaint.
+    rongcheng = ids["成都蓉城技工培训评价有限公司"]
+    app.report_evaluation(
+        ctx,
+        rongcheng,
+        BatchReport(
+            batch_id="RC-2025-09",
+            occupation="6-31-01-03",
+            level=4,
+            evaluated_on=day("2025-09-06"),
+            site="双流区临时考点",
+            territory=None,
+            candidates=42,
+            unqualified_candidates=0,
+            passed=35,
+            paper_set_id="RC-P-07",
+        ),
+    )
+    tianfu = ids["成都天府职业技能评价中心"]
+    complaint = str(
+        app.receive_complaint(
+            ctx, tianfu, day("2025-06-03"), "phone", "考生反映考场秩序混乱", "12333-0603"
+        )["complaint_id"]
+    )
+    app.verify_complaint(
+        ctx,
+        tianfu,
+        complaint,
+        day("2025-06-20"),
+        True,
+        "经核查属实：未按规定设置考场和配备工作人员",
+        "chengdu-2024/30.4",
+        day("2025-05-28"),
+    )
+
+    # Huangshi: a warning, rectified, then a batch over the 3 % line → 16.6, market ban.
+    school = ids["黄石市高级技工学校"]
+    report = finding(school, "huangshi-2022/15.4", "2025-02-15", "未按时报送年度工作报告")
+    warning = full_case(school, [report], "2025-03-01", "2025-03-20", rectification_days=30)
+    app.submit_rectification_report(ctx, school, warning, day("2025-04-10"), "已补报年度报告")
+    app.accept_rectification(ctx, school, warning, day("2025-04-18"), "整改合格")
+    clean = app.report_evaluation(ctx, school, _batch("HS-2025-11", "2025-11-08", 60, 1, "HS-P-03"))
+    assert not clean["finding_ids"]  # 1 of 60 (1.67 %) is under the 3 % line
+    flagged = app.report_evaluation(
+        ctx, school, _batch("HS-2026-03", "2026-03-14", 80, 3, "HS-P-04")
+    )
+    # 3 of 80 (3.75 %) reaches huangshi-2022/14.1; after an accepted warning that is 16.6.
+    full_case(school, list(flagged["finding_ids"]), "2026-03-25", "2026-04-15")
+
+
+def _batch(batch_id: str, on: str, candidates: int, unqualified: int, papers: str) -> BatchReport:
+    return BatchReport(
+        batch_id=batch_id,
+        occupation="6-31-01-03",
+        level=3,
+        evaluated_on=date.fromisoformat(on),
+        site="下陆校区考点",
+        territory=None,
+        candidates=candidates,
+        unqualified_candidates=unqualified,
+        passed=candidates - unqualified - 4,
+        paper_set_id=papers,
+    )
 
 
 def ensure_demo(app: OversightApplication, settings: Settings) -> str:
