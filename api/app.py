@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -16,6 +17,7 @@ from api.logging import configure_logging, get_logger
 from api.routes import casework, health, institutions, supervision
 from api.settings import Settings
 from domain.application import Clock, OversightApplication
+from projections import Projections, build_projections
 
 log = get_logger("api")
 
@@ -29,11 +31,18 @@ def create_app(
     settings = settings or Settings()
     configure_logging(settings.log_format, settings.log_level)
     oversight = application or build_application(settings, clock=clock)
+    projections = build_projections(settings, oversight)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("service.started", backend=settings.backend)
+        stop = threading.Event()
+        workers = start_embedded_workers(settings, oversight, projections, stop)
         yield
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=10)
+        projections.close()
         oversight.close()
 
     app = FastAPI(
@@ -44,6 +53,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.oversight = oversight
+    app.state.projections = projections
     install_error_handlers(app)
 
     @app.middleware("http")
@@ -72,3 +82,32 @@ def create_app(
     app.include_router(casework.router)
     app.include_router(supervision.router)
     return app
+
+
+def start_embedded_workers(
+    settings: Settings,
+    oversight: OversightApplication,
+    projections: Projections,
+    stop: threading.Event,
+) -> list[threading.Thread]:
+    """In embedded mode (``make run``) the workers run as threads of the web process."""
+    if not settings.embedded_workers:
+        return []
+    from workers import deadlines
+    from workers import projections as projection_worker
+
+    threads = [
+        threading.Thread(
+            target=projection_worker.run,
+            args=(settings, stop),
+            kwargs={"projections": projections, "poll_interval": 0.5},
+            name="projections",
+            daemon=True,
+        ),
+        threading.Thread(
+            target=deadlines.run, args=(oversight, stop), name="deadlines", daemon=True
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    return threads

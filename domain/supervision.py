@@ -38,7 +38,13 @@ from domain.base import Stamp
 from domain.campaign import Campaign, DrawCheck, DrawPools, campaign_id, draw, verify_publication
 from domain.casework_app import CaseworkCommands
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound, VersionConflict
-from domain.events import FilingSubmitted, SessionRoster, VisitFinding
+from domain.events import (
+    FilingSubmitted,
+    LedgerCreated,
+    SessionRoster,
+    SupervisionLogOpened,
+    VisitFinding,
+)
 from domain.history import History
 from domain.institution import Institution
 from domain.ledger import Context, StoredEvent, audit_entry
@@ -605,7 +611,7 @@ class SupervisionCommands(CaseworkCommands):
         on = campaign.planned_on
         institutions: dict[str, Institution] = {}
         institution_exclusions: list[dict[str, str]] = []
-        for uid in self._institution_ids():
+        for uid in self._originators_of(FilingSubmitted):  # every institution of the register
             inst: Institution = self._get(Institution, uid)
             if not _in_scope(inst, campaign):
                 continue
@@ -647,10 +653,12 @@ class SupervisionCommands(CaseworkCommands):
                     if bar.code == "conflict":
                         barred.append({"supervisor": sid, "institution": key, **bar.as_dict()})
         logs: dict[str, SupervisionLog] = {}
+        kept = set(self._originators_of(SupervisionLogOpened))  # one scan, not one per institution
         for key in institutions:
-            log: SupervisionLog | None = self._find(SupervisionLog, supervision_log_id(UUID(key)))
-            if log is None:
+            log_id = supervision_log_id(UUID(key))
+            if log_id not in kept:
                 continue
+            log: SupervisionLog = self._get(SupervisionLog, log_id)
             logs[key] = log
             history = log.history()
             seen = {s for _, members in history for s in members}
@@ -667,9 +675,9 @@ class SupervisionCommands(CaseworkCommands):
         )
         return pools, institutions, supervisors, logs
 
-    def _institution_ids(self) -> Iterator[UUID]:
-        """Every institution of the register (each has exactly one FilingSubmitted)."""
-        topic = get_topic(FilingSubmitted)
+    def _originators_of(self, created: type[LedgerCreated]) -> Iterator[UUID]:
+        """The ids of every aggregate whose history starts with ``created``."""
+        topic = get_topic(created)
         start = 1
         while True:
             batch = self.recorder.select_notifications(

@@ -60,7 +60,11 @@ class RegisterEntry:
     test_sites: tuple[str, ...]
     pending_scope_change: PendingScopeChange | None
     renewal_requested_on: date | None
-    #: Aggregate version of the last filing event the register read.
+    #: Evaluation is suspended by these decisions' rectification orders.
+    suspended_by: tuple[str, ...]
+    ban_until: date | None
+    ban_indefinite: bool
+    #: Aggregate version of the last event the register read for this institution.
     version: int
     submitted_on: date
     #: When the store recorded that event.
@@ -118,6 +122,9 @@ def _entry(row: Row) -> RegisterEntry:
             else None
         ),
         renewal_requested_on=row["renewal_requested_on"],
+        suspended_by=tuple(row.get("suspensions") or ()),
+        ban_until=row.get("ban_until"),
+        ban_indefinite=bool(row.get("ban_indefinite")),
         version=int(row["version"]),
         submitted_on=row["submitted_on"],
         last_event_at=row["last_event_at"],

@@ -2,9 +2,9 @@
 
 Copies facts only: the status is the one the last lifecycle event names, the validity
 dates and receipt number are the approval's, the scope is the filed (or last approved)
-one. ``version`` and ``last_event_at`` are those of the last event this register read for
-the institution; events of other kinds (tokens, rosters, idempotency records, and
-institution events the register does not show) are skipped.
+one; suspensions and bans follow the rectification, revocation and appeal events.
+``version`` and ``last_event_at`` are those of the institution's last event; events of other
+aggregates (tokens, rosters, idempotency records) are skipped.
 
 Tables:
 
@@ -18,7 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
+from domain import events as ev
 from domain.events import (
+    AppealDecided,
     DetailsChanged,
     FilingApproved,
     FilingCancelled,
@@ -26,8 +28,11 @@ from domain.events import (
     FilingLapsed,
     FilingRejected,
     FilingResubmitted,
+    FilingRevoked,
     FilingSubmitted,
     LedgerEvent,
+    RectificationAccepted,
+    RectificationOrdered,
     RenewalApproved,
     RenewalRejected,
     RenewalRequested,
@@ -58,6 +63,12 @@ INSTITUTIONS = Table(
         #: A requested scope change not yet decided: {change_id, scope, test_sites}.
         Column("pending_scope_change", "json"),
         Column("renewal_requested_on", "date"),
+        #: Decisions whose rectification suspends evaluation now (ids).
+        Column("suspensions", "json"),
+        Column("ban_until", "date"),
+        Column("ban_indefinite", "int"),
+        Column("ban_decision"),
+        Column("status_before_revocation"),
         Column("version", "int", nullable=False),
         Column("submitted_on", "date", nullable=False),
         Column("last_event_at", "timestamp", nullable=False),
@@ -117,6 +128,11 @@ def _submitted(row: Row, e: FilingSubmitted) -> bool:
         receipt_number=None,
         valid_from=None,
         valid_until=None,
+        suspensions=[],
+        ban_until=None,
+        ban_indefinite=0,
+        ban_decision=None,
+        status_before_revocation=None,
     )
     _take_application(row, e)
     return True
@@ -203,6 +219,74 @@ def _lapsed(row: Row, e: FilingLapsed) -> bool:
     return False
 
 
+def _revoked(row: Row, e: FilingRevoked) -> bool:
+    row.update(
+        status_before_revocation=row["status"],
+        status="revoked",
+        ban_until=e.ban_until,
+        ban_indefinite=1 if e.ban_indefinite else 0,
+        ban_decision=e.decision_id,
+    )
+    return False
+
+
+def _suspensions(row: Row) -> list[str]:
+    return list(row.get("suspensions") or [])
+
+
+def _rectification_ordered(row: Row, e: RectificationOrdered) -> bool:
+    row["suspensions"] = sorted({*_suspensions(row), e.decision_id})
+    return False
+
+
+def _rectification_accepted(row: Row, e: RectificationAccepted) -> bool:
+    row["suspensions"] = [d for d in _suspensions(row) if d != e.decision_id]
+    return False
+
+
+def _appeal_decided(row: Row, e: AppealDecided) -> bool:
+    """An annulment or variation lifts the old decision's suspension and ban."""
+    if e.outcome == "upheld":
+        return False
+    row["suspensions"] = [d for d in _suspensions(row) if d != e.decision_id]
+    if row.get("ban_decision") == e.decision_id:
+        row.update(
+            status=row.get("status_before_revocation") or "active",
+            ban_until=None,
+            ban_indefinite=0,
+            ban_decision=None,
+        )
+    return False
+
+
+def _touch(row: Row, e: LedgerEvent) -> bool:
+    """Casework events the register does not show: only version and time move on."""
+    return False
+
+
+#: Institution events that change nothing the register shows.
+TOUCHING: tuple[type[LedgerEvent], ...] = (
+    ev.FindingRecorded,
+    ev.FindingDismissed,
+    ev.EvaluationReported,
+    ev.ComplaintReceived,
+    ev.ComplaintVerified,
+    ev.CaseOpened,
+    ev.NoticeIssued,
+    ev.DefenceSubmitted,
+    ev.DefenceWaived,
+    ev.CaseDecided,
+    ev.DecisionServed,
+    ev.InterviewHeld,
+    ev.ResultsVoided,
+    ev.RectificationReportSubmitted,
+    ev.RectificationOverdue,
+    ev.AppealFiled,
+    ev.EvaluationPaused,
+    ev.EvaluationResumed,
+    ev.EvaluationStopped,
+)
+
 HANDLERS: dict[type[LedgerEvent], Handler] = {
     FilingSubmitted: _submitted,
     FilingResubmitted: _resubmitted,
@@ -218,6 +302,11 @@ HANDLERS: dict[type[LedgerEvent], Handler] = {
     RenewalRejected: _renewal_rejected,
     FilingExpired: _expired,
     FilingLapsed: _lapsed,
+    FilingRevoked: _revoked,
+    RectificationOrdered: _rectification_ordered,
+    RectificationAccepted: _rectification_accepted,
+    AppealDecided: _appeal_decided,
+    **dict.fromkeys(TOUCHING, _touch),
 }
 
 

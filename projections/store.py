@@ -48,9 +48,8 @@ Row = dict[str, Any]
 POSTGRES_TRACKING_TABLE = "projection_tracking"
 #: At most this many values in one ``IN (...)`` list.
 IN_LIST_CHUNK = 500
-#: Rows, and parameters, in one multi-row INSERT (SQLite allows 32,766 parameters).
-MAX_ROWS_PER_INSERT = 500
-MAX_PARAMETERS = 30_000
+#: At most this many rows in one INSERT.
+MAX_ROWS_PER_INSERT = 1000
 
 
 # --- table declarations -------------------------------------------------------------------
@@ -108,6 +107,14 @@ _POSTGRES_TYPES: dict[ColumnType, str] = {
     "json": "jsonb",
     "uuid": "uuid",
 }
+_POSTGRES_ARRAYS: dict[ColumnType, str] = {
+    "text": "text[]",
+    "int": "bigint[]",
+    "date": "date[]",
+    "timestamp": "timestamptz[]",
+    "json": "jsonb[]",
+    "uuid": "uuid[]",
+}
 
 
 def quote(identifier: str) -> str:
@@ -124,8 +131,6 @@ class Dialect:
     """The differences between SQLite and PostgreSQL that the views care about."""
 
     name: Literal["sqlite", "postgres"]
-    #: The positional parameter marker.
-    positional: str
     #: What keeps two stores in one database apart (a PostgreSQL schema).
     schema: str = "main"
 
@@ -133,7 +138,10 @@ class Dialect:
         raise NotImplementedError
 
     def sql(self, statement: str) -> str:
-        """Statements are written with ``:name`` parameters and ``{table}`` fields."""
+        """A statement written with ``:name`` parameters, in this backend's style.
+
+        (PostgreSQL's become psycopg's ``%(name)s``, so a literal ``%`` must not appear.)
+        """
         raise NotImplementedError
 
     def column_ddl(self, column: Column) -> str:
@@ -167,25 +175,21 @@ class Dialect:
     def drop_statement(self, table: Table) -> str:
         return f"DROP TABLE IF EXISTS {self.table(table.name)}"
 
-    def insert_statement(self, table: Table, rows: int, *, replace: bool) -> str:
-        """An INSERT of ``rows`` rows (positional parameters, row by row, column by column).
-
-        With ``replace``, a row whose primary key exists replaces the stored one.
-        """
-        names = table.column_names
-        cols = ", ".join(quote(c) for c in names)
-        one = "(" + ", ".join([self.positional] * len(names)) + ")"
-        statement = f"INSERT INTO {self.table(table.name)} ({cols}) VALUES " + ", ".join(
-            [one] * rows
-        )
+    def conflict_clause(self, table: Table, *, replace: bool) -> str:
+        """With ``replace``, a row whose primary key exists replaces the stored one."""
         if not replace:
-            return statement
+            return ""
         key = ", ".join(quote(c) for c in table.primary_key)
-        others = [c for c in names if c not in table.primary_key]
+        others = [c for c in table.column_names if c not in table.primary_key]
         if not others:
-            return f"{statement} ON CONFLICT ({key}) DO NOTHING"
+            return f" ON CONFLICT ({key}) DO NOTHING"
         updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in others)
-        return f"{statement} ON CONFLICT ({key}) DO UPDATE SET {updates}"
+        return f" ON CONFLICT ({key}) DO UPDATE SET {updates}"
+
+    def insert_rows(
+        self, cursor: Any, table: Table, rows: Sequence[Mapping[str, Any]], *, replace: bool
+    ) -> None:
+        raise NotImplementedError
 
     def row_from_db(self, table: Table | None, raw: Mapping[str, Any]) -> Row:
         types = table.types if table is not None else {}
@@ -194,7 +198,6 @@ class Dialect:
 
 class SQLiteDialect(Dialect):
     name: Literal["sqlite", "postgres"] = "sqlite"
-    positional = "?"
 
     def table(self, name: str) -> str:
         return quote(name)
@@ -212,6 +215,18 @@ class SQLiteDialect(Dialect):
         return (
             "UPDATE tracking SET notification_id = notification_id "
             "WHERE application_name = :application_name"
+        )
+
+    def insert_rows(
+        self, cursor: Any, table: Table, rows: Sequence[Mapping[str, Any]], *, replace: bool
+    ) -> None:
+        names = table.column_names
+        cols = ", ".join(quote(c) for c in names)
+        marks = ", ".join("?" * len(names))
+        cursor.executemany(
+            f"INSERT INTO {self.table(table.name)} ({cols}) VALUES ({marks})"
+            + self.conflict_clause(table, replace=replace),
+            [[self.to_db(row.get(c)) for c in names] for row in rows],
         )
 
     def to_db(self, value: Any) -> Any:
@@ -241,7 +256,6 @@ class SQLiteDialect(Dialect):
 
 class PostgresDialect(Dialect):
     name: Literal["sqlite", "postgres"] = "postgres"
-    positional = "%s"
 
     def __init__(self, schema: str) -> None:
         self.schema = schema
@@ -259,6 +273,20 @@ class PostgresDialect(Dialect):
     def lock_statement(self) -> str:
         # Advisory locks are per database; the schema keeps two stores in one database apart.
         return self.sql("SELECT pg_advisory_xact_lock(hashtext(:lock_key))")
+
+    def insert_rows(
+        self, cursor: Any, table: Table, rows: Sequence[Mapping[str, Any]], *, replace: bool
+    ) -> None:
+        # One array per column, zipped back into rows by unnest: one short statement
+        # whatever the number of rows, parsed and planned once.
+        names = table.column_names
+        cols = ", ".join(quote(c) for c in names)
+        arrays = ", ".join(f"%s::{_POSTGRES_ARRAYS[table.types[c]]}" for c in names)
+        cursor.execute(
+            f"INSERT INTO {self.table(table.name)} ({cols}) SELECT * FROM unnest({arrays})"
+            + self.conflict_clause(table, replace=replace),
+            [[self.to_db(row.get(c)) for row in rows] for c in names],
+        )
 
     def to_db(self, value: Any) -> Any:
         if isinstance(value, dict | list | tuple):
@@ -369,15 +397,9 @@ class ViewSession:
         self._insert(table, rows, replace=False)
 
     def _insert(self, table: Table, rows: Sequence[Mapping[str, Any]], *, replace: bool) -> None:
-        names = table.column_names
-        per_statement = max(1, min(MAX_ROWS_PER_INSERT, MAX_PARAMETERS // len(names)))
-        to_db = self.dialect.to_db
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            params = [to_db(row.get(c)) for row in chunk for c in names]
-            self._cursor.execute(
-                self.dialect.insert_statement(table, len(chunk), replace=replace), params
-            )
+        for start in range(0, len(rows), MAX_ROWS_PER_INSERT):
+            chunk = rows[start : start + MAX_ROWS_PER_INSERT]
+            self.dialect.insert_rows(self._cursor, table, chunk, replace=replace)
 
     def position(self, name: str) -> int:
         rows = self.rows(

@@ -11,6 +11,7 @@ an event twice.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from types import FrameType
 
@@ -56,7 +57,7 @@ def run(
                 continue
             failures = 0
             if any(applied.values()):
-                log.info("projections.applied", **applied)
+                log.info("projections.applied", applied=applied)
             else:
                 stop_event.wait(poll_interval)
     finally:
@@ -92,7 +93,7 @@ def command(settings: Settings, action: str, name: str | None, all_: bool) -> in
     try:
         if name is not None and name not in projections:
             known = ", ".join(projections)
-            print(f"no projection {name!r} (known: {known})")
+            print(f"no projection {name!r} (known: {known})", file=sys.stderr)
             return 2
         chosen = [name] if name is not None else list(projections)
         if action == "status":
@@ -102,7 +103,7 @@ def command(settings: Settings, action: str, name: str | None, all_: bool) -> in
             return 0
         if action == "rebuild":
             if name is None and not all_:
-                print("name a projection to rebuild, or pass --all")
+                print("name a projection to rebuild, or pass --all", file=sys.stderr)
                 return 2
             for n in chosen:
                 applied = projections[n].rebuild()
@@ -110,7 +111,7 @@ def command(settings: Settings, action: str, name: str | None, all_: bool) -> in
                     f"{n:<16} rebuilt from {applied} events  sha256 {projections[n].content_hash()}"
                 )
             return 0
-        print(f"unknown action {action!r} (status, rebuild)")
+        print(f"unknown action {action!r} (status, rebuild)", file=sys.stderr)
         return 2
     finally:
         projections.close()

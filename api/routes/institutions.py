@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from api.deps import AppDep, ContextDep, PrincipalDep
 from api.schemas.institutions import (
@@ -18,11 +18,16 @@ from api.schemas.institutions import (
     InstitutionOut,
     IntegrityOut,
     ReasonedRequest,
+    RegisterItem,
+    RegisterPage,
     ScopeChangeRequest,
     SubmitFilingRequest,
 )
 from domain.application import Context, OversightApplication
 from domain.institution import FilingApplication, Institution
+from projections import Projections
+from projections.queries import allowed_scope
+from projections.queries import list_institutions as list_register
 
 router = APIRouter(prefix="/api/v1/institutions", tags=["institutions"])
 
@@ -78,6 +83,35 @@ def submit_filing(
     out = _run(app, ctx, response, lambda: app.submit_filing(ctx, application, _on(app, body)))
     response.headers["Location"] = f"/api/v1/institutions/{out.id}"
     return out
+
+
+@router.get("", summary="The register: filter, page with the cursor")
+def list_institutions(
+    request: Request,
+    principal: PrincipalDep,
+    jurisdiction: str | None = None,
+    district: str | None = None,
+    status: str | None = None,
+    occupation: Annotated[str | None, Query(examples=["4-03-02-01"])] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: str | None = None,
+) -> RegisterPage:
+    projections: Projections = request.app.state.projections
+    page = list_register(
+        projections.store,
+        jurisdiction=jurisdiction,
+        district=district,
+        status=status,
+        occupation=occupation,
+        limit=limit,
+        cursor=cursor,
+        **allowed_scope(principal),
+    )
+    return RegisterPage(
+        items=[RegisterItem.of(entry) for entry in page.items],
+        next_cursor=page.next_cursor,
+        position=projections.register.position(),
+    )
 
 
 @router.get(

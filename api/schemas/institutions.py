@@ -12,6 +12,7 @@ from domain.application import StoredEvent
 from domain.events import ScopeLine
 from domain.institution import Institution
 from domain.rulebook import Rulebook
+from projections.queries import RegisterEntry
 
 OccupationCode = Field(pattern=r"^\d-\d{2}-\d{2}-\d{2}(-\d{2})?$", examples=["4-07-05-04"])
 
@@ -168,3 +169,55 @@ class IntegrityOut(BaseModel):
     events: int
     first_break_at: int | None = None
     reason: str | None = None
+
+
+class RegisterItem(BaseModel):
+    """One row of the register (a read model: it may lag the record by a moment)."""
+
+    id: UUID
+    credit_code: str
+    name: str
+    kind: str
+    jurisdiction: str
+    district: str
+    status: str
+    suspended: bool
+    receipt_number: str | None
+    valid_from: date | None
+    valid_until: date | None
+    renewal_requested_on: date | None
+    ban_until: date | None
+    ban_indefinite: bool
+    scope: list[dict[str, Any]]
+    test_sites: list[str]
+    version: int
+
+    @classmethod
+    def of(cls, entry: RegisterEntry) -> RegisterItem:
+        return cls(
+            id=entry.id,
+            credit_code=entry.credit_code,
+            name=entry.name,
+            kind=entry.kind,
+            jurisdiction=entry.jurisdiction,
+            district=entry.district,
+            status=entry.status,
+            suspended=bool(entry.suspended_by),
+            receipt_number=entry.receipt_number,
+            valid_from=entry.valid_from,
+            valid_until=entry.valid_until,
+            renewal_requested_on=entry.renewal_requested_on,
+            ban_until=entry.ban_until,
+            ban_indefinite=entry.ban_indefinite,
+            scope=[
+                {"occupation": s.occupation, "levels": list(s.levels)} for s in entry.occupations
+            ],
+            test_sites=list(entry.test_sites),
+            version=entry.version,
+        )
+
+
+class RegisterPage(BaseModel):
+    items: list[RegisterItem]
+    next_cursor: str | None = Field(description="pass back as ?cursor= for the next page")
+    position: int = Field(description="the register's position in the event log")

@@ -31,6 +31,10 @@ class Api:
         self.app.issue_token(secret, subject=f"{role}-{secret[:4]}", role=role, **scope)
         return {"Authorization": f"Bearer {secret}"}
 
+    def catch_up(self) -> None:
+        """Bring the read models up to date (the worker's job outside tests)."""
+        self.client.app.state.projections.catch_up()  # type: ignore[attr-defined]
+
     def post(self, path: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
         return self.client.post(path, json=body, headers=headers or self.admin)
 

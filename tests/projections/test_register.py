@@ -11,6 +11,7 @@ from api.settings import Settings
 from domain.access import Principal
 from domain.application import OversightApplication
 from domain.errors import InvalidInput
+from domain.events import ScopeLine
 from projections import Projections, build_projections
 from projections.queries import (
     allowed_scope,
@@ -127,7 +128,7 @@ def test_the_register_follows_the_whole_filing_lifecycle(
     row = check()
     assert (row["name"], row["district"]) == ("湖南改名评价中心", "岳麓区")
 
-    new_scope = [{"occupation": "4-03-02-01", "levels": [4, 5]}]
+    new_scope: list[ScopeLine] = [{"occupation": "4-03-02-01", "levels": [4, 5]}]
     app.request_scope_change(ADMIN, iid, ON, new_scope, ["第二考点"], "增加职业")
     row = check()
     assert row["pending_change_id"] is not None
