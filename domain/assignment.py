@@ -421,6 +421,8 @@ class SupervisionVisit(LedgerAggregate):
         items = [c.strip() for c in checked if c.strip()]
         if not items:
             raise InvalidInput("state what was checked", field="checked")
+        if finding_ids and len(finding_ids) != len(findings):
+            raise ValueError("one institution finding id per visit finding, in order")
         return cls._start(
             SupervisionVisitRecorded,
             id=assignment.next_visit_id,

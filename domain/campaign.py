@@ -314,9 +314,16 @@ class Campaign(LedgerAggregate):
             max_targets_per_supervisor=self.max_targets_per_supervisor,
         )
 
-    def require_undrawn(self) -> None:
+    def require_drawable(self, on: date) -> None:
+        """Drawn once, between the opening and the planned supervision."""
         if self.drawn is not None:
             raise Conflict(f"campaign {self.reference} was drawn on {self.drawn_on}")
+        if not self.opened_on <= on <= self.planned_on:
+            raise InvalidInput(
+                f"the draw falls between the opening on {self.opened_on} and the planned"
+                f" supervision on {self.planned_on}",
+                field="occurred_on",
+            )
 
     def record_draw(
         self,
@@ -330,11 +337,9 @@ class Campaign(LedgerAggregate):
     ) -> DrawOutcome:
         """Record the draw; ``targets`` describe :func:`draw`'s outcome on these pools
         (institution, name, credit code, assignment id, supervisors with name and card)."""
-        self.require_undrawn()
+        self.require_drawable(on)
         if seed_source not in SEED_SOURCES:
             raise InvalidInput(f"seed_source must be one of {SEED_SOURCES}", field="seed_source")
-        if on < self.opened_on:
-            raise InvalidInput("the draw cannot precede the campaign", field="occurred_on")
         outcome = draw(self.spec(seed, pools))
         described = [
             (str(t["institution"]), tuple(str(s["id"]) for s in t["supervisors"])) for t in targets

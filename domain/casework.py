@@ -14,6 +14,7 @@ from domain.base import Stamp
 from domain.calendar import add_years
 from domain.errors import Conflict, InvalidInput, NotFound, RuleRefusal
 from domain.events import (
+    AnnualAssessmentRecorded,
     AppealDecided,
     AppealFiled,
     CaseDecided,
@@ -64,6 +65,7 @@ class CaseworkMixin(_Base):
     decisions: dict[str, dict[str, Any]]
     appeals: dict[str, dict[str, Any]]
     sessions: dict[str, dict[str, Any]]
+    annual_assessments: dict[str, dict[str, Any]]
     suspensions: list[str]
     ban_until: date | None
     ban_indefinite: bool
@@ -80,6 +82,7 @@ class CaseworkMixin(_Base):
         self.decisions = {}
         self.appeals = {}
         self.sessions = {}
+        self.annual_assessments = {}
         self.suspensions = []
         self.ban_until = None
         self.ban_indefinite = False
@@ -264,6 +267,57 @@ class CaseworkMixin(_Base):
 
     def _on_ComplaintVerified(self, e: ComplaintVerified) -> None:
         self.complaints[e.complaint_id]["substantiated"] = e.substantiated
+
+    # --- annual assessment ----------------------------------------------------------------
+
+    def record_annual_assessment(
+        self,
+        on: date,
+        stamp: Stamp,
+        *,
+        assessment_id: str,
+        year: int,
+        assessing_body: str,
+        passed: bool,
+        grade: str,
+        scores: dict[str, float],
+        remarks: str,
+        dimensions: tuple[str, ...],
+    ) -> None:
+        if any(a["year"] == year for a in self.annual_assessments.values()):
+            raise Conflict(f"the {year} assessment is already recorded", field="year")
+        if year > on.year:
+            raise InvalidInput("an assessment cannot be of a year not yet begun", field="year")
+        unknown = sorted(set(scores) - set(dimensions)) if dimensions else []
+        if unknown:
+            raise InvalidInput(
+                f"{unknown[0]} is not a dimension ({', '.join(dimensions)})", field="scores"
+            )
+        for name, value in scores.items():
+            if not 0 <= value <= 100:
+                raise InvalidInput("scores are 0-100", field=f"scores.{name}")
+        if not assessing_body.strip():
+            raise InvalidInput("name the assessing body", field="assessing_body")
+        self._record(
+            AnnualAssessmentRecorded,
+            stamp=stamp,
+            occurred_on=on,
+            assessment_id=assessment_id,
+            year=year,
+            assessing_body=assessing_body,
+            passed=passed,
+            grade=grade,
+            scores=scores,
+            remarks=remarks,
+        )
+
+    def _on_AnnualAssessmentRecorded(self, e: AnnualAssessmentRecorded) -> None:
+        self.annual_assessments[e.assessment_id] = {
+            "year": e.year,
+            "passed": e.passed,
+            "grade": e.grade,
+            "recorded_on": e.occurred_on,
+        }
 
     # --- cases and due process ------------------------------------------------------------
 

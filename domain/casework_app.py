@@ -12,6 +12,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from domain.access import Principal
+from domain.credit import rating_at
 from domain.detection import (
     Batch,
     FilingSnapshot,
@@ -320,6 +321,63 @@ class CaseworkCommands(LedgerApplication):
                 self._system_context(ctx), inst, complaint_flags(history, rulebook, complaint_id)
             )
         return self._save_result(ctx, inst, finding_ids=ids)
+
+    # --- annual assessment and credit rating ----------------------------------------------
+
+    def record_annual_assessment(
+        self,
+        ctx: Context,
+        iid: UUID,
+        on: date,
+        *,
+        year: int,
+        assessing_body: str,
+        passed: bool,
+        grade: str,
+        scores: dict[str, float],
+        remarks: str,
+    ) -> dict[str, Any]:
+        """Record the result; a failure raises the finding the rulebook names, if any."""
+        self._not_future(on)
+        inst = self._load_for(ctx, iid, "decide")
+        rulebook = self.rulebook_for(inst.jurisdiction, on)
+        rules = rulebook.annual_assessment
+        assessment_id = f"AA-{year}"
+        inst.record_annual_assessment(
+            on,
+            self.stamp(ctx),
+            assessment_id=assessment_id,
+            year=year,
+            assessing_body=assessing_body,
+            passed=passed,
+            grade=grade,
+            scores=scores,
+            remarks=remarks,
+            dimensions=rules.dimensions,
+        )
+        ids: list[str] = []
+        if not passed and rules.failed_item is not None:
+            flag = Flag(
+                "failed_annual_assessment",
+                rulebook.cite(rules.failed_item),
+                on,
+                f"{year} 年度评估不合格（{assessing_body}）",
+                f"failed the {year} assessment ({assessing_body})",
+                assessment_id,
+                (ref_of(cast(Any, inst.pending_events[-1])),),
+            )
+            ids = self._raise_flags(self._system_context(ctx), inst, [flag])
+        return self._save_result(ctx, inst, assessment_id=assessment_id, finding_ids=ids)
+
+    def credit_rating(self, principal: Principal, iid: UUID, as_of: date) -> dict[str, Any]:
+        inst = self.institution(principal, iid)
+        rulebook = self.catalogue.in_force(inst.jurisdiction, as_of) or self.catalogue.in_force(
+            inst.jurisdiction, inst.submitted_on
+        )
+        if rulebook is None:
+            raise NotFound(f"no rulebook of {inst.jurisdiction} covers {as_of}", field="as_of")
+        rating = rating_at(self.history(iid), rulebook, as_of)
+        return {"institution_id": str(iid), **rating.as_dict()}
 
     # --- assessment -----------------------------------------------------------------------
 

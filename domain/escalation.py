@@ -309,26 +309,34 @@ def _article_escalation(ctx: RuleContext) -> Ground | None:
     if step is None:
         return None
     f = ctx.finding
+    serious = "serious" in step.when and f.severity == "serious"
     refused = [
-        s
+        (s, s.overdue_ref)
         for s in ctx.history.in_force()
-        if s.overdue_ref is not None and f.article in s.finding_articles
+        if "rectification_refused" in step.when
+        and s.overdue_ref is not None
+        and f.article in s.finding_articles
     ]
-    triggered = ("serious" in step.when and f.severity == "serious") or (
-        "rectification_refused" in step.when and refused
-    )
-    if not triggered:
+    if not serious and not refused:
         return None
     cited = ctx.rulebook.cite(f.item)
-    refs = [s.overdue_ref for s in refused if s.overdue_ref is not None]
+    why_zh = ([f"{f.rule_id} 情节严重"] if serious else []) + [
+        f"决定 {s.decision_id} 要求的整改逾期未完成（{ref.type} {ref.occurred_on}）"
+        for s, ref in refused
+    ]
+    why_en = ([f"{f.rule_id} is serious"] if serious else []) + [
+        f"the rectification required by decision {s.decision_id} was not completed in time"
+        f" ({ref.type} on {ref.occurred_on})"
+        for s, ref in refused
+    ]
     return Ground(
         rule=f"article-{article.number}-escalation",
         kind="article_escalation",
         article=cited,
         level=step.level,
-        explanation_zh=f"{cited}：{step.summary_zh}",
-        explanation_en=f"{cited}: {step.summary_en}",
-        events=tuple(refs + ([f.ref] if f.ref else [])),
+        explanation_zh=f"{'；'.join(why_zh)} → {cited}：{step.summary_zh}",
+        explanation_en=f"{'; '.join(why_en)} → {cited}: {step.summary_en}",
+        events=tuple([ref for _, ref in refused] + ([f.ref] if f.ref else [])),
     )
 
 

@@ -183,6 +183,18 @@ class ComplaintVerified(LedgerEvent):
     reason: str
 
 
+class AnnualAssessmentRecorded(LedgerEvent):
+    """The annual (or periodic) assessment of the institution (huangshi-2022/5-6 etc.)."""
+
+    assessment_id: str
+    year: int
+    assessing_body: str
+    passed: bool
+    grade: str  # e.g. 优秀/合格/不合格, or "" when only pass/fail is given
+    scores: dict[str, float]  # by dimension
+    remarks: str
+
+
 # --- institution: cases, decisions, effects, appeals (rules-digest §3, §5) -----------------
 
 

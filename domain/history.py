@@ -126,12 +126,22 @@ class ComplaintFact:
 
 
 @dataclass(frozen=True)
+class AssessmentFact:
+    assessment_id: str
+    year: int
+    passed: bool
+    grade: str
+    ref: EventRef
+
+
+@dataclass(frozen=True)
 class History:
     findings: tuple[FindingFact, ...] = ()
     sanctions: tuple[SanctionFact, ...] = ()
     batches: tuple[BatchFact, ...] = ()
     complaints: tuple[ComplaintFact, ...] = ()
     approvals: tuple[EventRef, ...] = ()
+    assessments: tuple[AssessmentFact, ...] = ()
     version: int = 0
 
     @classmethod
@@ -167,6 +177,7 @@ class _Builder:
     batches: list[BatchFact] = field(default_factory=list)
     complaints: dict[str, ComplaintFact] = field(default_factory=dict)
     approvals: list[EventRef] = field(default_factory=list)
+    assessments: list[AssessmentFact] = field(default_factory=list)
     version: int = 0
 
     def apply(self, e: Any) -> None:
@@ -182,6 +193,7 @@ class _Builder:
             batches=tuple(self.batches),
             complaints=tuple(self.complaints.values()),
             approvals=tuple(self.approvals),
+            assessments=tuple(self.assessments),
             version=self.version,
         )
 
@@ -292,3 +304,8 @@ class _Builder:
                 verified_on=e.occurred_on,
                 verified_ref=ref_of(e),
             )
+
+    def _on_AnnualAssessmentRecorded(self, e: ev.AnnualAssessmentRecorded) -> None:
+        self.assessments.append(
+            AssessmentFact(e.assessment_id, e.year, e.passed, e.grade, ref_of(e))
+        )

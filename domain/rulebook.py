@@ -186,6 +186,43 @@ class EvaluationChecks(_Frozen):
         }
 
 
+class AnnualAssessmentRules(_Frozen):
+    """The periodic or annual assessment of institutions and what failing it requires."""
+
+    articles: tuple[str, ...] = ()  # where the assessment is set up, e.g. huangshi-2022/5
+    #: Scored dimensions (huangshi-2022/6: policy, pledges, disclosure, quality, technical).
+    dimensions: tuple[str, ...] = ()
+    #: The item a failed assessment raises (a system finding); None: no sanction item.
+    failed_item: str | None = None
+    published: bool = False
+    reasoning_zh: str = ""
+    reasoning_en: str = ""
+
+
+class CreditRating(_Frozen):
+    """A credit rating derived by replaying history (sichuan-2021 §2.9)."""
+
+    articles: tuple[str, ...] = ()
+    scale: tuple[str, ...] = Field(min_length=2)  # best first, e.g. ("A", "B", "C", "D")
+    starting_grade: str
+    #: Grades a served sanction of each level lowers the rating by; 0 or absent: none.
+    lowered_by_level: dict[int, int] = Field(default_factory=dict)
+    #: Levels whose served sanction cancels the rating (取消评估等级).
+    cancelled_by_levels: tuple[int, ...] = (3,)
+    failed_assessment_lowers: int = 1
+    #: A clean period (no lowering) after which the rating rises one grade, up to the start.
+    recovery_months: int | None = None
+    published: bool = False
+    reasoning_zh: str
+    reasoning_en: str
+
+    @model_validator(mode="after")
+    def _grade_on_scale(self) -> CreditRating:
+        if self.starting_grade not in self.scale:
+            raise ValueError(f"starting_grade {self.starting_grade} is not on the scale")
+        return self
+
+
 class DerivedRuleParams(BaseModel):
     """The parameters of one kind of derived rule; strict, so YAML types are not coerced."""
 
@@ -318,6 +355,8 @@ class Rulebook(_Frozen):
     due_process: DueProcess = DueProcess()
     supervision: SupervisionRules = SupervisionRules()
     evaluation_checks: EvaluationChecks = EvaluationChecks()
+    annual_assessment: AnnualAssessmentRules = AnnualAssessmentRules()
+    credit_rating: CreditRating | None = None
     content_hash: str = ""
 
     @model_validator(mode="after")
@@ -340,6 +379,9 @@ class Rulebook(_Frozen):
                     raise ValueError(f"item {item.id} appears twice")
                 seen.add(item.id)
         sanction_articles = {str(a.number) for a in self.articles if a.level is not None}
+        failed = self.annual_assessment.failed_item
+        if failed is not None and failed not in seen:
+            raise ValueError(f"annual_assessment.failed_item names unknown item {failed}")
         for check, item_id in self.evaluation_checks.items().items():
             if item_id not in seen:
                 raise ValueError(f"evaluation_checks.{check} names unknown item {item_id}")

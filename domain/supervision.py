@@ -546,7 +546,7 @@ class SupervisionCommands(CaseworkCommands):
         all in one transaction (a concurrent assignment to a target makes it retry)."""
         self._not_future(on)
         campaign = self._load_campaign(ctx, cid)
-        campaign.require_undrawn()
+        campaign.require_drawable(on)
         policy = self.supervision_policy(campaign.jurisdiction, campaign.planned_on, "planned_on")
         pools, institutions, supervisors, logs = self._draw_pools(campaign, policy)
         outcome = draw(campaign.spec(seed, pools))

@@ -146,7 +146,7 @@ class Supervisor(LedgerAggregate):
         self.card_valid_until: date | None = None
         self.card_articles: list[str] = []
         self.terms: list[dict[str, Any]] = []  # {"term", "starts_on", "ends_on"}
-        self.reviews: dict[int, dict[str, Any]] = {}  # year -> {"passed", "remarks"}
+        self.reviews: list[dict[str, Any]] = []  # {"year", "passed", "remarks", "on"}
         self.suspension: dict[str, Any] | None = None  # {"since", "until", "reason", "articles"}
         self.decertified: dict[str, Any] | None = None  # {"on", "reason", "articles"}
         self.conflicts: dict[str, dict[str, Any]] = {}  # institution id -> {"relation", "since"}
@@ -309,7 +309,7 @@ class Supervisor(LedgerAggregate):
                 f"the review year must lie between {self.certified_on.year} and {on.year}",
                 field="year",
             )
-        if year in self.reviews:
+        if any(r["year"] == year for r in self.reviews):
             raise Conflict(f"the {year} review is already recorded", field="year")
         if not passed and not remarks.strip():
             raise InvalidInput("a failed review states its reasons", field="remarks")
@@ -323,7 +323,9 @@ class Supervisor(LedgerAggregate):
         )
 
     def _on_AnnualReviewRecorded(self, e: AnnualReviewRecorded) -> None:
-        self.reviews[e.year] = {"passed": e.passed, "remarks": e.remarks, "on": e.occurred_on}
+        self.reviews.append(
+            {"year": e.year, "passed": e.passed, "remarks": e.remarks, "on": e.occurred_on}
+        )
 
     def suspend(
         self, on: date, stamp: Stamp, reason: str, articles: list[str], until: date | None

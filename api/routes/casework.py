@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Response
 from api.deps import AppDep, ContextDep, PrincipalDep
 from api.schemas.casework import (
     AcceptRectificationRequest,
+    AnnualAssessmentRequest,
     CommandResult,
     DecideAppealRequest,
     DecideCaseRequest,
@@ -147,6 +148,38 @@ def get_assessment(
     as_of: Annotated[date | None, Query(description="business date; default today")] = None,
 ) -> dict[str, Any]:
     return app.assessment(principal, iid, as_of or app.today())
+
+
+@router.post("/annual-assessments", status_code=201, summary="Record the annual assessment")
+def record_annual_assessment(
+    iid: UUID, body: AnnualAssessmentRequest, app: AppDep, ctx: ContextDep, response: Response
+) -> CommandResult:
+    return run(
+        app,
+        ctx,
+        response,
+        lambda: app.record_annual_assessment(
+            ctx,
+            iid,
+            on(app, body),
+            year=body.year,
+            assessing_body=body.assessing_body,
+            passed=body.passed,
+            grade=body.grade,
+            scores=body.scores,
+            remarks=body.remarks,
+        ),
+    )
+
+
+@router.get("/credit-rating", summary="The credit rating at a date, with every change and why")
+def get_credit_rating(
+    iid: UUID,
+    app: AppDep,
+    principal: PrincipalDep,
+    as_of: Annotated[date | None, Query(description="business date; default today")] = None,
+) -> dict[str, Any]:
+    return app.credit_rating(principal, iid, as_of or app.today())
 
 
 @router.post("/cases", status_code=201, summary="Open a case from one or more findings")

@@ -114,9 +114,10 @@ def certify_supervisor(
 def list_supervisors(
     app: AppDep, principal: PrincipalDep, jurisdiction: Annotated[str, Query()]
 ) -> list[SupervisorOut]:
+    found = app.supervisors(principal, jurisdiction)
     today = app.today()
     policy = app.supervision_policy(jurisdiction, today)
-    return [SupervisorOut.of(s, policy, today) for s in app.supervisors(principal, jurisdiction)]
+    return [SupervisorOut.of(s, policy, today) for s in found]
 
 
 @supervisors.get("/{sid}", summary="One supervisor, now or at a past version")
@@ -293,6 +294,11 @@ def get_assignment(
     return AssignmentOut.of(a)
 
 
+@assignments.get("/{aid}/events", summary="The assignment's audit trail")
+def assignment_events(aid: UUID, app: AppDep, principal: PrincipalDep) -> list[EventOut]:
+    return [EventOut.of(e) for e in app.supervision_events(principal, aid)]
+
+
 @assignments.post("/{aid}/withdrawal", summary="Withdraw an assignment not yet visited")
 def withdraw_assignment(
     aid: UUID, body: ReasonedRequest, app: AppDep, ctx: ContextDep, response: Response
@@ -340,6 +346,11 @@ def get_visit(vid: UUID, app: AppDep, principal: PrincipalDep, response: Respons
     visit = app.visit(principal, vid)
     _etag(response, visit.version)
     return VisitOut.of(visit)
+
+
+@visits.get("/{vid}/events", summary="The visit record's audit trail")
+def visit_events(vid: UUID, app: AppDep, principal: PrincipalDep) -> list[EventOut]:
+    return [EventOut.of(e) for e in app.supervision_events(principal, vid)]
 
 
 # --- campaigns -----------------------------------------------------------------------------

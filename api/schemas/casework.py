@@ -112,6 +112,18 @@ class SessionRequest(Dated):
     batch_id: str = Field(default="", max_length=80)
 
 
+class AnnualAssessmentRequest(Dated):
+    year: int = Field(ge=2000, le=2100)
+    assessing_body: str = Field(min_length=1, max_length=200)
+    passed: bool
+    grade: str = Field(default="", max_length=40, examples=["优秀", "合格", "不合格"])
+    scores: dict[str, float] = Field(
+        default_factory=dict,
+        description="0-100 by dimension (huangshi-2022/6: policy, pledges, disclosure, quality…)",
+    )
+    remarks: str = Field(default="", max_length=4000)
+
+
 class CommandResult(BaseModel):
     """What a command did: the record's new version and the ids it created."""
 
@@ -124,6 +136,7 @@ class CommandResult(BaseModel):
     case_id: str | None = None
     decision_id: str | None = None
     appeal_id: str | None = None
+    assessment_id: str | None = None
 
     @classmethod
     def of(cls, result: dict[str, Any]) -> CommandResult:

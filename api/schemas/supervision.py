@@ -184,7 +184,7 @@ class SupervisorOut(BaseModel):
             card_valid_until=sup.card_valid_until,
             card_articles=list(sup.card_articles),
             terms=[dict(t) for t in sup.terms],
-            reviews=[{"year": y, **r} for y, r in sorted(sup.reviews.items())],
+            reviews=sorted((dict(r) for r in sup.reviews), key=lambda r: int(r["year"])),
             suspension=sup.suspension,
             decertified=sup.decertified,
             conflicts=[{"institution_id": k, **v} for k, v in sorted(sup.conflicts.items())],

@@ -62,8 +62,7 @@ def supervisor(
     assert response.status_code == 201, response.text
     sid = str(response.json()["id"])
     if appointed:
-        done = api.post(f"{SUPERVISORS}/{sid}/appointments", {"occurred_on": appointed})
-        assert done.status_code == 200, done.text
+        dated(api, f"{SUPERVISORS}/{sid}/appointments", appointed)
     return sid
 
 
@@ -92,6 +91,12 @@ def assign(
     if on:
         body["occurred_on"] = on
     return api.post(ASSIGNMENTS, body)
+
+
+def dated(api: Api, path: str, on: str) -> None:
+    """A command whose body is only its business date; it must succeed."""
+    response = api.post(path, {"occurred_on": on})
+    assert response.status_code == 200, response.text
 
 
 def refused_with(response: Any) -> list[str]:
@@ -163,10 +168,8 @@ def test_certify_appoint_and_read_a_supervisor(api: Api) -> None:
         "SupervisorAppointed",
         "AnnualReviewRecorded",
     ]
-    assert (
-        api.get(f"{SUPERVISORS}/{sid}", api.token("reviewer", jurisdiction="chengdu")).status_code
-        == 403
-    )
+    elsewhere = api.token("reviewer", jurisdiction="chengdu")
+    assert api.get(f"{SUPERVISORS}/{sid}", elsewhere).status_code == 403
 
 
 def test_a_district_regulator_manages_only_its_districts_supervisors(api: Api) -> None:
@@ -180,12 +183,8 @@ def test_a_district_regulator_manages_only_its_districts_supervisors(api: Api) -
     }
     assert api.post(SUPERVISORS, body, changsha).status_code == 403  # jurisdiction-wide record
     assert api.post(SUPERVISORS, {**body, "district": "长沙市"}, changsha).status_code == 201
-    assert (
-        api.post(
-            SUPERVISORS, {**body, "district": "株洲市", "card_number": "HN-2"}, changsha
-        ).status_code
-        == 403
-    )
+    zhuzhou = {**body, "district": "株洲市", "card_number": "HN-2"}
+    assert api.post(SUPERVISORS, zhuzhou, changsha).status_code == 403
 
 
 # --- every refusal with its article --------------------------------------------------------
@@ -204,10 +203,7 @@ def term_lapsed(api: Api) -> Attempt:
     iid = institution(api)
     # term until 2026-08-31; a new card until 2029-05-31
     sid = supervisor(api, "HN-0001", certified="2023-09-01", appointed="2023-09-01")
-    assert (
-        api.post(f"{SUPERVISORS}/{sid}/card-renewal", {"occurred_on": "2026-06-01"}).status_code
-        == 200
-    )
+    dated(api, f"{SUPERVISORS}/{sid}/card-renewal", "2026-06-01")
     return lambda: assign(api, iid, [sid])
 
 
@@ -215,18 +211,9 @@ def fourth_term(api: Api) -> Attempt:
     sid = supervisor(api, "HN-0001", certified="2023-09-01", appointed="2023-09-01")
     api.clock.set("2032-09-01")
     for renewed, appointed in (("2026-08-01", "2026-09-01"), ("2029-08-01", "2029-09-01")):
-        assert (
-            api.post(f"{SUPERVISORS}/{sid}/card-renewal", {"occurred_on": renewed}).status_code
-            == 200
-        )
-        assert (
-            api.post(f"{SUPERVISORS}/{sid}/appointments", {"occurred_on": appointed}).status_code
-            == 200
-        )
-    assert (
-        api.post(f"{SUPERVISORS}/{sid}/card-renewal", {"occurred_on": "2032-08-01"}).status_code
-        == 200
-    )
+        dated(api, f"{SUPERVISORS}/{sid}/card-renewal", renewed)
+        dated(api, f"{SUPERVISORS}/{sid}/appointments", appointed)
+    dated(api, f"{SUPERVISORS}/{sid}/card-renewal", "2032-08-01")
     return lambda: api.post(f"{SUPERVISORS}/{sid}/appointments", {"occurred_on": "2032-09-01"})
 
 
@@ -315,9 +302,8 @@ def test_rotation_restarts_once_the_institution_is_supervised_by_someone_else(ap
     withdrawn = assign(api, iid, [b], on="2024-03-15").json()
     cancel = {"reason": "计划调整", "occurred_on": "2024-03-16"}
     assert api.post(f"{ASSIGNMENTS}/{withdrawn['id']}/withdrawal", cancel).status_code == 200
-    assert refused_with(assign(api, iid, [a])) == [
-        "zhengzhou-2014/19"
-    ]  # a withdrawn one breaks no run
+    # the withdrawn assignment does not count, so it does not break A's run either
+    assert refused_with(assign(api, iid, [a])) == ["zhengzhou-2014/19"]
 
     assert assign(api, iid, [b], on="2024-03-18").status_code == 201
     again = assign(api, iid, [a])
@@ -362,9 +348,8 @@ def test_a_supervisor_files_visits_only_under_an_assignment_it_holds(api: Api) -
     }
     assert api.post(VISITS, visit, li).status_code == 403  # does not hold it
     assert api.post(VISITS, {**visit, "supervisors": [a, b]}, zhang).status_code == 422
-    assert (
-        api.post(VISITS, visit, api.token("regulator", jurisdiction="chengdu")).status_code == 403
-    )
+    chengdu = api.token("regulator", jurisdiction="chengdu")
+    assert api.post(VISITS, visit, chengdu).status_code == 403
     recused = {
         **visit,
         "sessions": [{"session_id": "S-1", "examiners": ["HN-0001"], "internal_supervisors": []}],
@@ -388,6 +373,15 @@ def test_a_supervisor_files_visits_only_under_an_assignment_it_holds(api: Api) -
     assert all(e["actor"] == "zhang.dd" for e in found)
     assert found[0]["data"]["reference"] == f"visit {record['id']}"
 
+    reviewer = api.token("reviewer", jurisdiction="hunan")
+    trail = api.get(f"{VISITS}/{record['id']}/events", reviewer).json()
+    assert [(e["type"], e["occurred_on"], e["actor"]) for e in trail] == [
+        ("SupervisionVisitRecorded", "2024-03-20", "zhang.dd")
+    ]
+    assert [e["type"] for e in api.get(f"{ASSIGNMENTS}/{aid}/events", reviewer).json()] == [
+        "AssignmentMade",
+        "VisitFiled",
+    ]
     held = api.get(f"{ASSIGNMENTS}/{aid}").json()
     assert held["visits"] == [{"visit_id": record["id"], "visited_on": "2024-03-20"}]
     own = token_for(api, "institution", "inst.user", institution=iid)
@@ -516,6 +510,7 @@ def test_a_campaign_draws_publishes_and_is_reproduced_from_its_seed(
     assert published["excluded_supervisors"] == {"suspended": 1}
 
     use_store(monkeypatch, settings)
+    assert main(["verify"]) == 0  # campaign, assignments and logs keep intact hash chains
     assert main(["draw", "verify", cid]) == 0
     assert "2 targets and their groups reproduced" in capsys.readouterr().out
     saved = tmp_path / "published.json"
@@ -572,3 +567,43 @@ def test_campaign_scope_follows_the_regulators_scope(api: Api) -> None:
     assert small.status_code == 422
     assert (small.json()["field"], small.json()["articles"]) == ("group_size", ["hunan-2023/18"])
     assert api.post(CAMPAIGNS, {**body, "district": "长沙市"}, changsha).status_code == 409
+
+
+def test_the_draw_leaves_out_whoever_would_break_rotation(api: Api) -> None:
+    iid = institution(api)
+    sups = [supervisor(api, f"HN-{n:04d}") for n in range(4)]
+    for day in ("2024-01-10", "2024-02-10", "2024-03-10"):
+        assert assign(api, iid, [sups[0]], on=day).status_code == 201
+    body = {
+        "reference": "HN-ROT",
+        "title": "日常督导抽查",
+        "jurisdiction": "hunan",
+        "kind": "special",
+        "matters": ["考务管理"],
+        "target_count": 1,
+        "group_size": 3,
+        "planned_on": "2024-04-01",
+    }
+    cid = api.post(CAMPAIGNS, body).json()["id"]
+    late = api.post(f"{CAMPAIGNS}/{cid}/draw", {"occurred_on": "2024-04-02"})
+    assert (late.status_code, late.json()["field"]) == (422, "occurred_on")  # after the plan
+
+    headers = {**api.admin, "Idempotency-Key": "draw-HN-ROT"}
+    first = api.post(f"{CAMPAIGNS}/{cid}/draw", {}, headers)
+    replay = api.post(f"{CAMPAIGNS}/{cid}/draw", {}, headers)
+    assert first.status_code == replay.status_code == 200, first.text
+    assert replay.headers["Idempotent-Replay"] == "true"
+    assert replay.json()["draw"]["seed"] == first.json()["draw"]["seed"]
+    result = first.json()["draw"]
+    assert [(p["supervisor"], p["code"], p["articles"]) for p in result["barred_pairs"]] == [
+        (sups[0], "rotation", ["zhengzhou-2014/19"])
+    ]
+    [target] = result["targets"]
+    assert sorted(s["id"] for s in target["supervisors"]) == sorted(sups[1:])
+
+
+def test_an_unknown_supervisor_is_named_by_position(api: Api) -> None:
+    iid = institution(api)
+    known = supervisor(api, "HN-0001")
+    response = assign(api, iid, [known, "00000000-0000-4000-8000-000000000000"])
+    assert (response.status_code, response.json()["field"]) == (422, "supervisors.1")

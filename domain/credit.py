@@ -1,0 +1,249 @@
+"""The credit rating: derived by replaying history against the rulebook's rating rules.
+
+sichuan-2021 §2.9: the rating is published and managed dynamically, lowered when a violation
+is verified and cancelled for serious ones. A rating is never stored as a fact of its own: it
+is recomputed from the institution's approvals, served sanctions (annulled ones excluded,
+varied ones at their new level) and annual assessments, so it can be reconstructed as of any
+date and every change names the decision or assessment behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from domain.calendar import add_months
+from domain.history import EventRef, History, SanctionFact
+from domain.rulebook import CreditRating, Rulebook
+
+LEVEL_SANCTION_ZH = {0: "宣布无效", 1: "约谈", 2: "限期整改", 3: "撤销备案"}
+LEVEL_SANCTION_EN = {0: "voiding", 1: "interview", 2: "rectification", 3: "revocation"}
+
+
+@dataclass(frozen=True)
+class RatingChange:
+    on: date
+    kind: str  # granted | lowered | cancelled | recovered
+    before: str | None
+    after: str | None
+    reason_zh: str
+    reason_en: str
+    articles: tuple[str, ...] = ()
+    decision_id: str | None = None
+    event: EventRef | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "on": self.on,
+            "kind": self.kind,
+            "before": self.before,
+            "after": self.after,
+            "reason_zh": self.reason_zh,
+            "reason_en": self.reason_en,
+            "articles": list(self.articles),
+            "decision_id": self.decision_id,
+            "event": self.event.as_dict() if self.event else None,
+        }
+
+
+@dataclass(frozen=True)
+class Rating:
+    as_of: date
+    grade: str | None
+    state: str  # unrated | rated | cancelled
+    published: bool
+    changes: tuple[RatingChange, ...]
+    rulebook: str
+    basis_zh: str
+    basis_en: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of,
+            "grade": self.grade,
+            "state": self.state,
+            "published": self.published,
+            "rulebook": self.rulebook,
+            "basis_zh": self.basis_zh,
+            "basis_en": self.basis_en,
+            "changes": [c.as_dict() for c in self.changes],
+        }
+
+
+@dataclass(frozen=True)
+class _Fact:
+    on: date
+    version: int
+    kind: str  # approval | sanction | assessment
+    sanction: SanctionFact | None = None
+    ref: EventRef | None = None
+
+
+def _facts(history: History, on: date) -> list[_Fact]:
+    facts: list[_Fact] = [
+        _Fact(r.occurred_on, r.version, "approval", ref=r)
+        for r in history.approvals
+        if r.type == "FilingApproved"
+    ]
+    for s in history.in_force():
+        when = s.served_on or s.decided_on
+        ref = s.varied_ref or s.served_ref or s.decided_ref
+        facts.append(_Fact(when, ref.version, "sanction", sanction=s, ref=ref))
+    facts += [
+        _Fact(a.ref.occurred_on, a.ref.version, "assessment", ref=a.ref)
+        for a in history.assessments
+        if not a.passed
+    ]
+    return sorted((f for f in facts if f.on <= on), key=lambda f: (f.on, f.version))
+
+
+class _Ledger:
+    def __init__(self, rules: CreditRating) -> None:
+        self.rules = rules
+        self.grade: str | None = None
+        self.state = "unrated"
+        self.since: date | None = None  # the last lowering or recovery
+        self.changes: list[RatingChange] = []
+
+    def index(self, grade: str) -> int:
+        return self.rules.scale.index(grade)
+
+    def change(self, on: date, kind: str, after: str | None, zh: str, en: str, **kw: Any) -> None:
+        self.changes.append(RatingChange(on, kind, self.grade, after, zh, en, **kw))
+        self.grade = after
+        self.since = on
+
+    def recover_until(self, day: date) -> None:
+        months = self.rules.recovery_months
+        while (
+            months
+            and self.state == "rated"
+            and self.grade is not None
+            and self.since is not None
+            and self.index(self.grade) > self.index(self.rules.starting_grade)
+            and add_months(self.since, months) <= day
+        ):
+            when = add_months(self.since, months)
+            up = self.rules.scale[self.index(self.grade) - 1]
+            self.change(
+                when,
+                "recovered",
+                up,
+                f"自 {self.since} 起连续 {months} 个月无新的降级事由，由 {self.grade} 恢复为 {up}",
+                f"{months} months without a lowering since {self.since}: raised from"
+                f" {self.grade} to {up}",
+            )
+
+
+def rating_at(history: History, rulebook: Rulebook, on: date) -> Rating:
+    """The rating on business date ``on``, with every change that led to it."""
+    rules = rulebook.credit_rating
+    if rules is None:
+        return Rating(
+            on,
+            None,
+            "unrated",
+            False,
+            (),
+            rulebook.ref,
+            f"{rulebook.id} 未设信用等级",
+            f"{rulebook.id} sets no credit rating",
+        )
+    ledger = _Ledger(rules)
+    for fact in _facts(history, on):
+        ledger.recover_until(fact.on)
+        if fact.kind == "approval":
+            if ledger.state != "rated":
+                ledger.state = "rated"
+                ledger.change(
+                    fact.on,
+                    "granted",
+                    rules.starting_grade,
+                    f"{fact.on} 备案通过，初始信用等级 {rules.starting_grade}",
+                    f"filing approved on {fact.on}: starting grade {rules.starting_grade}",
+                    event=fact.ref,
+                )
+            continue
+        if ledger.state != "rated" or ledger.grade is None:
+            continue
+        if fact.kind == "assessment":
+            _lower(
+                ledger,
+                fact,
+                rules.failed_assessment_lowers,
+                "年度评估不合格",
+                "failed annual assessment",
+                (),
+                None,
+            )
+            continue
+        s = fact.sanction
+        assert s is not None
+        articles = s.articles
+        cited = "、".join(articles) or "—"
+        if s.level in rules.cancelled_by_levels:
+            ledger.state = "cancelled"
+            ledger.change(
+                fact.on,
+                "cancelled",
+                None,
+                f"{fact.on} 依 {cited} 作出{LEVEL_SANCTION_ZH[s.level]}决定（{s.decision_id}），"
+                f"取消信用等级",
+                f"cancelled on {fact.on} by the {LEVEL_SANCTION_EN[s.level]} decided under"
+                f" {', '.join(articles)} (decision {s.decision_id})",
+                articles=articles,
+                decision_id=s.decision_id,
+                event=fact.ref,
+            )
+            continue
+        steps = rules.lowered_by_level.get(s.level, 0)
+        _lower(
+            ledger,
+            fact,
+            steps,
+            f"依 {cited} 作出的{LEVEL_SANCTION_ZH[s.level]}决定（{s.decision_id}）",
+            f"the {LEVEL_SANCTION_EN[s.level]} decided under {', '.join(articles)}"
+            f" (decision {s.decision_id})",
+            articles,
+            s.decision_id,
+        )
+    ledger.recover_until(on)
+    return Rating(
+        as_of=on,
+        grade=ledger.grade,
+        state=ledger.state,
+        published=rules.published,
+        changes=tuple(ledger.changes),
+        rulebook=rulebook.ref,
+        basis_zh=rules.reasoning_zh,
+        basis_en=rules.reasoning_en,
+    )
+
+
+def _lower(
+    ledger: _Ledger,
+    fact: _Fact,
+    steps: int,
+    why_zh: str,
+    why_en: str,
+    articles: tuple[str, ...],
+    decision_id: str | None,
+) -> None:
+    if steps <= 0 or ledger.grade is None:
+        return
+    scale = ledger.rules.scale
+    after = scale[min(len(scale) - 1, ledger.index(ledger.grade) + steps)]
+    if after == ledger.grade:
+        ledger.since = fact.on  # already at the bottom: only the clean period restarts
+        return
+    ledger.change(
+        fact.on,
+        "lowered",
+        after,
+        f"{fact.on} 因{why_zh}由 {ledger.grade} 降为 {after}",
+        f"lowered from {ledger.grade} to {after} on {fact.on} by {why_en}",
+        articles=articles,
+        decision_id=decision_id,
+        event=fact.ref,
+    )
