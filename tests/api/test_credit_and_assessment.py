@@ -50,7 +50,8 @@ def test_rating_through_a_multi_year_history_and_as_of_past_dates(
     assert lowered["kind"] == "lowered"
     assert (lowered["before"], lowered["after"]) == ("B", "D")
     assert lowered["decision_id"] == rectification
-    assert heavier in lowered["reason_en"] and heavier in lowered["reason_zh"]
+    assert heavier in lowered["reason_en"]
+    assert heavier in lowered["reason_zh"]
     assert lowered["event"]["type"] == "DecisionServed"
     # Twelve clean months raise it one grade at a time, back to the start.
     assert rating(ladder, "2025-09-24")["grade"] == "D"
@@ -107,7 +108,8 @@ def test_a_failed_assessment_in_hunan_requires_revocation_with_its_grounds(api: 
     assert "revocation" in requirement["actions"]
     ground = requirement["grounds"][0]
     assert ground["article"] == "hunan-2023/27.7"
-    assert ground["explanation_zh"] and ground["explanation_en"]
+    assert ground["explanation_zh"]
+    assert ground["explanation_en"]
     assert rating(ladder, "2026-01-20")["grade"] == "B"  # a failed assessment lowers one
 
 
