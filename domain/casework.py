@@ -38,6 +38,9 @@ from domain.events import (
     RectificationOverdue,
     RectificationReportSubmitted,
     ResultsVoided,
+    SupervisionOpinionIssued,
+    SupervisionReportOverdue,
+    SupervisionReportSubmitted,
 )
 
 if TYPE_CHECKING:
@@ -66,6 +69,7 @@ class CaseworkMixin(_Base):
     appeals: dict[str, dict[str, Any]]
     sessions: dict[str, dict[str, Any]]
     annual_assessments: dict[str, dict[str, Any]]
+    opinions: dict[str, dict[str, Any]]
     suspensions: list[str]
     ban_until: date | None
     ban_indefinite: bool
@@ -83,6 +87,7 @@ class CaseworkMixin(_Base):
         self.appeals = {}
         self.sessions = {}
         self.annual_assessments = {}
+        self.opinions = {}
         self.suspensions = []
         self.ban_until = None
         self.ban_indefinite = False
@@ -855,7 +860,13 @@ class CaseworkMixin(_Base):
     # --- on-site supervision (hunan-2023/17.3) --------------------------------------------
 
     def pause_evaluation(
-        self, on: date, stamp: Stamp, session_id: str, supervisor: str, problem: str
+        self,
+        on: date,
+        stamp: Stamp,
+        session_id: str,
+        supervisor: str,
+        problem: str,
+        assignment_id: str = "",
     ) -> None:
         if self.sessions.get(session_id, {}).get("state") in ("paused", "stopped"):
             raise Conflict(f"session {session_id} is {self.sessions[session_id]['state']}")
@@ -867,6 +878,7 @@ class CaseworkMixin(_Base):
             session_id=session_id,
             supervisor=supervisor,
             problem=problem,
+            assignment_id=assignment_id,
         )
 
     def _on_EvaluationPaused(self, e: EvaluationPaused) -> None:
@@ -907,6 +919,78 @@ class CaseworkMixin(_Base):
         batch = self.batches.get(e.batch_id)
         if batch is not None:
             batch["voided_by"] = f"stopped:{e.session_id}"
+
+
+class OpinionsMixin(_Base):
+    """Special supervision's opinion letter and the rectification report it requires."""
+
+    opinions: dict[str, dict[str, Any]]
+
+    def issue_opinion(
+        self,
+        on: date,
+        stamp: Stamp,
+        visit_id: str,
+        opinions: list[str],
+        report_due: date,
+        articles: list[str],
+    ) -> None:
+        if visit_id in self.opinions:
+            raise Conflict(f"visit {visit_id} already has its opinion letter", existing=visit_id)
+        if not opinions or any(not o.strip() for o in opinions):
+            raise InvalidInput("an opinion letter states its opinions", field="opinions")
+        if report_due <= on:
+            raise InvalidInput("the report is due after the letter", field="report_due")
+        self._record(
+            SupervisionOpinionIssued,
+            stamp=stamp,
+            occurred_on=on,
+            visit_id=visit_id,
+            opinions=opinions,
+            report_due=report_due,
+            articles=articles,
+        )
+
+    def _on_SupervisionOpinionIssued(self, e: SupervisionOpinionIssued) -> None:
+        self.opinions[e.visit_id] = {"report_due": e.report_due, "state": "awaiting_report"}
+
+    def submit_opinion_report(self, on: date, stamp: Stamp, visit_id: str, report: str) -> None:
+        opinion = self.opinions.get(visit_id)
+        if opinion is None:
+            raise NotFound(f"no opinion letter for visit {visit_id}", field="visit_id")
+        if opinion["state"] == "reported":
+            raise Conflict("the rectification report was already submitted")
+        if not report.strip():
+            raise InvalidInput("the report states what was done", field="report")
+        self._record(
+            SupervisionReportSubmitted,
+            stamp=stamp,
+            occurred_on=on,
+            visit_id=visit_id,
+            report=report,
+        )
+
+    def _on_SupervisionReportSubmitted(self, e: SupervisionReportSubmitted) -> None:
+        self.opinions[e.visit_id]["state"] = "reported"
+
+    def overdue_opinion_reports(self, today: date) -> list[tuple[str, date]]:
+        return [
+            (vid, o["report_due"])
+            for vid, o in sorted(self.opinions.items())
+            if o["state"] == "awaiting_report" and today > o["report_due"]
+        ]
+
+    def mark_opinion_report_overdue(self, stamp: Stamp, visit_id: str, due: date) -> None:
+        self._record(
+            SupervisionReportOverdue,
+            stamp=stamp,
+            occurred_on=due + timedelta(days=1),
+            visit_id=visit_id,
+            report_due=due,
+        )
+
+    def _on_SupervisionReportOverdue(self, e: SupervisionReportOverdue) -> None:
+        self.opinions[e.visit_id]["state"] = "overdue"
 
 
 def _reason(text: str) -> None:

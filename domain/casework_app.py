@@ -714,6 +714,28 @@ class CaseworkCommands(LedgerApplication):
                         flag.events,
                     )
                 )
+        for visit_id, due in inst.overdue_opinion_reports(today):
+            inst.mark_opinion_report_overdue(self.stamp(ctx), visit_id, due)
+            recorded.append("SupervisionReportOverdue")
+            rulebook = self.catalogue.in_force(inst.jurisdiction, due)
+            flag = (
+                overdue_flag(rulebook, visit_id, due, ref_of(cast(Any, inst.pending_events[-1])))
+                if rulebook
+                else None
+            )
+            if flag is not None:
+                flags.append(
+                    Flag(
+                        "opinion_report_overdue",
+                        flag.rule_id,
+                        flag.occurred_on,
+                        f"督导意见书（督导 {visit_id}）要求的整改报告逾期未交，期限 {due}",
+                        f"the rectification report required by the opinion letter of visit"
+                        f" {visit_id} was not submitted by {due}",
+                        visit_id,
+                        flag.events,
+                    )
+                )
         if inst.holds_scope():
             rulebook = self.catalogue.in_force(inst.jurisdiction, today)
             if rulebook is not None:

@@ -88,11 +88,24 @@ def batch_flags(
     flags: list[Flag] = []
 
     def flag(
-        check: str, item: str | None, zh: str, en: str, refs: tuple[EventRef, ...] = ()
+        check: str,
+        item: str | None,
+        zh: str,
+        en: str,
+        refs: tuple[EventRef, ...] = (),
+        on: date | None = None,
     ) -> None:
         if item is not None:
             flags.append(
-                Flag(check, rulebook.cite(item), batch.evaluated_on, zh, en, batch.batch_id, refs)
+                Flag(
+                    check,
+                    rulebook.cite(item),
+                    on or batch.evaluated_on,
+                    zh,
+                    en,
+                    batch.batch_id,
+                    refs,
+                )
             )
 
     if not filing.in_force:
@@ -152,32 +165,40 @@ def batch_flags(
             )
     for spec in _rules(rulebook, "paper_set_reuse"):
         window = cast(PaperSetReuseParams, spec.typed_params()).window_months
-        earlier = _earlier_use(history.batches, batch, window)
-        if earlier is not None:
+        other = _other_use(history.batches, batch, window)
+        if other is not None:
             flag(
                 spec.id,
                 spec.yields,
-                f"批次 {batch.batch_id} 使用的试卷 {batch.paper_set_id} 已于 {earlier.evaluated_on}"
-                f"（批次 {earlier.batch_id}）使用，间隔不足 {window} 个月",
-                f"batch {batch.batch_id} reused paper set {batch.paper_set_id}, used on"
-                f" {earlier.evaluated_on} by batch {earlier.batch_id}, within {window} months",
-                (earlier.ref,),
+                f"批次 {batch.batch_id} 使用的试卷 {batch.paper_set_id} 亦于 {other.evaluated_on}"
+                f"（批次 {other.batch_id}）使用，两次使用间隔不足 {window} 个月",
+                f"batch {batch.batch_id} used paper set {batch.paper_set_id}, also used on"
+                f" {other.evaluated_on} by batch {other.batch_id}, within {window} months",
+                (other.ref,),
+                max(batch.evaluated_on, other.evaluated_on),
             )
     return flags
 
 
-def _earlier_use(batches: tuple[BatchFact, ...], batch: Batch, months: int) -> BatchFact | None:
+def _other_use(batches: tuple[BatchFact, ...], batch: Batch, months: int) -> BatchFact | None:
+    """The latest earlier use of the batch's paper set within the window, else the earliest
+    later one (a batch reported after a later batch that reused its papers)."""
     if not batch.paper_set_id:
         return None
-    uses = [
-        b
-        for b in batches
-        if b.paper_set_id == batch.paper_set_id
-        and b.batch_id != batch.batch_id
-        and b.evaluated_on <= batch.evaluated_on
-        and batch.evaluated_on < add_months(b.evaluated_on, months)
+    same = [
+        b for b in batches if b.paper_set_id == batch.paper_set_id and b.batch_id != batch.batch_id
     ]
-    return max(uses, key=lambda b: b.evaluated_on, default=None)
+    earlier = [
+        b for b in same if b.evaluated_on <= batch.evaluated_on < add_months(b.evaluated_on, months)
+    ]
+    later = [
+        b
+        for b in same
+        if batch.evaluated_on < b.evaluated_on < add_months(batch.evaluated_on, months)
+    ]
+    if earlier:
+        return max(earlier, key=lambda b: b.evaluated_on)
+    return min(later, key=lambda b: b.evaluated_on, default=None)
 
 
 def complaint_flags(history: History, rulebook: Rulebook, complaint_id: str) -> list[Flag]:
@@ -224,18 +245,24 @@ def _complaint_window(
     current: ComplaintFact,
     params: SubstantiatedComplaintsParams,
 ) -> list[ComplaintFact]:
-    end = _complaint_date(current, params.count_by)
-    start = add_months(end, -12)
+    """The first window holding ``current`` that reaches the threshold, else the one ending
+    on ``current``: complaints verified out of the order they were lodged still count."""
 
-    def inside(day: date) -> bool:
-        if params.window == "calendar_year":
-            return day.year == end.year and day <= end
-        return start < day <= end
+    def on(c: ComplaintFact) -> date:
+        return _complaint_date(c, params.count_by)
 
-    return sorted(
-        (c for c in complaints if c.substantiated and inside(_complaint_date(c, params.count_by))),
-        key=lambda c: (_complaint_date(c, params.count_by), c.complaint_id),
+    counted = sorted(
+        (c for c in complaints if c.substantiated), key=lambda c: (on(c), c.complaint_id)
     )
+
+    def ending(end: date) -> list[ComplaintFact]:
+        if params.window == "calendar_year":
+            return [c for c in counted if on(c).year == end.year and on(c) <= end]
+        return [c for c in counted if add_months(end, -12) < on(c) <= end]
+
+    ends = sorted({on(c) for c in counted if on(c) >= on(current)} | {on(current)})
+    windows = [w for w in map(ending, ends) if current in w]
+    return next((w for w in windows if len(w) >= params.threshold), windows[0])
 
 
 def inactivity_flags(history: History, rulebook: Rulebook, as_of: date) -> list[Flag]:

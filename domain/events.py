@@ -315,6 +315,27 @@ class EvaluationPaused(LedgerEvent):
     session_id: str
     supervisor: str
     problem: str
+    assignment_id: str
+
+
+class SupervisionOpinionIssued(LedgerEvent):
+    """The opinion letter closing a special supervision; a rectification report is due
+    (hunan-2023/18)."""
+
+    visit_id: str
+    opinions: list[str]
+    report_due: date
+    articles: list[str]
+
+
+class SupervisionReportSubmitted(LedgerEvent):
+    visit_id: str
+    report: str
+
+
+class SupervisionReportOverdue(LedgerEvent):
+    visit_id: str
+    report_due: date
 
 
 class EvaluationResumed(LedgerEvent):
@@ -423,6 +444,21 @@ class AnnualReviewRecorded(LedgerEvent):
     year: int
     passed: bool
     remarks: str
+
+
+class SupervisorCardExpired(LedgerEvent):
+    """The card's validity ended (zhengzhou-2014/5); recorded once by the deadline watcher."""
+
+    card_valid_until: date
+    articles: list[str]
+
+
+class SupervisorTermEnded(LedgerEvent):
+    """An appointment term ran out (hunan-2023/8); recorded once per term."""
+
+    term: int
+    ended_on: date
+    articles: list[str]
 
 
 class AssignmentSuspended(LedgerEvent):

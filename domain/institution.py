@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.base import LedgerAggregate, Stamp
 from domain.calendar import add_months, add_years
-from domain.casework import CaseworkMixin
+from domain.casework import CaseworkMixin, OpinionsMixin
 from domain.creditcode import credit_code_problem
 from domain.errors import Conflict, InvalidInput, RuleRefusal
 from domain.events import (
@@ -106,7 +106,7 @@ def normalise_scope(scope: list[ScopeLine]) -> list[ScopeLine]:
     )
 
 
-class Institution(CaseworkMixin, LedgerAggregate):
+class Institution(CaseworkMixin, OpinionsMixin, LedgerAggregate):
     def __init__(self) -> None:
         super().__init__()
         self.credit_code: str = ""

@@ -17,7 +17,7 @@ Who may do what (product.md point 10):
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -80,6 +80,92 @@ class SupervisionCommands(CaseworkCommands):
             and (r.effective_until is None or on < r.effective_until)
         ]
         return SupervisionPolicy.compose(primary, supplements)
+
+    # --- special supervision's opinion letter (hunan-2023/18) -----------------------------
+
+    def issue_opinion(
+        self,
+        ctx: Context,
+        vid: UUID,
+        on: date,
+        *,
+        opinions: list[str],
+        report_days: int,
+    ) -> dict[str, Any]:
+        """Close a special supervision with an opinion letter; a rectification report is due."""
+        self._not_future(on)
+        visit: SupervisionVisit = self._get(SupervisionVisit, vid)
+        if visit.kind != "special":
+            raise InvalidInput(
+                "an opinion letter closes a special supervision; this visit was daily",
+                field="visit_id",
+            )
+        inst = self._load_for(ctx, UUID(visit.institution_id), "decide")
+        policy_book = self.rulebook_for(inst.jurisdiction, on)
+        article = policy_book.supervision.special_group_article
+        inst.issue_opinion(
+            on,
+            self.stamp(ctx),
+            str(vid),
+            opinions,
+            on + timedelta(days=report_days),
+            [article] if article else [],
+        )
+        return self._save_result(ctx, inst, visit_id=str(vid))
+
+    def submit_opinion_report(
+        self, ctx: Context, vid: UUID, on: date, report: str
+    ) -> dict[str, Any]:
+        """The institution's rectification report answering the opinion letter."""
+        self._not_future(on)
+        visit: SupervisionVisit = self._get(SupervisionVisit, vid)
+        inst = self._load_for(ctx, UUID(visit.institution_id), "apply")
+        inst.submit_opinion_report(on, self.stamp(ctx), str(vid), report)
+        return self._save_result(ctx, inst, visit_id=str(vid))
+
+    # --- on-site pause, resume, stop (hunan-2023/17.3), under an assignment ---------------
+
+    def _held_by(self, ctx: Context, aid: UUID) -> tuple[Assignment, Institution]:
+        held: Assignment = self._get(Assignment, aid)
+        named = self._supervisors_named([UUID(s) for s in held.supervisors], "assignment")
+        self._authorise_visit(ctx.principal, held, named)
+        inst: Institution = self._get(Institution, UUID(held.institution_id))
+        self._check_version(ctx, inst)
+        return held, inst
+
+    def pause_session(
+        self, ctx: Context, aid: UUID, session_id: str, on: date, problem: str
+    ) -> dict[str, Any]:
+        """A supervisor orders on-the-spot correction and pauses the session."""
+        self._not_future(on)
+        held, inst = self._held_by(ctx, aid)
+        inst.pause_evaluation(
+            on, self.stamp(ctx), session_id, ctx.principal.subject, problem, str(held.id)
+        )
+        return self._save_result(ctx, inst, assignment_id=str(aid))
+
+    def resume_session(
+        self, ctx: Context, aid: UUID, session_id: str, on: date, correction: str
+    ) -> dict[str, Any]:
+        """Corrected on the spot: the session resumes."""
+        self._not_future(on)
+        _, inst = self._held_by(ctx, aid)
+        inst.resume_evaluation(on, self.stamp(ctx), session_id, correction)
+        return self._save_result(ctx, inst, assignment_id=str(aid))
+
+    # --- deadlines ------------------------------------------------------------------------
+
+    def advance_supervisor(self, sid: UUID, today: date, request_id: str) -> list[str]:
+        """Card expiry and ended terms due by ``today`` (the deadline watcher's command)."""
+        ctx = Context(principal=Principal("deadline-worker", "system"), request_id=request_id)
+        sup: Supervisor = self._get(Supervisor, sid)
+        policy = self.supervision_policy(
+            sup.jurisdiction, min(today, sup.card_valid_until or today)
+        )
+        recorded = sup.advance_to(today, self.stamp(ctx), policy)
+        if recorded:
+            self._commit(ctx, {"supervisor_id": str(sid), "version": sup.version}, sup)
+        return recorded
 
     # --- supervisors: queries -------------------------------------------------------------
 

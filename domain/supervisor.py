@@ -27,9 +27,11 @@ from domain.events import (
     ConflictOfInterestEnded,
     SessionRoster,
     SupervisorAppointed,
+    SupervisorCardExpired,
     SupervisorCardRenewed,
     SupervisorCertified,
     SupervisorDecertified,
+    SupervisorTermEnded,
 )
 from domain.rulebook import Rulebook
 
@@ -150,6 +152,45 @@ class Supervisor(LedgerAggregate):
         self.suspension: dict[str, Any] | None = None  # {"since", "until", "reason", "articles"}
         self.decertified: dict[str, Any] | None = None  # {"on", "reason", "articles"}
         self.conflicts: dict[str, dict[str, Any]] = {}  # institution id -> {"relation", "since"}
+        self.card_expiry_recorded: date | None = None
+        self.terms_ended: list[int] = []
+
+    # --- expiry (the deadline watcher) -----------------------------------------------------
+
+    def advance_to(self, today: date, stamp: Stamp, policy: SupervisionPolicy) -> list[str]:
+        """Record a card expiry and ended terms due by ``today``, each once."""
+        recorded: list[str] = []
+        if self.decertified is not None:
+            return recorded
+        until = self.card_valid_until
+        if until is not None and today > until and self.card_expiry_recorded != until:
+            self._record(
+                SupervisorCardExpired,
+                stamp=stamp,
+                occurred_on=until + timedelta(days=1),
+                card_valid_until=until,
+                articles=list(_cite(policy.card_article)),
+            )
+            recorded.append("SupervisorCardExpired")
+        for term in self.terms:
+            ends_on: date | None = term["ends_on"]
+            if ends_on is not None and today > ends_on and term["term"] not in self.terms_ended:
+                self._record(
+                    SupervisorTermEnded,
+                    stamp=stamp,
+                    occurred_on=ends_on + timedelta(days=1),
+                    term=term["term"],
+                    ended_on=ends_on,
+                    articles=list(_cite(policy.term_article)),
+                )
+                recorded.append("SupervisorTermEnded")
+        return recorded
+
+    def _on_SupervisorCardExpired(self, e: SupervisorCardExpired) -> None:
+        self.card_expiry_recorded = e.card_valid_until
+
+    def _on_SupervisorTermEnded(self, e: SupervisorTermEnded) -> None:
+        self.terms_ended.append(e.term)
 
     # --- certification and card -----------------------------------------------------------
 

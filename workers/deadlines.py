@@ -1,7 +1,7 @@
 """The deadline watcher: turns due dates into events, each at most once.
 
-Expiry and lapse of filings, overdue rectifications (each itself a finding) and
-inactivity (one and two years without evaluation, per rulebook).
+Expiry and lapse of filings, overdue rectifications (each itself a finding), inactivity
+(one and two years without evaluation, per rulebook), and supervisors' card and term expiry.
 
 Every pass asks each open filing what is due by today's business date (Asia/Shanghai)
 on the injected clock; the aggregate decides from its own history, so a second pass over
@@ -21,6 +21,7 @@ from api.settings import Settings
 from domain.application import OversightApplication
 from domain.errors import Conflict
 from domain.institution import Institution
+from domain.supervisor import Supervisor
 
 log = get_logger("workers.deadlines")
 
@@ -32,17 +33,20 @@ def run_once(app: OversightApplication, today: date | None = None) -> dict[str, 
     request_id = f"deadlines:{today.isoformat()}"
     for aggregate_id in app.all_originators():
         aggregate: object = app.repository.get(aggregate_id)
-        if not isinstance(aggregate, Institution) or aggregate.valid_until is None:
-            continue
         try:
-            recorded = app.advance_filing(aggregate_id, today, request_id)
-            recorded += app.advance_casework(aggregate_id, today, request_id)
+            if isinstance(aggregate, Institution) and aggregate.valid_until is not None:
+                recorded = app.advance_filing(aggregate_id, today, request_id)
+                recorded += app.advance_casework(aggregate_id, today, request_id)
+            elif isinstance(aggregate, Supervisor):
+                recorded = app.advance_supervisor(aggregate_id, today, request_id)
+            else:
+                continue
         except Conflict:
-            log.info("deadline.skipped_concurrent", institution_id=str(aggregate_id))
+            log.info("deadline.skipped_concurrent", aggregate_id=str(aggregate_id))
             continue
         for name in recorded:
             counts[name] = counts.get(name, 0) + 1
-            log.info("deadline.recorded", institution_id=str(aggregate_id), event_type=name)
+            log.info("deadline.recorded", aggregate_id=str(aggregate_id), event_type=name)
     return counts
 
 

@@ -15,6 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from api.deps import AppDep, ContextDep, PrincipalDep
+from api.schemas.casework import CommandResult, RectificationReportRequest, SessionRequest
 from api.schemas.institutions import Dated, EventOut, ReasonedRequest
 from api.schemas.supervision import (
     AnnualReviewRequest,
@@ -26,6 +27,7 @@ from api.schemas.supervision import (
     DeclareConflictRequest,
     DrawRequest,
     OpenCampaignRequest,
+    OpinionRequest,
     RecordVisitRequest,
     SupervisorOut,
     SuspendRequest,
@@ -351,6 +353,74 @@ def get_visit(vid: UUID, app: AppDep, principal: PrincipalDep, response: Respons
 @visits.get("/{vid}/events", summary="The visit record's audit trail")
 def visit_events(vid: UUID, app: AppDep, principal: PrincipalDep) -> list[EventOut]:
     return [EventOut.of(e) for e in app.supervision_events(principal, vid)]
+
+
+@visits.post("/{vid}/opinion", summary="Close a special supervision with an opinion letter")
+def issue_opinion(
+    vid: UUID, body: OpinionRequest, app: AppDep, ctx: ContextDep, response: Response
+) -> CommandResult:
+    return CommandResult.of(
+        _once(
+            app,
+            ctx,
+            response,
+            lambda: app.issue_opinion(
+                ctx, vid, _on(app, body), opinions=body.opinions, report_days=body.report_days
+            ),
+        )
+    )
+
+
+@visits.post("/{vid}/rectification-report", summary="The institution's report on the opinions")
+def submit_opinion_report(
+    vid: UUID, body: RectificationReportRequest, app: AppDep, ctx: ContextDep, response: Response
+) -> CommandResult:
+    return CommandResult.of(
+        _once(
+            app,
+            ctx,
+            response,
+            lambda: app.submit_opinion_report(ctx, vid, _on(app, body), body.report),
+        )
+    )
+
+
+@assignments.post("/{aid}/sessions/{session_id}/pause", summary="Pause a session on site (17.3)")
+def pause_session(
+    aid: UUID,
+    session_id: str,
+    body: SessionRequest,
+    app: AppDep,
+    ctx: ContextDep,
+    response: Response,
+) -> CommandResult:
+    return CommandResult.of(
+        _once(
+            app,
+            ctx,
+            response,
+            lambda: app.pause_session(ctx, aid, session_id, _on(app, body), body.text),
+        )
+    )
+
+
+@assignments.post("/{aid}/sessions/{session_id}/resume", summary="Resume after correction")
+def resume_session(
+    aid: UUID,
+    session_id: str,
+    body: SessionRequest,
+    app: AppDep,
+    ctx: ContextDep,
+    response: Response,
+) -> CommandResult:
+    return CommandResult.of(
+        _once(
+            app,
+            ctx,
+            response,
+            lambda: app.resume_session(ctx, aid, session_id, _on(app, body), body.text),
+        )
+    )
 
 
 # --- campaigns -----------------------------------------------------------------------------

@@ -137,6 +137,8 @@ class CommandResult(BaseModel):
     decision_id: str | None = None
     appeal_id: str | None = None
     assessment_id: str | None = None
+    visit_id: str | None = None
+    assignment_id: str | None = None
 
     @classmethod
     def of(cls, result: dict[str, Any]) -> CommandResult:

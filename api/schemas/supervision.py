@@ -361,3 +361,10 @@ class VerificationOut(BaseModel):
                 for t in check.recomputed.targets
             ],
         )
+
+
+class OpinionRequest(Dated):
+    """The opinion letter (质量督导意见书) that closes a special supervision."""
+
+    opinions: list[str] = Field(min_length=1)
+    report_days: int = Field(default=30, ge=1, le=180, description="days to the report")
