@@ -34,6 +34,11 @@ test: setup lint typecheck check-rules
 	echo "PostgreSQL for tests: $$url"; \
 	OVERSIGHT_TEST_DATABASE_URL=$$url $(BIN)/pytest
 
+bench: setup
+	@url=$$(deploy/ensure-postgres.sh) || exit 1; \
+	OVERSIGHT_TEST_DATABASE_URL=$$url $(BIN)/python -m tests.bench.append; \
+	$(BIN)/python -m tests.bench.draw --database-url $$url
+
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .

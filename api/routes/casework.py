@@ -9,6 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
+from api.commands import once
 from api.deps import AppDep, ContextDep, PrincipalDep
 from api.schemas.casework import (
     AcceptRectificationRequest,
@@ -42,11 +43,7 @@ def run(
     app: OversightApplication, ctx: Context, response: Response, command: Callable[[], Any]
 ) -> CommandResult:
     """Run a command once per Idempotency-Key; a replay returns the first result."""
-    previous = app.previous_result(ctx)
-    if previous is not None:
-        response.headers["Idempotent-Replay"] = "true"
-        return CommandResult.of(previous)
-    return CommandResult.of(command())
+    return CommandResult.of(once(app, ctx, response, command))
 
 
 def on(app: OversightApplication, body: Dated) -> date:

@@ -7,13 +7,13 @@ left it (an ``Idempotency-Key`` replay answers with the record at the version it
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
+from api.commands import once
 from api.deps import AppDep, ContextDep, PrincipalDep
 from api.schemas.casework import CommandResult, RectificationReportRequest, SessionRequest
 from api.schemas.institutions import Dated, EventOut, ReasonedRequest
@@ -48,20 +48,6 @@ router = APIRouter()
 SEED_BYTES = 32
 
 
-def _once(
-    app: OversightApplication,
-    ctx: Context,
-    response: Response,
-    command: Callable[[], dict[str, Any]],
-) -> dict[str, Any]:
-    """Run a command once per Idempotency-Key; a replay returns the first result."""
-    previous = app.previous_result(ctx)
-    if previous is not None:
-        response.headers["Idempotent-Replay"] = "true"
-        return previous
-    return command()
-
-
 def _on(app: OversightApplication, body: Dated) -> date:
     return body.occurred_on or app.today()
 
@@ -92,7 +78,7 @@ def _supervisor_out(
 def certify_supervisor(
     body: CertifySupervisorRequest, app: AppDep, ctx: ContextDep, response: Response
 ) -> SupervisorOut:
-    result = _once(
+    result = once(
         app,
         ctx,
         response,
@@ -142,7 +128,7 @@ def supervisor_events(sid: UUID, app: AppDep, principal: PrincipalDep) -> list[E
 def appoint_supervisor(
     sid: UUID, body: Dated, app: AppDep, ctx: ContextDep, response: Response
 ) -> SupervisorOut:
-    result = _once(app, ctx, response, lambda: app.appoint_supervisor(ctx, sid, _on(app, body)))
+    result = once(app, ctx, response, lambda: app.appoint_supervisor(ctx, sid, _on(app, body)))
     return _supervisor_view(app, ctx, response, result)
 
 
@@ -150,7 +136,7 @@ def appoint_supervisor(
 def renew_card(
     sid: UUID, body: Dated, app: AppDep, ctx: ContextDep, response: Response
 ) -> SupervisorOut:
-    result = _once(app, ctx, response, lambda: app.renew_supervisor_card(ctx, sid, _on(app, body)))
+    result = once(app, ctx, response, lambda: app.renew_supervisor_card(ctx, sid, _on(app, body)))
     return _supervisor_view(app, ctx, response, result)
 
 
@@ -158,7 +144,7 @@ def renew_card(
 def record_annual_review(
     sid: UUID, body: AnnualReviewRequest, app: AppDep, ctx: ContextDep, response: Response
 ) -> SupervisorOut:
-    result = _once(
+    result = once(
         app,
         ctx,
         response,
@@ -173,7 +159,7 @@ def record_annual_review(
 def suspend_supervisor(
     sid: UUID, body: SuspendRequest, app: AppDep, ctx: ContextDep, response: Response
 ) -> SupervisorOut:
-    result = _once(
+    result = once(
         app,
         ctx,
         response,
@@ -193,7 +179,7 @@ def suspend_supervisor(
 def lift_suspension(
     sid: UUID, body: ReasonedRequest, app: AppDep, ctx: ContextDep, response: Response
 ) -> SupervisorOut:
-    result = _once(
+    result = once(
         app,
         ctx,
         response,
@@ -206,7 +192,7 @@ def lift_suspension(
 def decertify_supervisor(
     sid: UUID, body: DecertifyRequest, app: AppDep, ctx: ContextDep, response: Response
 ) -> SupervisorOut:
-    result = _once(
+    result = once(
         app,
         ctx,
         response,
@@ -221,7 +207,7 @@ def decertify_supervisor(
 def declare_conflict(
     sid: UUID, body: DeclareConflictRequest, app: AppDep, ctx: ContextDep, response: Response
 ) -> SupervisorOut:
-    result = _once(
+    result = once(
         app,
         ctx,
         response,
@@ -241,7 +227,7 @@ def end_conflict(
     ctx: ContextDep,
     response: Response,
 ) -> SupervisorOut:
-    result = _once(
+    result = once(
         app,
         ctx,
         response,
@@ -268,7 +254,7 @@ def assign_supervision(
     body: AssignSupervisionRequest, app: AppDep, ctx: ContextDep, response: Response
 ) -> AssignmentOut:
     on = _on(app, body)
-    result = _once(
+    result = once(
         app,
         ctx,
         response,
@@ -305,7 +291,7 @@ def assignment_events(aid: UUID, app: AppDep, principal: PrincipalDep) -> list[E
 def withdraw_assignment(
     aid: UUID, body: ReasonedRequest, app: AppDep, ctx: ContextDep, response: Response
 ) -> AssignmentOut:
-    result = _once(
+    result = once(
         app,
         ctx,
         response,
@@ -321,7 +307,7 @@ def withdraw_assignment(
 def record_visit(
     body: RecordVisitRequest, app: AppDep, ctx: ContextDep, response: Response
 ) -> VisitOut:
-    result = _once(
+    result = once(
         app,
         ctx,
         response,
@@ -360,7 +346,7 @@ def issue_opinion(
     vid: UUID, body: OpinionRequest, app: AppDep, ctx: ContextDep, response: Response
 ) -> CommandResult:
     return CommandResult.of(
-        _once(
+        once(
             app,
             ctx,
             response,
@@ -376,7 +362,7 @@ def submit_opinion_report(
     vid: UUID, body: RectificationReportRequest, app: AppDep, ctx: ContextDep, response: Response
 ) -> CommandResult:
     return CommandResult.of(
-        _once(
+        once(
             app,
             ctx,
             response,
@@ -395,7 +381,7 @@ def pause_session(
     response: Response,
 ) -> CommandResult:
     return CommandResult.of(
-        _once(
+        once(
             app,
             ctx,
             response,
@@ -414,7 +400,7 @@ def resume_session(
     response: Response,
 ) -> CommandResult:
     return CommandResult.of(
-        _once(
+        once(
             app,
             ctx,
             response,
@@ -438,7 +424,7 @@ def _campaign_view(
 def open_campaign(
     body: OpenCampaignRequest, app: AppDep, ctx: ContextDep, response: Response
 ) -> CampaignOut:
-    result = _once(
+    result = once(
         app,
         ctx,
         response,
@@ -485,7 +471,7 @@ def draw_campaign(
     seed, source = (
         (body.seed, "supplied") if body.seed else (secrets.token_hex(SEED_BYTES), "generated")
     )
-    result = _once(
+    result = once(
         app,
         ctx,
         response,
@@ -504,7 +490,7 @@ def verify_campaign(cid: UUID, app: AppDep, principal: PrincipalDep) -> Verifica
 def publish_campaign(
     cid: UUID, body: Dated, app: AppDep, ctx: ContextDep, response: Response
 ) -> CampaignOut:
-    result = _once(app, ctx, response, lambda: app.publish_campaign(ctx, cid, on=_on(app, body)))
+    result = once(app, ctx, response, lambda: app.publish_campaign(ctx, cid, on=_on(app, body)))
     return _campaign_view(app, ctx, response, result)
 
 
