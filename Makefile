@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint typecheck format check-rules bench clean
+.PHONY: run test setup vendor browser lint typecheck format check-rules bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,7 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) vendor
+
+# The dashboard's charting library (Apache ECharts, pinned) into api/static/vendor/, once.
+vendor:
+	@deploy/fetch-echarts.sh
+
+# Debian's chromium (and a CJK font) for the browser tests; prints its path.
+browser:
+	@deploy/ensure-chromium.sh
 
 run: setup
 	OVERSIGHT_DEMO_DATA=$${OVERSIGHT_DEMO_DATA:-true} \
@@ -31,8 +39,10 @@ check-rules: setup
 
 test: setup lint typecheck check-rules
 	@url=$$(deploy/ensure-postgres.sh) || exit 1; \
+	chromium=$$(deploy/ensure-chromium.sh); \
 	echo "PostgreSQL for tests: $$url"; \
-	OVERSIGHT_TEST_DATABASE_URL=$$url $(BIN)/pytest
+	echo "Chromium for browser tests: $${chromium:-none, browser tests will be skipped}"; \
+	OVERSIGHT_TEST_DATABASE_URL=$$url OVERSIGHT_CHROMIUM=$$chromium $(BIN)/pytest
 
 bench: setup
 	@url=$$(deploy/ensure-postgres.sh) || exit 1; \

@@ -14,7 +14,8 @@ from fastapi import FastAPI, Request, Response
 from api.bootstrap import build_application, system_clock
 from api.errors import install_error_handlers
 from api.logging import configure_logging, get_logger
-from api.routes import casework, health, institutions, supervision
+from api.routes import casework, health, institutions, metrics, supervision
+from api.routes.pages import install_pages
 from api.settings import Settings
 from domain.application import Clock, OversightApplication
 from projections import Projections, build_projections
@@ -38,6 +39,7 @@ def create_app(
         log.info("service.started", backend=settings.backend)
         stop = threading.Event()
         workers = start_embedded_workers(settings, oversight, projections, stop)
+        app.state.workers = workers
         yield
         stop.set()
         for worker in workers:
@@ -54,6 +56,8 @@ def create_app(
     app.state.settings = settings
     app.state.oversight = oversight
     app.state.projections = projections
+    app.state.workers = []
+    app.state.requests = metrics.RequestCounter()
     install_error_handlers(app)
 
     @app.middleware("http")
@@ -70,17 +74,19 @@ def create_app(
         started = time.perf_counter()
         response = await call_next(request)
         response.headers["X-Request-ID"] = request_id
-        log.info(
-            "request",
-            status=response.status_code,
-            ms=round((time.perf_counter() - started) * 1000, 1),
+        elapsed = time.perf_counter() - started
+        request.app.state.requests.record(
+            request.method, metrics.route_of(request), response.status_code, elapsed
         )
+        log.info("request", status=response.status_code, ms=round(elapsed * 1000, 1))
         return response
 
     app.include_router(health.router)
     app.include_router(institutions.router)
     app.include_router(casework.router)
     app.include_router(supervision.router)
+    app.include_router(metrics.router)
+    install_pages(app)
     return app
 
 

@@ -39,6 +39,36 @@ def get_principal(
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
+#: The dashboard pages' session: the bearer token a regulator pasted on /login, kept in an
+#: HttpOnly, SameSite=Strict cookie. Only the pages read it; the API wants the header.
+SESSION_COOKIE = "oversight_session"
+
+
+class LoginRequired(Exception):
+    """A page needs a signed-in caller; the pages answer with a redirect to /login."""
+
+    def __init__(self, next_url: str, *, invalid: bool = False) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+        #: The cookie named a token that is unknown or revoked (and should be dropped).
+        self.invalid = invalid
+
+
+def get_page_principal(request: Request, app: AppDep) -> Principal:
+    """The caller of a page, from the session cookie, under the same scope rules as the API."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    secret = request.cookies.get(SESSION_COOKIE, "").strip()
+    if not secret:
+        raise LoginRequired(here)
+    principal = app.authenticate_or_none(secret)
+    if principal is None:
+        raise LoginRequired(here, invalid=True)
+    structlog.contextvars.bind_contextvars(actor=principal.subject, role=principal.role)
+    return principal
+
+
+PagePrincipalDep = Annotated[Principal, Depends(get_page_principal)]
+
 
 async def get_context(
     request: Request,

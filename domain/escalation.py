@@ -232,7 +232,7 @@ def recurrence_after_sanction(ctx: RuleContext, spec: DerivedRule) -> Ground | N
         matches.append((since, s, since_ref))
     if not matches:
         return None
-    since, s, since_ref = max(matches, key=lambda m: (m[0], m[2].version))
+    since, s, since_ref = max(matches, key=lambda m: (m[0], m[1].decided_on, m[2].version))
     kind_zh = SANCTION_ZH.get(params.after_sanction, params.after_sanction)
     what = "整改验收" if params.requires_completed_rectification else since_ref.type
     return _ground(

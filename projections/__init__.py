@@ -3,6 +3,19 @@
 ``build_projections(settings, application)`` is the one factory: the API's composition
 root and the projection worker both call it. Each read model is a module here; add it to
 ``READ_MODELS`` to have it created, fed, rebuilt and reported on.
+
+The read models and their typed reads:
+
+- ``register`` (:mod:`projections.register`): the institution register —
+  :mod:`projections.queries`;
+- ``sanctions`` (:mod:`projections.sanctions`): one row per decision —
+  :mod:`projections.sanctions_queries`;
+- ``worklist`` (:mod:`projections.worklist`): findings, cases, rectifications and appeals
+  to act on — :mod:`projections.worklist_queries`;
+- ``disclosure`` (:mod:`projections.disclosure`): the public disclosure list —
+  :mod:`projections.disclosure_queries`;
+- ``complaints`` (:mod:`projections.complaints`): complaint statistics —
+  :mod:`projections.complaints_queries`.
 """
 
 from __future__ import annotations
@@ -18,11 +31,21 @@ from projections.base import (
     ProjectionStatus,
     ReadModel,
 )
+from projections.complaints import Complaints
+from projections.disclosure import Disclosure
 from projections.register import Register
+from projections.sanctions import Sanctions
 from projections.store import NotificationLog, StalePosition, ViewStore
+from projections.worklist import Worklist
 
 #: Every read model, by the factory that makes it.
-READ_MODELS: tuple[Callable[[], ReadModel], ...] = (Register,)
+READ_MODELS: tuple[Callable[[], ReadModel], ...] = (
+    Register,
+    Sanctions,
+    Worklist,
+    Disclosure,
+    Complaints,
+)
 
 
 def build_projections(

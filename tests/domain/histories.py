@@ -325,7 +325,8 @@ class Ledger:
 
     def today(self) -> date:
         """The latest business date recorded so far."""
-        return max(e.occurred_on for e in self.events)
+        dates: list[date] = [e.occurred_on for e in self.events]
+        return max(dates)
 
     def assess(self, finding_id: str, as_of: Day | None = None) -> Assessment:
         """What the rulebook requires for a recorded finding, as the application asks it."""

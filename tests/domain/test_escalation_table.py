@@ -8,6 +8,7 @@ rectifications) are tabled in ``test_detection``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pytest
@@ -132,7 +133,7 @@ def interviewed(rulebook_id: str, first: str) -> tuple[Ledger, str]:
     ("conduct_on", "level"),
     [
         pytest.param("2024-04-30", 1, id="after-the-decision-before-the-interview"),
-        pytest.param("2024-05-05", 1, id="the-day-before-the-interview"),
+        pytest.param("2024-05-05", 1, id="the-day-before-the-interview-recorded-after-it"),
         pytest.param("2024-05-06", 1, id="on-the-interview-day"),
         pytest.param("2024-05-07", 2, id="the-day-after-the-interview"),
         pytest.param("2026-05-07", 2, id="two-years-after-the-interview"),
@@ -213,6 +214,25 @@ def test_the_interviews_own_breach_is_not_its_own_recurrence(
 
     assert assessment.level == 1
     assert rule_ids(assessment) == set()
+
+
+@pytest.mark.parametrize("recorded", ["in-the-order-decided", "the-later-decided-first"])
+def test_of_two_interviews_held_the_same_day_the_later_decided_is_cited_whichever_is_recorded_first(
+    recorded: str,
+) -> None:
+    ledger = Ledger("hunan-2023")
+    earlier = ledger.decide(ledger.finding("25.1", "2024-04-01"), "2024-04-10")
+    later = ledger.decide(ledger.finding("25.2", "2024-04-02"), "2024-04-20")
+    both = (earlier, later) if recorded == "in-the-order-decided" else (later, earlier)
+    for decision in both:
+        ledger.interview(decision, INTERVIEW_HELD)
+    finding = ledger.finding("25.3", "2024-06-01")
+
+    behind = ground(ledger.assess(finding), "again_after_interview")
+
+    assert later in behind.explanation_en
+    assert earlier not in behind.explanation_en
+    assert ("CaseDecided", date(2024, 4, 20)) in {(e.type, e.occurred_on) for e in behind.events}
 
 
 def test_huangshi_has_no_again_after_interview_a_second_art_14_breach_stays_an_interview() -> None:
@@ -592,7 +612,7 @@ def test_hunan_non_cooperation_after_refusing_an_improvement_requirement_is_revo
 
 # --- the tables cover every escalation rule of every rulebook --------------------------------
 
-ENGINE_TABLES = [
+ENGINE_TABLES: list[Sequence[tuple[str, ...]]] = [
     SERIOUS_CASE,
     AGAIN_AFTER_INTERVIEW,
     AGAIN_AFTER_WRITTEN_NOTICE,

@@ -1,0 +1,150 @@
+"""Complaint statistics: one row per complaint, as ``ComplaintReceived`` and
+``ComplaintVerified`` state it.
+
+Copies facts only: when it was received (and its month, "YYYY-MM" of the business date),
+by which channel, and, once verified, when and whether it was substantiated. The summary
+and reference are not copied (they may name people). The institution's jurisdiction and
+district are those its filing events state on the day the complaint is received; the
+model keeps that lookup in its own table, so it can be rebuilt alone.
+
+Tables:
+
+- ``complaints_institutions``: name, jurisdiction and district of each institution;
+- ``complaints_complaints``: the row per complaint.
+
+Reads: :mod:`projections.complaints_queries`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+from uuid import UUID
+
+from domain.events import (
+    ComplaintReceived,
+    ComplaintVerified,
+    DetailsChanged,
+    FilingResubmitted,
+    FilingSubmitted,
+    LedgerEvent,
+)
+from projections.base import ReadModel
+from projections.rows import BatchRows, apply_handlers, month_of
+from projections.store import Column, Index, Table, ViewSession
+
+INSTITUTIONS = Table(
+    name="complaints_institutions",
+    columns=(
+        Column("id", "uuid", nullable=False),
+        Column("name", nullable=False),
+        Column("jurisdiction", nullable=False),
+        Column("district", nullable=False),
+    ),
+    primary_key=("id",),
+)
+
+COMPLAINTS = Table(
+    name="complaints_complaints",
+    columns=(
+        Column("institution_id", "uuid", nullable=False),
+        Column("complaint_id", nullable=False),
+        Column("jurisdiction", nullable=False),
+        Column("district", nullable=False),
+        Column("channel", nullable=False),
+        Column("received_on", "date", nullable=False),
+        Column("month", nullable=False),
+        Column("verified_on", "date"),
+        #: 1 substantiated, 0 not substantiated, NULL not yet verified.
+        Column("substantiated", "int"),
+    ),
+    primary_key=("institution_id", "complaint_id"),
+    indexes=(
+        Index("complaints_complaints_by_place", ("jurisdiction", "district", "month")),
+        Index("complaints_complaints_by_month", ("month",)),
+    ),
+)
+
+
+class _Batch:
+    def __init__(self, session: ViewSession, ids: set[UUID]) -> None:
+        self.institutions = BatchRows(session, INSTITUTIONS)
+        self.institutions.load("id", ids)
+        self.complaints = BatchRows(session, COMPLAINTS)
+        self.complaints.load("institution_id", ids)
+
+    def flush(self) -> None:
+        self.institutions.flush()
+        self.complaints.flush()
+
+
+def _submitted(b: _Batch, e: FilingSubmitted) -> None:
+    b.institutions.add(
+        {
+            "id": e.originator_id,
+            "name": e.name,
+            "jurisdiction": e.jurisdiction,
+            "district": e.district,
+        }
+    )
+
+
+def _resubmitted(b: _Batch, e: FilingResubmitted) -> None:
+    row = b.institutions.get(e.originator_id)
+    if row is not None:
+        row.update(name=e.name, district=e.district)
+
+
+def _details_changed(b: _Batch, e: DetailsChanged) -> None:
+    row = b.institutions.get(e.originator_id)
+    if row is None:
+        return
+    for key in ("name", "district"):
+        if key in e.changes:
+            row[key] = e.changes[key]
+
+
+def _received(b: _Batch, e: ComplaintReceived) -> None:
+    institution = b.institutions.get(e.originator_id)
+    if institution is None:
+        return  # no filing (cannot happen in a consistent store)
+    b.complaints.add(
+        {
+            "institution_id": e.originator_id,
+            "complaint_id": e.complaint_id,
+            "jurisdiction": institution["jurisdiction"],
+            "district": institution["district"],
+            "channel": e.channel,
+            "received_on": e.occurred_on,
+            "month": month_of(e.occurred_on),
+            "verified_on": None,
+            "substantiated": None,
+        }
+    )
+
+
+def _verified(b: _Batch, e: ComplaintVerified) -> None:
+    row = b.complaints.get(e.originator_id, e.complaint_id)
+    if row is not None:
+        row.update(verified_on=e.occurred_on, substantiated=1 if e.substantiated else 0)
+
+
+Handler = Callable[[_Batch, Any], None]
+
+HANDLERS: dict[type[LedgerEvent], Handler] = {
+    FilingSubmitted: _submitted,
+    FilingResubmitted: _resubmitted,
+    DetailsChanged: _details_changed,
+    ComplaintReceived: _received,
+    ComplaintVerified: _verified,
+}
+
+
+class Complaints(ReadModel):
+    name: ClassVar[str] = "complaints"
+    tables: ClassVar[tuple[Table, ...]] = (INSTITUTIONS, COMPLAINTS)
+    handles: ClassVar[tuple[type[LedgerEvent], ...]] = tuple(HANDLERS)
+
+    def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
+        batch = _Batch(session, {e.originator_id for e in events})
+        apply_handlers(HANDLERS, batch, events)

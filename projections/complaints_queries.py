@@ -1,0 +1,105 @@
+"""Typed reads of the complaint statistics (:mod:`projections.complaints`).
+
+Public function (confined to the caller's scope by the ``allowed_*`` arguments of
+:func:`projections.queries.allowed_scope`; a filter outside the scope matches nothing):
+
+``complaint_stats(store, *, by="month", jurisdiction=None, district=None,
+institution_id=None, month_from=None, month_to=None, allowed_jurisdiction=None,
+allowed_district=None, allowed_institution_id=None) -> list[ComplaintStat]``
+    One row per group: ``by="month"`` (month of receipt, "YYYY-MM"), ``"district"``,
+    ``"jurisdiction"`` or ``"institution"``, in that key's order (institutions by name).
+    Each row counts the complaints received in the group and splits them into
+    substantiated, unsubstantiated (both verified) and pending (not yet verified), so
+    ``received == substantiated + unsubstantiated + pending``. Complaints are counted in
+    the month they were received and under the district the institution had then.
+    ``month_from``/``month_to`` are inclusive "YYYY-MM" bounds on the month of receipt.
+    Districts of two jurisdictions that share a name are counted together unless
+    ``jurisdiction`` is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from uuid import UUID
+
+from domain.errors import InvalidInput
+from projections.complaints import COMPLAINTS, INSTITUTIONS
+from projections.querying import Where, check_month
+from projections.store import ViewStore
+
+GroupBy = Literal["month", "district", "jurisdiction", "institution"]
+GROUPS: tuple[str, ...] = ("month", "district", "jurisdiction", "institution")
+
+
+@dataclass(frozen=True)
+class ComplaintStat:
+    #: The group: a month "YYYY-MM", a district, a jurisdiction or an institution id.
+    key: str
+    #: What to show for it: the key itself, or the institution's current name.
+    label: str
+    received: int
+    substantiated: int
+    unsubstantiated: int
+    pending: int
+
+
+def complaint_stats(
+    store: ViewStore,
+    *,
+    by: GroupBy = "month",
+    jurisdiction: str | None = None,
+    district: str | None = None,
+    institution_id: UUID | None = None,
+    month_from: str | None = None,
+    month_to: str | None = None,
+    allowed_jurisdiction: str | None = None,
+    allowed_district: str | None = None,
+    allowed_institution_id: UUID | None = None,
+) -> list[ComplaintStat]:
+    """Complaints received, substantiated, unsubstantiated and pending, per group."""
+    if by not in GROUPS:
+        raise InvalidInput(f"by must be one of {', '.join(GROUPS)}", field="by")
+    check_month(month_from, "month_from")
+    check_month(month_to, "month_to")
+    where = Where(
+        "c",
+        allowed_jurisdiction=allowed_jurisdiction,
+        allowed_district=allowed_district,
+        allowed_institution_id=allowed_institution_id,
+    )
+    where.equals("jurisdiction", jurisdiction)
+    where.equals("district", district)
+    where.equals("institution_id", institution_id)
+    if month_from is not None:
+        where.add("c.month >= :month_from", month_from=month_from)
+    if month_to is not None:
+        where.add("c.month <= :month_to", month_to=month_to)
+    dialect = store.dialect
+    source = f"{dialect.table(COMPLAINTS.name)} c"
+    key = label = group = order = f"c.{by}"
+    if by == "institution":
+        # Institutions are shown by their current name, and ordered by it.
+        source += f" JOIN {dialect.table(INSTITUTIONS.name)} i ON i.id = c.institution_id"
+        key, label = "c.institution_id", "i.name"
+        group = order = "i.name, c.institution_id"
+    statement = dialect.sql(
+        f"SELECT {key} AS grp, {label} AS label, COUNT(*) AS received,"
+        " SUM(CASE WHEN c.substantiated = 1 THEN 1 ELSE 0 END) AS substantiated,"
+        " SUM(CASE WHEN c.substantiated = 0 THEN 1 ELSE 0 END) AS unsubstantiated,"
+        " SUM(CASE WHEN c.substantiated IS NULL THEN 1 ELSE 0 END) AS pending"
+        f" FROM {source} WHERE {where.sql()} GROUP BY {group} ORDER BY {order}"
+    )
+    with store.reading() as session:
+        rows = session.rows(statement, where.params)
+    return [
+        ComplaintStat(
+            key=str(r["grp"]),
+            label=str(r["label"]),
+            received=int(r["received"]),
+            substantiated=int(r["substantiated"]),
+            unsubstantiated=int(r["unsubstantiated"]),
+            pending=int(r["pending"]),
+        )
+        for r in rows
+    ]

@@ -1,0 +1,112 @@
+"""Typed reads of the public disclosure list (:mod:`projections.disclosure`).
+
+This is the public list: no scope applies, and entries carry no personal data (only the
+institution's name, credit code and jurisdiction, the decision's id and articles, dates).
+
+Public functions:
+
+``public_entries(store, on: date, jurisdiction: str | None = None)
+-> list[DisclosureEntry]``
+    The entries in force on ``on`` (``published_on <= on`` and no ``ends_on`` or
+    ``on < ends_on``), newest publication first, then by institution name and entry id.
+
+``publication_history(store, institution_id: UUID | None = None, *,
+jurisdiction: str | None = None) -> list[DisclosureEntry]``
+    Every entry ever published, ended ones included, with its start, end and the reason
+    it ended: the auditable history of publications, oldest first (then by entry id:
+    an institution's entries in the order of the events that published them).
+
+``ends_on`` and ``ended_reason`` are as now known: an entry ended later than ``on`` shows
+that end (and a ban shows the day it expires from the day it is published).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from projections.disclosure import ENTRIES
+from projections.store import Row, ViewStore
+
+
+@dataclass(frozen=True)
+class DisclosureEntry:
+    entry_id: str
+    #: rectification_notice | abnormal_activity_list | revocation | ban
+    kind: str
+    institution_id: UUID
+    institution_name: str
+    credit_code: str
+    jurisdiction: str
+    decision_id: str
+    articles: tuple[str, ...]
+    published_on: date
+    #: The first day it is no longer in force; None while no end is known.
+    ends_on: date | None
+    #: accepted | annulled | varied | ban_expired; None while no end is known.
+    ended_reason: str | None
+
+    def in_force_on(self, day: date) -> bool:
+        return self.published_on <= day and (self.ends_on is None or day < self.ends_on)
+
+
+def _entry(row: Row) -> DisclosureEntry:
+    return DisclosureEntry(
+        entry_id=row["entry_id"],
+        kind=row["kind"],
+        institution_id=row["institution_id"],
+        institution_name=row["institution_name"],
+        credit_code=row["credit_code"],
+        jurisdiction=row["jurisdiction"],
+        decision_id=row["decision_id"],
+        articles=tuple(row["articles"] or ()),
+        published_on=row["published_on"],
+        ends_on=row["ends_on"],
+        ended_reason=row["ended_reason"],
+    )
+
+
+def public_entries(
+    store: ViewStore, on: date, jurisdiction: str | None = None
+) -> list[DisclosureEntry]:
+    """The entries in force on ``on``."""
+    clauses = ["e.published_on <= :on", "(e.ends_on IS NULL OR e.ends_on > :on)"]
+    params: dict[str, object] = {"on": on}
+    if jurisdiction is not None:
+        clauses.append("e.jurisdiction = :jurisdiction")
+        params["jurisdiction"] = jurisdiction
+    dialect = store.dialect
+    statement = dialect.sql(
+        f"SELECT e.* FROM {dialect.table(ENTRIES.name)} e WHERE {' AND '.join(clauses)}"
+        " ORDER BY e.published_on DESC, e.institution_name, e.entry_id"
+    )
+    with store.reading() as session:
+        rows = session.rows(statement, params, ENTRIES)
+    return [_entry(r) for r in rows]
+
+
+def publication_history(
+    store: ViewStore,
+    institution_id: UUID | None = None,
+    *,
+    jurisdiction: str | None = None,
+) -> list[DisclosureEntry]:
+    """Every entry ever published, with its start and end, oldest first."""
+    clauses: list[str] = []
+    params: dict[str, object] = {}
+    if institution_id is not None:
+        clauses.append("e.institution_id = :institution_id")
+        params["institution_id"] = institution_id
+    if jurisdiction is not None:
+        clauses.append("e.jurisdiction = :jurisdiction")
+        params["jurisdiction"] = jurisdiction
+    where = " AND ".join(clauses) if clauses else "1 = 1"
+    dialect = store.dialect
+    statement = dialect.sql(
+        f"SELECT e.* FROM {dialect.table(ENTRIES.name)} e WHERE {where}"
+        " ORDER BY e.published_on, e.entry_id"
+    )
+    with store.reading() as session:
+        rows = session.rows(statement, params, ENTRIES)
+    return [_entry(r) for r in rows]

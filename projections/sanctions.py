@@ -1,0 +1,228 @@
+"""The sanctions ledger: one row per decision, as the casework events state it.
+
+Copies facts only. A row is written when a case is decided (``CaseDecided``) and follows
+the decision's service (``DecisionServed``) and appeals (``AppealDecided``): its ``status``
+is ``decided``, ``served``, ``annulled`` or ``varied``; a variation records the new level
+and actions and the date of the appeal decision. ``effective_level`` is the level in force:
+the new level of a varied decision, otherwise the decided one. An upheld appeal changes
+nothing.
+
+The institution's name, jurisdiction and district are those its filing events
+(``FilingSubmitted``, ``FilingResubmitted``, ``DetailsChanged``) state on the day of the
+decision, so a later move to another district leaves the statistics of earlier decisions
+where they were made. The model keeps that lookup in its own table, so it can be rebuilt
+alone. ``month`` is the "YYYY-MM" of ``decided_on``, a business date (Asia/Shanghai).
+
+Tables:
+
+- ``sanctions_institutions``: name, jurisdiction and district of each institution;
+- ``sanctions_decisions``: the row per decision;
+- ``sanctions_articles``: one row per (decision, article cited), so that "decisions under
+  article X" is an exact, indexed match.
+
+Reads: :mod:`projections.sanctions_queries`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+from uuid import UUID
+
+from domain.events import (
+    AppealDecided,
+    CaseDecided,
+    DecisionServed,
+    DetailsChanged,
+    FilingResubmitted,
+    FilingSubmitted,
+    LedgerEvent,
+)
+from projections.base import ReadModel
+from projections.rows import BatchRows, apply_handlers, month_of
+from projections.store import Column, Index, Table, ViewSession
+
+INSTITUTIONS = Table(
+    name="sanctions_institutions",
+    columns=(
+        Column("id", "uuid", nullable=False),
+        Column("name", nullable=False),
+        Column("jurisdiction", nullable=False),
+        Column("district", nullable=False),
+    ),
+    primary_key=("id",),
+)
+
+DECISIONS = Table(
+    name="sanctions_decisions",
+    columns=(
+        Column("institution_id", "uuid", nullable=False),
+        Column("decision_id", nullable=False),
+        Column("case_id", nullable=False),
+        Column("institution_name", nullable=False),
+        Column("jurisdiction", nullable=False),
+        Column("district", nullable=False),
+        #: The decided level (0 void results, 1 interview, 2 rectification, 3 revocation).
+        Column("level", "int", nullable=False),
+        Column("actions", "json", nullable=False),
+        Column("articles", "json", nullable=False),
+        Column("decided_on", "date", nullable=False),
+        Column("month", nullable=False),
+        Column("served_on", "date"),
+        Column("below_requirement", "int", nullable=False),
+        #: What the rules required when the decision was made.
+        Column("requirement_level", "int"),
+        Column("requirement_article"),
+        #: decided | served | annulled | varied
+        Column("status", nullable=False),
+        Column("new_level", "int"),
+        Column("new_actions", "json"),
+        #: The date of the appeal decision that annulled or varied it.
+        Column("appeal_decided_on", "date"),
+        #: The level in force: the new level of a varied decision, else ``level``.
+        Column("effective_level", "int", nullable=False),
+    ),
+    primary_key=("institution_id", "decision_id"),
+    indexes=(
+        Index("sanctions_decisions_by_date", ("decided_on", "institution_id", "decision_id")),
+        Index("sanctions_decisions_by_place", ("jurisdiction", "district", "month")),
+        Index("sanctions_decisions_by_month", ("month", "effective_level")),
+    ),
+)
+
+ARTICLES = Table(
+    name="sanctions_articles",
+    columns=(
+        Column("institution_id", "uuid", nullable=False),
+        Column("decision_id", nullable=False),
+        Column("article", nullable=False),
+    ),
+    primary_key=("institution_id", "decision_id", "article"),
+    indexes=(Index("sanctions_articles_by_article", ("article",)),),
+)
+
+
+class _Batch:
+    """The rows one batch of events may change."""
+
+    def __init__(self, session: ViewSession, ids: set[UUID]) -> None:
+        self.institutions = BatchRows(session, INSTITUTIONS)
+        self.institutions.load("id", ids)
+        self.decisions = BatchRows(session, DECISIONS)
+        self.decisions.load("institution_id", ids)
+        # Articles are only ever added, once per decision: nothing to load.
+        self.articles = BatchRows(session, ARTICLES)
+
+    def flush(self) -> None:
+        self.institutions.flush()
+        self.decisions.flush()
+        self.articles.flush()
+
+
+def _submitted(b: _Batch, e: FilingSubmitted) -> None:
+    b.institutions.add(
+        {
+            "id": e.originator_id,
+            "name": e.name,
+            "jurisdiction": e.jurisdiction,
+            "district": e.district,
+        }
+    )
+
+
+def _resubmitted(b: _Batch, e: FilingResubmitted) -> None:
+    row = b.institutions.get(e.originator_id)
+    if row is not None:
+        row.update(name=e.name, district=e.district)
+
+
+def _details_changed(b: _Batch, e: DetailsChanged) -> None:
+    row = b.institutions.get(e.originator_id)
+    if row is None:
+        return
+    for key in ("name", "district"):
+        if key in e.changes:
+            row[key] = e.changes[key]
+
+
+def _decided(b: _Batch, e: CaseDecided) -> None:
+    institution = b.institutions.get(e.originator_id)
+    if institution is None:
+        return  # no filing (cannot happen in a consistent store)
+    requirement = e.requirement or {}
+    required = requirement.get("level")
+    b.decisions.add(
+        {
+            "institution_id": e.originator_id,
+            "decision_id": e.decision_id,
+            "case_id": e.case_id,
+            "institution_name": institution["name"],
+            "jurisdiction": institution["jurisdiction"],
+            "district": institution["district"],
+            "level": e.level,
+            "actions": list(e.actions),
+            "articles": list(e.articles),
+            "decided_on": e.occurred_on,
+            "month": month_of(e.occurred_on),
+            "served_on": None,
+            "below_requirement": 1 if e.below_requirement else 0,
+            "requirement_level": int(required) if required is not None else None,
+            "requirement_article": requirement.get("article"),
+            "status": "decided",
+            "new_level": None,
+            "new_actions": None,
+            "appeal_decided_on": None,
+            "effective_level": e.level,
+        }
+    )
+    for article in dict.fromkeys(e.articles):
+        b.articles.add(
+            {"institution_id": e.originator_id, "decision_id": e.decision_id, "article": article}
+        )
+
+
+def _served(b: _Batch, e: DecisionServed) -> None:
+    row = b.decisions.get(e.originator_id, e.decision_id)
+    if row is None:
+        return
+    row["served_on"] = e.occurred_on
+    if row["status"] == "decided":
+        row["status"] = "served"
+
+
+def _appeal_decided(b: _Batch, e: AppealDecided) -> None:
+    row = b.decisions.get(e.originator_id, e.decision_id)
+    if row is None or e.outcome == "upheld":
+        return
+    row["appeal_decided_on"] = e.occurred_on
+    if e.outcome == "annulled":
+        row["status"] = "annulled"
+    elif e.outcome == "varied" and e.new_level is not None:
+        row.update(
+            status="varied",
+            new_level=e.new_level,
+            new_actions=list(e.new_actions),
+            effective_level=e.new_level,
+        )
+
+
+Handler = Callable[[_Batch, Any], None]
+
+HANDLERS: dict[type[LedgerEvent], Handler] = {
+    FilingSubmitted: _submitted,
+    FilingResubmitted: _resubmitted,
+    DetailsChanged: _details_changed,
+    CaseDecided: _decided,
+    DecisionServed: _served,
+    AppealDecided: _appeal_decided,
+}
+
+
+class Sanctions(ReadModel):
+    name: ClassVar[str] = "sanctions"
+    tables: ClassVar[tuple[Table, ...]] = (INSTITUTIONS, DECISIONS, ARTICLES)
+    handles: ClassVar[tuple[type[LedgerEvent], ...]] = tuple(HANDLERS)
+
+    def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
+        batch = _Batch(session, {e.originator_id for e in events})
+        apply_handlers(HANDLERS, batch, events)

@@ -1,0 +1,410 @@
+"""Typed reads of the regulator's worklist (:mod:`projections.worklist`).
+
+Public function (confined to the caller's scope by the ``allowed_*`` arguments of
+:func:`projections.queries.allowed_scope`, applied to the institution's current
+jurisdiction and district; a filter outside the scope matches nothing):
+
+``worklist(store, *, as_of: date, jurisdiction=None, district=None,
+institution_id=None, due_within_days=7, include_closed=False, limit=500,
+allowed_jurisdiction=None, allowed_district=None, allowed_institution_id=None)
+-> WorklistItems``
+    What must be acted on, grouped by kind:
+
+    - ``findings``: open findings (in no case, not dismissed), oldest conduct first, with
+      the level, article and actions their stored assessment required;
+    - ``cases``: cases at step ``opened``, ``noticed`` (with the defence deadline),
+      ``decided`` (not yet served), and ``served`` ones whose interview is still to be
+      held; soonest deadline first (``WorklistItems.cases_by_step`` groups them);
+    - ``rectifications``: ordered, reported or overdue, by deadline;
+    - ``below_requirement``: decisions below what the rules required (decided or served,
+      not annulled or varied on appeal), newest first;
+    - ``appeals``: pending appeals, oldest first.
+
+    ``include_closed=True`` lists every item of each kind whatever its state (findings in a
+    case or dismissed, every served case, accepted and lifted rectifications, annulled or
+    varied decisions below the requirement, decided appeals). Each kind lists at most
+    ``limit`` items; ``truncated`` names the kinds that had more.
+
+Deadlines: an item with a ``due_on`` (a noticed case's defence deadline, a rectification's
+deadline while neither accepted nor lifted) is ``overdue`` when ``as_of`` is after it, and
+``due`` when it falls within ``due_within_days`` days from ``as_of`` (``as_of`` itself
+included) and is not overdue. ``as_of`` is a business date the caller passes; the clock
+is never read. It sets the flags only: every item recorded so far is listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from domain.errors import InvalidInput
+from projections.querying import Where, check_limit
+from projections.store import Column, Row, Table, ViewSession, ViewStore
+from projections.worklist import (
+    APPEALS,
+    CASES,
+    FINDINGS,
+    INSTITUTIONS,
+    OPEN_RECTIFICATION_STATES,
+    RECTIFICATIONS,
+)
+
+CASE_STEPS = ("opened", "noticed", "decided", "served")
+
+
+@dataclass(frozen=True)
+class FindingItem:
+    institution_id: UUID
+    institution_name: str
+    jurisdiction: str
+    district: str
+    finding_id: str
+    rule_id: str
+    severity: str
+    source: str
+    occurred_on: date
+    #: What the rules required when the finding was recorded (its stored assessment).
+    required_level: int | None
+    required_article: str | None
+    required_actions: tuple[str, ...]
+    #: open | in_case | dismissed
+    state: str
+    case_id: str | None
+
+
+@dataclass(frozen=True)
+class CaseItem:
+    institution_id: UUID
+    institution_name: str
+    jurisdiction: str
+    district: str
+    case_id: str
+    #: opened | noticed | decided | served
+    step: str
+    finding_ids: tuple[str, ...]
+    opened_on: date
+    noticed_on: date | None
+    intended_level: int | None
+    defence_deadline: date | None
+    defences: int
+    defence_waived: bool
+    decision_id: str | None
+    level: int | None
+    decided_on: date | None
+    served_on: date | None
+    #: decided | served | annulled | varied (None before the decision)
+    decision_status: str | None
+    interview_pending: bool
+    due_on: date | None
+    due: bool
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class RectificationItem:
+    institution_id: UUID
+    institution_name: str
+    jurisdiction: str
+    district: str
+    decision_id: str
+    ordered_on: date
+    deadline: date
+    #: ordered | reported | accepted | overdue | lifted
+    state: str
+    reports: int
+    last_report_on: date | None
+    accepted_on: date | None
+    overdue_on: date | None
+    lifted_on: date | None
+    due_on: date | None
+    due: bool
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class FlaggedDecision:
+    """A decision below what the rules required (it carries a written reason)."""
+
+    institution_id: UUID
+    institution_name: str
+    jurisdiction: str
+    district: str
+    decision_id: str
+    case_id: str
+    level: int
+    requirement_level: int | None
+    requirement_article: str | None
+    decided_on: date
+    served_on: date | None
+    #: decided | served | annulled | varied
+    status: str
+
+
+@dataclass(frozen=True)
+class AppealItem:
+    institution_id: UUID
+    institution_name: str
+    jurisdiction: str
+    district: str
+    appeal_id: str
+    decision_id: str
+    #: reconsideration | review
+    kind: str
+    filed_on: date
+    #: pending | decided
+    state: str
+    outcome: str | None
+    decided_on: date | None
+
+
+@dataclass(frozen=True)
+class WorklistItems:
+    as_of: date
+    findings: tuple[FindingItem, ...]
+    cases: tuple[CaseItem, ...]
+    rectifications: tuple[RectificationItem, ...]
+    below_requirement: tuple[FlaggedDecision, ...]
+    appeals: tuple[AppealItem, ...]
+    #: The kinds that had more than ``limit`` items (only the first ``limit`` are listed).
+    truncated: tuple[str, ...]
+
+    @property
+    def cases_by_step(self) -> dict[str, tuple[CaseItem, ...]]:
+        """The cases under each step (every step present, in due-process order)."""
+        return {step: tuple(c for c in self.cases if c.step == step) for step in CASE_STEPS}
+
+
+def _shape(table: Table) -> Table:
+    """The columns of ``table`` joined with its institution's name and place."""
+    return Table(
+        name=table.name,
+        columns=(
+            *table.columns,
+            Column("institution_name"),
+            Column("jurisdiction"),
+            Column("district"),
+        ),
+        primary_key=table.primary_key,
+    )
+
+
+def _opt_int(value: Any) -> int | None:
+    return int(value) if value is not None else None
+
+
+class _Deadlines:
+    def __init__(self, as_of: date, due_within_days: int) -> None:
+        self.as_of = as_of
+        self.horizon = as_of + timedelta(days=due_within_days)
+
+    def flags(self, due_on: date | None) -> tuple[bool, bool]:
+        """(due, overdue) for an item waiting on ``due_on``."""
+        if due_on is None:
+            return False, False
+        overdue = self.as_of > due_on
+        return (not overdue and due_on <= self.horizon), overdue
+
+
+def _place(row: Row) -> dict[str, Any]:
+    return {
+        "institution_id": row["institution_id"],
+        "institution_name": row["institution_name"],
+        "jurisdiction": row["jurisdiction"],
+        "district": row["district"],
+    }
+
+
+def _finding(row: Row) -> FindingItem:
+    return FindingItem(
+        **_place(row),
+        finding_id=row["finding_id"],
+        rule_id=row["rule_id"],
+        severity=row["severity"],
+        source=row["source"],
+        occurred_on=row["occurred_on"],
+        required_level=_opt_int(row["required_level"]),
+        required_article=row["required_article"],
+        required_actions=tuple(row["required_actions"] or ()),
+        state=row["state"],
+        case_id=row["case_id"],
+    )
+
+
+def _case(row: Row, deadlines: _Deadlines) -> CaseItem:
+    due, overdue = deadlines.flags(row["due_on"])
+    return CaseItem(
+        **_place(row),
+        case_id=row["case_id"],
+        step=row["step"],
+        finding_ids=tuple(row["finding_ids"] or ()),
+        opened_on=row["opened_on"],
+        noticed_on=row["noticed_on"],
+        intended_level=_opt_int(row["intended_level"]),
+        defence_deadline=row["defence_deadline"],
+        defences=int(row["defences"]),
+        defence_waived=bool(row["defence_waived"]),
+        decision_id=row["decision_id"],
+        level=_opt_int(row["level"]),
+        decided_on=row["decided_on"],
+        served_on=row["served_on"],
+        decision_status=row["decision_status"],
+        interview_pending=bool(row["interview_pending"]),
+        due_on=row["due_on"],
+        due=due,
+        overdue=overdue,
+    )
+
+
+def _rectification(row: Row, deadlines: _Deadlines) -> RectificationItem:
+    due, overdue = deadlines.flags(row["due_on"])
+    return RectificationItem(
+        **_place(row),
+        decision_id=row["decision_id"],
+        ordered_on=row["ordered_on"],
+        deadline=row["deadline"],
+        state=row["state"],
+        reports=int(row["reports"]),
+        last_report_on=row["last_report_on"],
+        accepted_on=row["accepted_on"],
+        overdue_on=row["overdue_on"],
+        lifted_on=row["lifted_on"],
+        due_on=row["due_on"],
+        due=due,
+        overdue=overdue,
+    )
+
+
+def _flagged(row: Row) -> FlaggedDecision:
+    return FlaggedDecision(
+        **_place(row),
+        decision_id=row["decision_id"],
+        case_id=row["case_id"],
+        level=int(row["level"]),
+        requirement_level=_opt_int(row["requirement_level"]),
+        requirement_article=row["requirement_article"],
+        decided_on=row["decided_on"],
+        served_on=row["served_on"],
+        status=row["decision_status"],
+    )
+
+
+def _appeal(row: Row) -> AppealItem:
+    return AppealItem(
+        **_place(row),
+        appeal_id=row["appeal_id"],
+        decision_id=row["decision_id"],
+        kind=row["kind"],
+        filed_on=row["filed_on"],
+        state=row["state"],
+        outcome=row["outcome"],
+        decided_on=row["decided_on"],
+    )
+
+
+class _Reader:
+    """Reads one kind of item in the caller's scope, in one snapshot."""
+
+    def __init__(self, session: ViewSession, where: Where, limit: int) -> None:
+        self.session = session
+        self.where = where
+        self.limit = limit
+        self.truncated: list[str] = []
+
+    def read(self, kind: str, table: Table, condition: str | None, order: str) -> list[Row]:
+        dialect = self.session.dialect
+        clauses = [self.where.sql()] + ([condition] if condition else [])
+        statement = dialect.sql(
+            "SELECT x.*, i.name AS institution_name, i.jurisdiction AS jurisdiction,"
+            " i.district AS district"
+            f" FROM {dialect.table(table.name)} x"
+            f" JOIN {dialect.table(INSTITUTIONS.name)} i ON i.id = x.institution_id"
+            f" WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT :limit"
+        )
+        rows = self.session.rows(
+            statement, {**self.where.params, "limit": self.limit + 1}, _shape(table)
+        )
+        if len(rows) > self.limit:
+            self.truncated.append(kind)
+        return rows[: self.limit]
+
+
+def _quoted(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def worklist(
+    store: ViewStore,
+    *,
+    as_of: date,
+    jurisdiction: str | None = None,
+    district: str | None = None,
+    institution_id: UUID | None = None,
+    due_within_days: int = 7,
+    include_closed: bool = False,
+    limit: int = 500,
+    allowed_jurisdiction: str | None = None,
+    allowed_district: str | None = None,
+    allowed_institution_id: UUID | None = None,
+) -> WorklistItems:
+    """What the regulator must act on, by kind, with deadline flags against ``as_of``."""
+    check_limit(limit)
+    if due_within_days < 0:
+        raise InvalidInput("due_within_days must not be negative", field="due_within_days")
+    where = Where(
+        "i",
+        id_column="id",
+        allowed_jurisdiction=allowed_jurisdiction,
+        allowed_district=allowed_district,
+        allowed_institution_id=allowed_institution_id,
+    )
+    where.equals("jurisdiction", jurisdiction)
+    where.equals("district", district)
+    where.equals("id", institution_id, "institution_id")
+    deadlines = _Deadlines(as_of, due_within_days)
+    open_only = not include_closed
+    with store.reading() as session:
+        reader = _Reader(session, where, limit)
+        findings = reader.read(
+            "findings",
+            FINDINGS,
+            "x.state = 'open'" if open_only else None,
+            "x.occurred_on, i.name, x.institution_id, x.finding_id",
+        )
+        cases = reader.read(
+            "cases",
+            CASES,
+            "(x.step IN ('opened', 'noticed', 'decided') OR x.interview_pending = 1)"
+            if open_only
+            else None,
+            "(x.due_on IS NULL), x.due_on, x.opened_on, i.name, x.institution_id, x.case_id",
+        )
+        rectifications = reader.read(
+            "rectifications",
+            RECTIFICATIONS,
+            f"x.state IN ({_quoted(OPEN_RECTIFICATION_STATES)})" if open_only else None,
+            "x.deadline, i.name, x.institution_id, x.decision_id",
+        )
+        below = reader.read(
+            "below_requirement",
+            CASES,
+            "x.below_requirement = 1"
+            + (" AND x.decision_status IN ('decided', 'served')" if open_only else ""),
+            "x.decided_on DESC, i.name, x.institution_id, x.case_id",
+        )
+        appeals = reader.read(
+            "appeals",
+            APPEALS,
+            "x.state = 'pending'" if open_only else None,
+            "x.filed_on, i.name, x.institution_id, x.appeal_id",
+        )
+    return WorklistItems(
+        as_of=as_of,
+        findings=tuple(_finding(r) for r in findings),
+        cases=tuple(_case(r, deadlines) for r in cases),
+        rectifications=tuple(_rectification(r, deadlines) for r in rectifications),
+        below_requirement=tuple(_flagged(r) for r in below),
+        appeals=tuple(_appeal(r) for r in appeals),
+        truncated=tuple(reader.truncated),
+    )
