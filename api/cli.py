@@ -46,6 +46,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         "",
         "skills-oversight is starting",
         f"  store:     {settings.database_url}",
+        f"  dashboard: {base}/          (public disclosure: {base}/public)",
         f"  API docs:  {base}/docs",
         f"  OpenAPI:   {base}/openapi.json",
         f"  health:    {base}/healthz  {base}/readyz",
