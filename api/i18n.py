@@ -332,6 +332,7 @@ MEASURE: dict[str, Pair] = {
     "rectification_notice": ("限期整改通知", "rectification notice"),
     "abnormal_activity_list": ("列入活动异常名录", "abnormal-activity list"),
     "ban": ("禁止备案", "ban on filing"),
+    "annual_result": ("年度评估结果", "annual assessment result"),
 }
 
 #: Why a publication ended.
@@ -340,6 +341,7 @@ ENDED: dict[str, Pair] = {
     "annulled": ("决定被撤销", "decision annulled"),
     "varied": ("决定被变更", "decision varied"),
     "ban_expired": ("禁止期满", "ban expired"),
+    "superseded": ("已由下一年度结果取代", "superseded by the next year's result"),
 }
 
 APPEAL_KIND: dict[str, Pair] = {

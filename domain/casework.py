@@ -288,6 +288,8 @@ class CaseworkMixin(_Base):
         scores: dict[str, float],
         remarks: str,
         dimensions: tuple[str, ...],
+        published: bool = False,
+        articles: tuple[str, ...] = (),
     ) -> None:
         if any(a["year"] == year for a in self.annual_assessments.values()):
             raise Conflict(f"the {year} assessment is already recorded", field="year")
@@ -314,6 +316,8 @@ class CaseworkMixin(_Base):
             grade=grade,
             scores=scores,
             remarks=remarks,
+            published=published,
+            articles=list(articles),
         )
 
     def _on_AnnualAssessmentRecorded(self, e: AnnualAssessmentRecorded) -> None:

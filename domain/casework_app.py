@@ -354,6 +354,8 @@ class CaseworkCommands(LedgerApplication):
             scores=scores,
             remarks=remarks,
             dimensions=rules.dimensions,
+            published=rules.published,
+            articles=rules.articles,
         )
         ids: list[str] = []
         if not passed and rules.failed_item is not None:

@@ -193,6 +193,8 @@ class AnnualAssessmentRecorded(LedgerEvent):
     grade: str  # e.g. 优秀/合格/不合格, or "" when only pass/fail is given
     scores: dict[str, float]  # by dimension
     remarks: str
+    published: bool  # the rulebook makes results public
+    articles: list[str]
 
 
 # --- institution: cases, decisions, effects, appeals (rules-digest §3, §5) -----------------

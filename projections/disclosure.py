@@ -39,6 +39,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from domain.events import (
+    AnnualAssessmentRecorded,
     AppealDecided,
     CaseDecided,
     DetailsChanged,
@@ -202,6 +203,17 @@ def _revoked(b: _Batch, e: FilingRevoked) -> None:
             ban.update(ends_on=e.ban_until, ended_reason="ban_expired")
 
 
+def _annual_result(b: _Batch, e: AnnualAssessmentRecorded) -> None:
+    """A published annual result stays in force until the next year's replaces it."""
+    if not e.published:
+        return
+    for earlier in list(b.entries.where(institution_id=e.originator_id, kind="annual_result")):
+        _end(earlier, e.occurred_on, "superseded")
+    published = b.publish(e, "annual_result", e.assessment_id)
+    if published is not None:
+        published["articles"] = list(e.articles)
+
+
 def _appeal_decided(b: _Batch, e: AppealDecided) -> None:
     if e.outcome not in ("annulled", "varied"):
         return
@@ -213,6 +225,7 @@ Handler = Callable[[_Batch, Any], None]
 
 HANDLERS: dict[type[LedgerEvent], Handler] = {
     FilingSubmitted: _submitted,
+    AnnualAssessmentRecorded: _annual_result,
     FilingResubmitted: _resubmitted,
     DetailsChanged: _details_changed,
     CaseDecided: _decided,

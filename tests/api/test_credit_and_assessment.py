@@ -130,3 +130,37 @@ def test_huangshi_assessment_scores_by_the_article_6_dimensions(api: Api) -> Non
     refused = ladder.api.post(ladder.base + "/annual-assessments", bad)
     assert refused.status_code == 422
     assert refused.json()["field"] == "scores"
+
+
+def test_published_annual_results_enter_the_disclosure_list_until_superseded(api: Api) -> None:
+    from datetime import date
+
+    from projections.disclosure_queries import public_entries, publication_history
+
+    ladder = filed(api, "huangshi", "黄石港区")
+    for year, on in ((2024, "2025-01-15"), (2025, "2026-01-15")):
+        body = {
+            "year": year,
+            "assessing_body": "黄石港区人社局",
+            "passed": True,
+            "grade": "合格",
+            "occurred_on": on,
+        }
+        ladder.post("/annual-assessments", body, 201)
+    hunan = filed(api, "hunan", "长沙市岳麓区", n=2)
+    hunan.post(
+        "/annual-assessments",
+        {"year": 2025, "assessing_body": "x", "passed": True, "occurred_on": "2026-01-15"},
+        201,
+    )
+    api.catch_up()
+    store = api.client.app.state.projections.store  # type: ignore[attr-defined]
+    history = [e for e in publication_history(store) if e.kind == "annual_result"]
+    assert [(e.decision_id, e.published_on, e.ends_on, e.ended_reason) for e in history] == [
+        ("AA-2024", date(2025, 1, 15), date(2026, 1, 15), "superseded"),
+        ("AA-2025", date(2026, 1, 15), None, None),
+    ]  # hunan does not publish its results
+    in_force = [
+        e.decision_id for e in public_entries(store, date(2025, 6, 1)) if e.kind == "annual_result"
+    ]
+    assert in_force == ["AA-2024"]
