@@ -15,7 +15,9 @@ The read models and their typed reads:
 - ``disclosure`` (:mod:`projections.disclosure`): the public disclosure list —
   :mod:`projections.disclosure_queries`;
 - ``complaints`` (:mod:`projections.complaints`): complaint statistics —
-  :mod:`projections.complaints_queries`.
+  :mod:`projections.complaints_queries`;
+- ``workload`` (:mod:`projections.workload`): supervisor workload and rotation counters —
+  :mod:`projections.workload_queries`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from projections.register import Register
 from projections.sanctions import Sanctions
 from projections.store import NotificationLog, StalePosition, ViewStore
 from projections.worklist import Worklist
+from projections.workload import Workload
 
 #: Every read model, by the factory that makes it.
 READ_MODELS: tuple[Callable[[], ReadModel], ...] = (
@@ -45,6 +48,7 @@ READ_MODELS: tuple[Callable[[], ReadModel], ...] = (
     Worklist,
     Disclosure,
     Complaints,
+    Workload,
 )
 
 
