@@ -36,7 +36,7 @@ from api.deps import (
 )
 from api.errors import STATUS
 from api.i18n import LANG_COOKIE, LANGS, LOCAL_ZONE, Translator, choose_lang
-from domain.access import Principal
+from domain.access import SYSTEM, Principal
 from domain.application import OversightApplication, StoredEvent
 from domain.errors import DomainError, InvalidInput, NotFound
 from domain.institution import Institution
@@ -1424,6 +1424,43 @@ def _disclosure_table(name: str, entries: Iterable[DisclosureEntry], tr: Transla
     )
 
 
+@dataclass(frozen=True)
+class PublicRating:
+    name: str
+    credit_code: str
+    jurisdiction: str
+    grade: str | None
+    state: str
+    basis: str
+
+
+def _public_ratings(
+    request: Request, app: OversightApplication, day: date, jurisdiction: str | None
+) -> list[PublicRating]:
+    """Current credit ratings of institutions whose rulebook publishes them."""
+    store = _projections(request).store
+    ratings: list[PublicRating] = []
+    cursor: str | None = None
+    while True:
+        page = list_institutions(store, jurisdiction=jurisdiction, limit=500, cursor=cursor)
+        for entry in page.items:
+            rating = app.credit_rating(SYSTEM, entry.id, day)
+            if rating["published"] and rating["state"] != "unrated":
+                ratings.append(
+                    PublicRating(
+                        entry.name,
+                        entry.credit_code,
+                        entry.jurisdiction,
+                        rating["grade"],
+                        rating["state"],
+                        rating["rulebook"],
+                    )
+                )
+        cursor = page.next_cursor
+        if cursor is None:
+            return ratings
+
+
 @router.get("/public", response_class=HTMLResponse)
 def public(
     request: Request,
@@ -1441,6 +1478,7 @@ def public(
         chosen = _blank(jurisdiction)
         entries = public_entries(store, day, chosen)
         history = publication_history(store, jurisdiction=chosen)
+        ratings = _public_ratings(request, app, day, chosen)
         tables: dict[str, Callable[[], Table]] = {
             "entries": lambda: _disclosure_table("public-disclosure", entries, tr),
             "history": lambda: _disclosure_table("publication-history", history, tr),
@@ -1456,6 +1494,7 @@ def public(
         None,
         entries=entries,
         history=[e for e in history if not e.in_force_on(day)],
+        ratings=ratings,
         on=day,
         jurisdiction=chosen,
         jurisdictions=app.catalogue.jurisdictions(),

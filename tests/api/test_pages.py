@@ -429,6 +429,17 @@ def test_the_public_disclosure_needs_no_token_and_shows_no_personal_data(demo: A
     assert "当前没有需要公示的处理措施" in before.text
 
 
+def test_the_public_page_lists_published_credit_ratings_only(demo: Api) -> None:
+    client = browser_for(demo)
+    page = client.get("/public")
+    assert "信用等级" in page.text
+    ratings = page.text.split('data-testid="public-ratings"')[1].split("</section>")[0]
+    assert "成都天府职业技能评价中心" in ratings  # chengdu publishes (sichuan-2021 §2.9)
+    assert "黄石市高级技工学校" in ratings
+    assert "已取消等级" in ratings
+    assert "湖南湘江职业技能鉴定所" not in ratings  # hunan keeps its rating internal
+
+
 def test_readiness_reports_each_projection(demo: Api) -> None:
     body = demo.client.get("/readyz").json()
     assert body["status"] == "ready"
