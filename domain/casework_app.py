@@ -6,7 +6,7 @@ the rules require → let the aggregate validate and record → save everything 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
@@ -183,9 +183,7 @@ class CaseworkCommands(LedgerApplication):
                     reference=flag.reference,
                     facts=f"{flag.detail_zh}\n{flag.detail_en}",
                     evidence=[],
-                    about_decision=flag.reference
-                    if flag.check == "rectification_overdue"
-                    else None,
+                    about_decision=flag.about_decision,
                 )
             )
         return ids
@@ -392,7 +390,7 @@ class CaseworkCommands(LedgerApplication):
             self._assess(
                 inst,
                 history,
-                Finding(f.finding_id, f.rule_id, f.severity, f.occurred_on, f.ref),
+                Finding.of(f),
                 as_of,
             )
             for f in open_findings
@@ -427,14 +425,7 @@ class CaseworkCommands(LedgerApplication):
                 self._assess(
                     inst,
                     history,
-                    Finding(
-                        fid,
-                        fact.rule_id,
-                        fact.severity,
-                        fact.occurred_on,
-                        fact.ref,
-                        fact.reference if fact.source == "system" else None,
-                    ),
+                    Finding.of(fact),
                     as_of,
                 )
             )
@@ -696,48 +687,21 @@ class CaseworkCommands(LedgerApplication):
         for decision_id, deadline in inst.overdue_rectifications(today):
             inst.mark_rectification_overdue(self.stamp(ctx), decision_id, deadline)
             recorded.append("RectificationOverdue")
-            rulebook = self.catalogue.in_force(inst.jurisdiction, deadline)
-            flag = (
-                overdue_flag(
-                    rulebook, decision_id, deadline, ref_of(cast(Any, inst.pending_events[-1]))
-                )
-                if rulebook
-                else None
-            )
-            if flag is not None:
-                flags.append(
-                    Flag(
-                        "rectification_overdue",
-                        flag.rule_id,
-                        flag.occurred_on,
-                        flag.detail_zh,
-                        flag.detail_en,
-                        decision_id,
-                        flag.events,
-                    )
-                )
+            flags += self._overdue(inst, decision_id, deadline)
         for visit_id, due in inst.overdue_opinion_reports(today):
             inst.mark_opinion_report_overdue(self.stamp(ctx), visit_id, due)
             recorded.append("SupervisionReportOverdue")
-            rulebook = self.catalogue.in_force(inst.jurisdiction, due)
-            flag = (
-                overdue_flag(rulebook, visit_id, due, ref_of(cast(Any, inst.pending_events[-1])))
-                if rulebook
-                else None
-            )
-            if flag is not None:
-                flags.append(
-                    Flag(
-                        "opinion_report_overdue",
-                        flag.rule_id,
-                        flag.occurred_on,
-                        f"督导意见书（督导 {visit_id}）要求的整改报告逾期未交，期限 {due}",
-                        f"the rectification report required by the opinion letter of visit"
-                        f" {visit_id} was not submitted by {due}",
-                        visit_id,
-                        flag.events,
-                    )
+            flags += [
+                replace(
+                    flag,
+                    check="opinion_report_overdue",
+                    about_decision=None,
+                    detail_zh=f"督导意见书（督导 {visit_id}）要求的整改报告逾期未交，期限 {due}",
+                    detail_en="the rectification report required by the opinion letter of"
+                    f" visit {visit_id} was not submitted by {due}",
                 )
+                for flag in self._overdue(inst, visit_id, due)
+            ]
         if inst.holds_scope():
             rulebook = self.catalogue.in_force(inst.jurisdiction, today)
             if rulebook is not None:
@@ -746,6 +710,16 @@ class CaseworkCommands(LedgerApplication):
         if recorded:
             self._save_institution(ctx, inst)
         return recorded
+
+    def _overdue(self, inst: Institution, reference: str, due: date) -> list[Flag]:
+        """The overdue-rectification finding for what was just marked overdue, if the
+        rulebook in force on the deadline has one."""
+        rulebook = self.catalogue.in_force(inst.jurisdiction, due)
+        if rulebook is None:
+            return []
+        marked = ref_of(cast(Any, inst.pending_events[-1]))
+        flag = overdue_flag(rulebook, reference, due, marked)
+        return [flag] if flag is not None else []
 
     # --- decision reconstruction ----------------------------------------------------------
 
@@ -774,14 +748,7 @@ class CaseworkCommands(LedgerApplication):
                 self._assess(
                     inst,
                     now_history,
-                    Finding(
-                        fid,
-                        fact.rule_id,
-                        fact.severity,
-                        fact.occurred_on,
-                        fact.ref,
-                        fact.reference if fact.source == "system" else None,
-                    ),
+                    Finding.of(fact),
                     decided.occurred_on,
                 )
             )

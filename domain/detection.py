@@ -41,6 +41,8 @@ class Flag:
     detail_en: str
     reference: str
     events: tuple[EventRef, ...] = ()
+    #: The decision whose rectification ran late (it never counts as its own recurrence).
+    about_decision: str | None = None
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -308,4 +310,5 @@ def overdue_flag(
         f"the rectification ordered by decision {decision_id} was not completed by {deadline}",
         decision_id,
         (ref,),
+        about_decision=decision_id,
     )

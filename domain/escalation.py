@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any, cast
 
 from domain.calendar import add_months
-from domain.history import EventRef, History, SanctionFact, split_rule_id
+from domain.history import EventRef, FindingFact, History, SanctionFact, split_rule_id
 from domain.rulebook import (
     Catalogue,
     DerivedRule,
@@ -72,6 +72,13 @@ class Finding:
     @property
     def article(self) -> str:
         return split_rule_id(self.rule_id)[2]
+
+    @classmethod
+    def of(cls, fact: FindingFact) -> Finding:
+        """A recorded finding as the engine assesses it (a system finding keeps the
+        decision it was raised about, so that decision never counts as its recurrence)."""
+        about = fact.reference if fact.source == "system" else None
+        return cls(fact.finding_id, fact.rule_id, fact.severity, fact.occurred_on, fact.ref, about)
 
     def under(self, rulebook: Rulebook) -> Finding:
         """The same conduct cited under another version of the jurisdiction's rulebook."""
