@@ -1,51 +1,52 @@
-"""``create_app``: the one factory that builds the web service, for tests and for ``make run``."""
+"""``create_app``: the one factory that builds the web service, for tests and for ``make run``.
+
+It builds nothing and starts nothing of its own: the caller (``oversight serve``, a test's
+fixture, both through ``bootstrap``) builds the application and its read models and passes
+them in; the service closes them when it stops. What else runs while it serves (the
+embedded workers) is the caller's ``background``: entered at startup, left at shutdown, its
+threads are the ones ``/readyz`` and ``/metrics`` report on.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 
 import structlog
 from fastapi import FastAPI, Request, Response
 
-from api.bootstrap import build_application, system_clock
 from api.errors import install_error_handlers
-from api.logging import configure_logging, get_logger
 from api.routes import casework, health, institutions, metrics, rulebooks, supervision
 from api.routes.pages import install_pages
-from api.settings import Settings
-from domain.application import Clock, OversightApplication
-from projections import Projections, build_projections
+from config.logging import get_logger
+from config.settings import Settings
+from domain.application import OversightApplication
+from projections import Projections
 
 log = get_logger("api")
 
+#: What runs beside the service while it serves, as threads (the embedded workers).
+Background = Callable[[], AbstractContextManager[Sequence[threading.Thread]]]
+
 
 def create_app(
-    settings: Settings | None = None,
+    settings: Settings,
     *,
-    clock: Clock = system_clock,
-    application: OversightApplication | None = None,
+    application: OversightApplication,
+    projections: Projections,
+    background: Background | None = None,
 ) -> FastAPI:
-    settings = settings or Settings()
-    configure_logging(settings.log_format, settings.log_level)
-    oversight = application or build_application(settings, clock=clock)
-    projections = build_projections(settings, oversight)
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("service.started", backend=settings.backend)
-        stop = threading.Event()
-        workers = start_embedded_workers(settings, oversight, projections, stop)
-        app.state.workers = workers
-        yield
-        stop.set()
-        for worker in workers:
-            worker.join(timeout=10)
+        with background() if background else nullcontext(()) as workers:
+            app.state.workers = list(workers)
+            yield
         projections.close()
-        oversight.close()
+        application.close()
 
     app = FastAPI(
         title="skills-oversight",
@@ -54,11 +55,30 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.oversight = oversight
+    app.state.oversight = application
     app.state.projections = projections
     app.state.workers = []
     app.state.requests = metrics.RequestCounter()
     install_error_handlers(app)
+    install_request_context(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    install_pages(app)
+    return app
+
+
+ROUTERS = (
+    health.router,
+    institutions.router,
+    casework.router,
+    rulebooks.router,
+    supervision.router,
+    metrics.router,
+)
+
+
+def install_request_context(app: FastAPI) -> None:
+    """Every request gets an id (``X-Request-ID``), bound to its log lines and counted."""
 
     @app.middleware("http")
     async def request_context(
@@ -80,41 +100,3 @@ def create_app(
         )
         log.info("request", status=response.status_code, ms=round(elapsed * 1000, 1))
         return response
-
-    app.include_router(health.router)
-    app.include_router(institutions.router)
-    app.include_router(casework.router)
-    app.include_router(rulebooks.router)
-    app.include_router(supervision.router)
-    app.include_router(metrics.router)
-    install_pages(app)
-    return app
-
-
-def start_embedded_workers(
-    settings: Settings,
-    oversight: OversightApplication,
-    projections: Projections,
-    stop: threading.Event,
-) -> list[threading.Thread]:
-    """In embedded mode (``make run``) the workers run as threads of the web process."""
-    if not settings.embedded_workers:
-        return []
-    from workers import deadlines
-    from workers import projections as projection_worker
-
-    threads = [
-        threading.Thread(
-            target=projection_worker.run,
-            args=(settings, stop),
-            kwargs={"projections": projections, "poll_interval": 0.5},
-            name="projections",
-            daemon=True,
-        ),
-        threading.Thread(
-            target=deadlines.run, args=(oversight, stop), name="deadlines", daemon=True
-        ),
-    ]
-    for thread in threads:
-        thread.start()
-    return threads

@@ -1,8 +1,8 @@
 """Read models (product.md point 8): disposable views fed from the event store, exactly once.
 
-``build_projections(settings, application)`` is the one factory: the API's composition
-root and the projection worker both call it. Each read model is a module here; add it to
-``READ_MODELS`` to have it created, fed, rebuilt and reported on.
+``bootstrap.read_models.build_projections(settings, application)`` is the one factory: it makes one
+:class:`Projection` per entry of ``READ_MODELS`` on the application's store. Each read model
+is a module here; add it to ``READ_MODELS`` to have it created, fed, rebuilt and reported on.
 
 The read models and their typed reads:
 
@@ -24,8 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from api.settings import Settings
-from domain.application import OversightApplication
 from projections.base import (
     DEFAULT_BATCH_SIZE,
     Projection,
@@ -51,35 +49,14 @@ READ_MODELS: tuple[Callable[[], ReadModel], ...] = (
     Workload,
 )
 
-
-def build_projections(
-    settings: Settings,
-    application: OversightApplication | None = None,
-    *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-) -> Projections:
-    """Every projection on the store named by ``settings``, its tables created.
-
-    ``application`` supplies the notification log the projections read; without it
-    they can be queried but not fed (``catch_up`` and ``status`` need it).
-    """
-    models = [make() for make in READ_MODELS]
-    names = [m.name for m in models]
-    if len(set(names)) != len(names):
-        raise ValueError(f"two read models share a name: {names}")
-    store = ViewStore.open(settings, [t for m in models for t in m.tables], application=application)
-    log = NotificationLog(application) if application is not None else None
-    return Projections(store, [Projection(m, store, log, batch_size=batch_size) for m in models])
-
-
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "READ_MODELS",
+    "NotificationLog",
     "Projection",
     "ProjectionStatus",
     "Projections",
     "ReadModel",
     "StalePosition",
     "ViewStore",
-    "build_projections",
 ]

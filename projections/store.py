@@ -37,7 +37,7 @@ from eventsourcing.utils import TopicError, resolve_topic
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb
 
-from api.settings import Settings
+from config.settings import Settings
 from domain.application import OversightApplication
 from domain.events import LedgerEvent
 

@@ -19,7 +19,7 @@ import pytest
 from psycopg import sql
 from pytest_postgresql.janitor import DatabaseJanitor
 
-from api.settings import Settings
+from config.settings import Settings
 
 DEFAULT_TEST_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -15,9 +15,7 @@ import threading
 from datetime import date
 from types import FrameType
 
-from api.bootstrap import build_application
-from api.logging import configure_logging, get_logger
-from api.settings import Settings
+from config.logging import get_logger
 from domain.application import OversightApplication
 from domain.errors import Conflict
 from domain.institution import Institution
@@ -56,9 +54,8 @@ def run(app: OversightApplication, stop: threading.Event, interval: float = 60.0
         stop.wait(interval)
 
 
-def main(settings: Settings, *, once: bool = False) -> None:
-    configure_logging(settings.log_format, settings.log_level)
-    app = build_application(settings)
+def main(app: OversightApplication, *, once: bool = False) -> None:
+    """The worker process on ``app``: one pass, or passes until SIGTERM or SIGINT."""
     if once:
         log.info("deadlines.pass", recorded=run_once(app))
         return
@@ -71,4 +68,3 @@ def main(settings: Settings, *, once: bool = False) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     run(app, stop)
-    app.close()

@@ -15,10 +15,8 @@ import sys
 import threading
 from types import FrameType
 
-from api.bootstrap import build_application
-from api.logging import configure_logging, get_logger
-from api.settings import Settings
-from projections import DEFAULT_BATCH_SIZE, Projections, build_projections
+from config.logging import get_logger
+from projections import Projections
 
 log = get_logger("workers.projections")
 
@@ -27,22 +25,15 @@ MAX_BACKOFF = 30.0
 
 
 def run(
-    settings: Settings,
+    projections: Projections,
     stop_event: threading.Event,
     poll_interval: float = 0.5,
-    *,
-    projections: Projections | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> None:
     """Catch up every projection until ``stop_event`` is set.
 
-    Builds its own application and projections from ``settings`` unless ``projections``
-    (already fed by an application) is given, e.g. by the web process in embedded mode.
+    ``projections`` are fed by an application (``bootstrap.read_models.build_projections``); whoever
+    built them closes them.
     """
-    application = None
-    if projections is None:
-        application = build_application(settings)
-        projections = build_projections(settings, application, batch_size=batch_size)
     failures = 0
     log.info("projections.started", projections=list(projections))
     try:
@@ -62,19 +53,10 @@ def run(
                 stop_event.wait(poll_interval)
     finally:
         log.info("projections.stopped")
-        if application is not None:
-            projections.close()
-            application.close()
 
 
-def main(
-    settings: Settings,
-    *,
-    poll_interval: float = 0.5,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-) -> None:
+def main(projections: Projections, *, poll_interval: float = 0.5) -> None:
     """The worker process: runs until SIGTERM or SIGINT, then exits cleanly."""
-    configure_logging(settings.log_format, settings.log_level)
     stop = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:
@@ -83,36 +65,28 @@ def main(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    run(settings, stop, poll_interval, batch_size=batch_size)
+    run(projections, stop, poll_interval)
 
 
-def command(settings: Settings, action: str, name: str | None, all_: bool) -> int:
+def command(projections: Projections, action: str, name: str | None, all_: bool) -> int:
     """``oversight projections status|rebuild [NAME] [--all]``; the process exit code."""
-    application = build_application(settings)
-    projections = build_projections(settings, application)
-    try:
-        if name is not None and name not in projections:
-            known = ", ".join(projections)
-            print(f"no projection {name!r} (known: {known})", file=sys.stderr)
-            return 2
-        chosen = [name] if name is not None else list(projections)
-        if action == "status":
-            for n in chosen:
-                s = projections[n].status()
-                print(f"{n:<16} position {s.position:>10}  head {s.head:>10}  lag {s.lag:>8}")
-            return 0
-        if action == "rebuild":
-            if name is None and not all_:
-                print("name a projection to rebuild, or pass --all", file=sys.stderr)
-                return 2
-            for n in chosen:
-                applied = projections[n].rebuild()
-                print(
-                    f"{n:<16} rebuilt from {applied} events  sha256 {projections[n].content_hash()}"
-                )
-            return 0
-        print(f"unknown action {action!r} (status, rebuild)", file=sys.stderr)
+    if name is not None and name not in projections:
+        known = ", ".join(projections)
+        print(f"no projection {name!r} (known: {known})", file=sys.stderr)
         return 2
-    finally:
-        projections.close()
-        application.close()
+    chosen = [name] if name is not None else list(projections)
+    if action == "status":
+        for n in chosen:
+            s = projections[n].status()
+            print(f"{n:<16} position {s.position:>10}  head {s.head:>10}  lag {s.lag:>8}")
+        return 0
+    if action == "rebuild":
+        if name is None and not all_:
+            print("name a projection to rebuild, or pass --all", file=sys.stderr)
+            return 2
+        for n in chosen:
+            applied = projections[n].rebuild()
+            print(f"{n:<16} rebuilt from {applied} events  sha256 {projections[n].content_hash()}")
+        return 0
+    print(f"unknown action {action!r} (status, rebuild)", file=sys.stderr)
+    return 2

@@ -102,6 +102,20 @@ def worker_threads(request: Request) -> Sequence[threading.Thread]:
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def metrics(request: Request) -> Response:
     out = Exposition()
+    store_families(out, request)
+    counter: RequestCounter = request.app.state.requests
+    http_families(out, counter.snapshot())
+    out.family(
+        "oversight_worker_up",
+        "gauge",
+        "1 while a worker thread of this process runs (embedded workers only).",
+        [("", {"worker": t.name}, 1 if t.is_alive() else 0) for t in worker_threads(request)],
+    )
+    return Response(out.text(), media_type=CONTENT_TYPE)
+
+
+def store_families(out: Exposition, request: Request) -> None:
+    """Whether the store answered; its head and each projection's position and lag."""
     projections: Projections = request.app.state.projections
     try:
         head = request.app.state.oversight.recorder.max_notification_id() or 0
@@ -110,27 +124,32 @@ def metrics(request: Request) -> Response:
     except Exception:  # the store did not answer: say so, keep the other numbers
         statuses, head, up = [], 0, 0
     out.family("oversight_up", "gauge", "1 when the event store answered.", [("", {}, up)])
-    if up:
-        out.family(
-            "oversight_event_store_head",
-            "gauge",
-            "Id of the last notification in the event store.",
-            [("", {}, head)],
-        )
-        out.family(
-            "oversight_projection_position",
-            "gauge",
-            "Id of the last notification the projection applied.",
-            [("", {"projection": s.name}, s.position) for s in statuses],
-        )
-        out.family(
-            "oversight_projection_lag",
-            "gauge",
-            "Notifications recorded but not yet applied by the projection.",
-            [("", {"projection": s.name}, s.lag) for s in statuses],
-        )
-    counter: RequestCounter = request.app.state.requests
-    tallies = counter.snapshot()
+    if not up:
+        return
+    out.family(
+        "oversight_event_store_head",
+        "gauge",
+        "Id of the last notification in the event store.",
+        [("", {}, head)],
+    )
+    out.family(
+        "oversight_projection_position",
+        "gauge",
+        "Id of the last notification the projection applied.",
+        [("", {"projection": s.name}, s.position) for s in statuses],
+    )
+    out.family(
+        "oversight_projection_lag",
+        "gauge",
+        "Notifications recorded but not yet applied by the projection.",
+        [("", {"projection": s.name}, s.lag) for s in statuses],
+    )
+
+
+def http_families(
+    out: Exposition, tallies: Sequence[tuple[tuple[str, str, str], int, float]]
+) -> None:
+    """Requests by method, route template and status; time spent by method and route."""
     out.family(
         "oversight_http_requests_total",
         "counter",
@@ -155,11 +174,3 @@ def metrics(request: Request) -> Response:
             )
         ],
     )
-    threads = worker_threads(request)
-    out.family(
-        "oversight_worker_up",
-        "gauge",
-        "1 while a worker thread of this process runs (embedded workers only).",
-        [("", {"worker": t.name}, 1 if t.is_alive() else 0) for t in threads],
-    )
-    return Response(out.text(), media_type=CONTENT_TYPE)

@@ -11,9 +11,9 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.bootstrap import build_application
-from api.settings import Settings
+from bootstrap import build_application
+from bootstrap.service import web_service
+from config.settings import Settings
 from domain.application import OversightApplication
 from domain.creditcode import make_credit_code
 from tests.conftest import FakeClock
@@ -83,7 +83,7 @@ def api(settings: Settings, clock: FakeClock) -> Iterator[Api]:
     app = build_application(settings, clock=clock)
     secret = secrets.token_urlsafe(16)
     app.issue_token(secret, subject="admin.test", role="admin")
-    with TestClient(create_app(settings, application=app)) as client:
+    with TestClient(web_service(settings, app)) as client:
         yield Api(client, app, clock, {"Authorization": f"Bearer {secret}"})
 
 

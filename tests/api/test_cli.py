@@ -10,9 +10,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from api.bootstrap import build_application
-from api.cli import main
-from api.settings import Settings
+from bootstrap import build_application
+from bootstrap.cli import main
+from config.settings import Settings
 from domain.access import Principal
 from domain.application import Context
 from domain.rulebook import RULEBOOK_DIR

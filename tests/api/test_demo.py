@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from api.bootstrap import build_application
-from api.demo import DEMO, ensure_demo
-from api.settings import Settings
+from bootstrap import build_application
+from bootstrap.demo import DEMO, ensure_demo
+from config.settings import Settings
 from domain.access import SYSTEM
 from domain.creditcode import make_credit_code
 from domain.institution import institution_id

@@ -19,12 +19,12 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.bootstrap import build_application
-from api.demo import DEMO, load_demo
 from api.i18n import EVENT, LABELS
 from api.routes.pages import TEMPLATES_DIR
-from api.settings import Settings
+from bootstrap import build_application
+from bootstrap.demo import DEMO, load_demo
+from bootstrap.service import web_service
+from config.settings import Settings
 from domain import events as ev
 from domain.creditcode import make_credit_code
 from domain.institution import institution_id
@@ -513,7 +513,7 @@ def test_metrics_are_prometheus_text(demo: Api) -> None:
 def test_readiness_and_metrics_report_the_embedded_workers(demo: Api, settings: Settings) -> None:
     embedded = settings.model_copy(update={"embedded_workers": True})
     application = build_application(embedded, clock=demo.clock)
-    with TestClient(create_app(embedded, application=application)) as client:
+    with TestClient(web_service(embedded, application)) as client:
         body = client.get("/readyz").json()
         assert body["status"] == "ready"
         assert body["workers"] == {"projections": "running", "deadlines": "running"}

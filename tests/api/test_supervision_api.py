@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from api.cli import main
-from api.settings import Settings
+from bootstrap.cli import main
+from config.settings import Settings
 from tests.api.conftest import Api, code
 
 SUPERVISORS = "/api/v1/supervisors"

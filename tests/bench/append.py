@@ -27,8 +27,8 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 from psycopg import sql
 
-from api.bootstrap import build_application
-from api.settings import Settings
+from bootstrap import build_application
+from config.settings import Settings
 from domain.access import Principal
 from domain.creditcode import make_credit_code
 from domain.institution import FilingApplication

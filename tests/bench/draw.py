@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from uuid import UUID
 
-from api.bootstrap import build_application
-from api.settings import Settings
+from bootstrap import build_application
+from config.settings import Settings
 from domain.access import SYSTEM
 from domain.campaign import DrawSpec, draw
 from domain.creditcode import make_credit_code

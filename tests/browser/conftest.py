@@ -1,10 +1,11 @@
 """A real server and a real headless Chromium for the dashboard's browser tests.
 
-The server is the production factory (``create_app``) on a SQLite store with the demo
-data, served by uvicorn in a background thread on a free port of 127.0.0.1. The browser is
-the system Chromium (Debian's ``chromium``; ``deploy/ensure-chromium.sh`` installs it),
-driven by Playwright; Playwright's own browser download is not used. Without a Chromium
-the tests are skipped with the reason. Screenshots go to ``test-artifacts/screenshots/``.
+The server is the production factory (``bootstrap.service.web_service``, as ``oversight
+serve`` runs it) on a SQLite store with the demo data, served by uvicorn in a background
+thread on a free port of 127.0.0.1. The browser is the system Chromium (Debian's
+``chromium``; ``deploy/ensure-chromium.sh`` installs it), driven by Playwright; Playwright's
+own browser download is not used. Without a Chromium the tests are skipped with the reason.
+Screenshots go to ``test-artifacts/screenshots/``.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from typing import Any
 import pytest
 import uvicorn
 
-from api.app import create_app
-from api.bootstrap import build_application
-from api.demo import ensure_demo
-from api.settings import Settings
+from bootstrap import build_application
+from bootstrap.demo import ensure_demo
+from bootstrap.service import web_service
+from config.settings import Settings
 from domain.application import OversightApplication
 from tests.conftest import FakeClock
 
@@ -91,7 +92,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     )
     app = build_application(settings, clock=FakeClock(DEMO_TODAY))
     token = ensure_demo(app, settings)
-    web = create_app(settings, application=app)
+    web = web_service(settings, app)
     web.state.projections.catch_up()
     port = free_port()
     server = uvicorn.Server(

@@ -6,10 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.bootstrap import build_application
-from api.settings import Settings
+from bootstrap import build_application
+from bootstrap.read_models import build_projections
+from config.settings import Settings
 from domain.application import OversightApplication
-from projections import Projections, build_projections
+from projections import Projections
 from tests.conftest import FakeClock
 
 

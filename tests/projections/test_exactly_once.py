@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from api.bootstrap import build_application
-from api.settings import Settings
+from bootstrap import build_application
+from bootstrap.read_models import build_projections
+from config.settings import Settings
 from domain.application import OversightApplication
 from domain.events import LedgerEvent
-from projections import Projections, StalePosition, build_projections
+from projections import Projections, StalePosition
 from projections.queries import list_institutions
 from projections.register import INSTITUTIONS, Register
 from projections.store import ViewSession

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from api.settings import Settings
+from bootstrap.read_models import build_projections
+from config.settings import Settings
 from domain.application import OversightApplication
-from projections import READ_MODELS, Projections, build_projections
+from projections import READ_MODELS, Projections
 from tests.conftest import FakeClock
 from tests.projections.casework import LATER, busy_year
 from workers.projections import command
@@ -116,7 +117,6 @@ def test_rebuilding_one_model_leaves_the_others_untouched(
 
 
 def test_the_status_command_lists_every_read_model(
-    settings: Settings,
     app: OversightApplication,
     projections: Projections,
     clock: FakeClock,
@@ -126,7 +126,7 @@ def test_the_status_command_lists_every_read_model(
     busy_year(app)
     projections["sanctions"].catch_up()
 
-    assert command(settings, "status", None, False) == 0
+    assert command(projections, "status", None, False) == 0
 
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == NAMES

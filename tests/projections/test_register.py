@@ -7,12 +7,13 @@ from uuid import UUID
 
 import pytest
 
-from api.settings import Settings
+from bootstrap.read_models import build_projections
+from config.settings import Settings
 from domain.access import Principal
 from domain.application import OversightApplication
 from domain.errors import InvalidInput
 from domain.events import ScopeLine
-from projections import Projections, build_projections
+from projections import Projections
 from projections.queries import (
     allowed_scope,
     count_by_status,

@@ -10,14 +10,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from uuid import UUID
 
-from api.bootstrap import build_application
-from api.settings import Settings
+from bootstrap import build_application
+from bootstrap.demo import ensure_demo
+from bootstrap.read_models import build_projections
+from bootstrap.service import web_service
+from config.logging import configure_logging
+from config.settings import Settings
 from domain.access import ROLES, SYSTEM
 from domain.application import OversightApplication
 from domain.campaign import verify_publication
 from domain.errors import DomainError
 from domain.institution import Institution, institution_id
 from domain.rulebook import RulebookError, load_catalogue
+from projections import DEFAULT_BATCH_SIZE
+from workers import deadlines
+from workers import projections as projection_worker
 
 TOKEN_PREFIX = "sov_"
 
@@ -34,14 +41,24 @@ def _app(settings: Settings) -> OversightApplication:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """The web service; with ``OVERSIGHT_EMBEDDED_WORKERS`` the workers run inside it."""
     import uvicorn
 
-    from api.app import create_app
-    from api.demo import ensure_demo
-
     app = _app(settings)
-    base = f"http://{settings.host}:{settings.port}"
     token = ensure_demo(app, settings) if settings.demo_data else None
+    print(banner(settings, token), flush=True)
+    uvicorn.run(
+        web_service(settings, app),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+    )
+    return 0
+
+
+def banner(settings: Settings, token: str | None) -> str:
+    """What ``serve`` prints on start: where everything is, and the demo token if any."""
+    base = f"http://{settings.host}:{settings.port}"
     lines = [
         "",
         "skills-oversight is starting",
@@ -57,14 +74,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             f"    {token}",
             f"  try:  curl -H 'Authorization: Bearer {token}' {base}/api/v1/institutions",
         ]
-    print("\n".join(lines) + "\n", flush=True)
-    uvicorn.run(
-        create_app(settings, application=app),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-    )
-    return 0
+    return "\n".join(lines) + "\n"
 
 
 # --- tokens -----------------------------------------------------------------------------
@@ -189,20 +199,39 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     if args.worker == "projections":
-        from workers.projections import main as projections_main
-
-        projections_main(settings)
+        projection_worker_process(settings)
         return 0
-    from workers.deadlines import main as deadlines_main
-
-    deadlines_main(settings, once=args.once)
+    configure_logging(settings.log_format, settings.log_level)
+    app = _app(settings)
+    try:
+        deadlines.main(app, once=args.once)
+    finally:
+        app.close()
     return 0
 
 
-def cmd_projections(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.projections import command as projections_command
+def projection_worker_process(
+    settings: Settings, *, poll_interval: float = 0.5, batch_size: int = DEFAULT_BATCH_SIZE
+) -> None:
+    """``oversight worker projections``: the read models kept current until SIGTERM."""
+    configure_logging(settings.log_format, settings.log_level)
+    app = _app(settings)
+    projections = build_projections(settings, app, batch_size=batch_size)
+    try:
+        projection_worker.main(projections, poll_interval=poll_interval)
+    finally:
+        projections.close()
+        app.close()
 
-    return projections_command(settings, args.action, args.name, args.all)
+
+def cmd_projections(args: argparse.Namespace, settings: Settings) -> int:
+    app = _app(settings)
+    projections = build_projections(settings, app)
+    try:
+        return projection_worker.command(projections, args.action, args.name, args.all)
+    finally:
+        projections.close()
+        app.close()
 
 
 # --- spot-check draws ------------------------------------------------------------------

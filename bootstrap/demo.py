@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from api.settings import Settings
+from config.settings import Settings
 from domain.access import Principal
 from domain.application import Context, OversightApplication
 from domain.casework_app import BatchReport
@@ -232,11 +232,27 @@ def load_demo(app: OversightApplication) -> list[UUID]:
 
 def load_casework(app: OversightApplication, ctx: Context, ids: dict[str, UUID]) -> None:
     """Supervision histories: findings, due process, effects, batches and complaints."""
+    steps = CaseworkSteps(app, ctx)
+    _hunan_casework(app, ctx, ids, steps)
+    _chengdu_casework(app, ctx, ids)
+    _huangshi_casework(app, ctx, ids, steps)
 
-    def day(text: str) -> date:
-        return date.fromisoformat(text)
 
-    def full_case(iid: UUID, finding_ids: list[str], on: str, decided: str, **decision: Any) -> str:
+def day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+@dataclass
+class CaseworkSteps:
+    """The steps the demo histories repeat: a finding, and a case from notice to service."""
+
+    app: OversightApplication
+    ctx: Context
+
+    def full_case(
+        self, iid: UUID, finding_ids: list[str], on: str, decided: str, **decision: Any
+    ) -> str:
+        app, ctx = self.app, self.ctx
         case_id = str(app.open_case(ctx, iid, day(on), finding_ids)["case_id"])
         app.issue_notice(
             ctx,
@@ -255,7 +271,10 @@ def load_casework(app: OversightApplication, ctx: Context, ids: dict[str, UUID])
         app.serve_decision(ctx, iid, case_id, day(decided), [])
         return decision_id
 
-    def finding(iid: UUID, rule_id: str, on: str, facts: str, source: str = "inspection") -> str:
+    def finding(
+        self, iid: UUID, rule_id: str, on: str, facts: str, source: str = "inspection"
+    ) -> str:
+        app, ctx = self.app, self.ctx
         return str(
             app.record_finding(
                 ctx,
@@ -270,14 +289,22 @@ def load_casework(app: OversightApplication, ctx: Context, ids: dict[str, UUID])
             )["finding_id"]
         )
 
-    # Hunan: an interview, then the same article again → the engine requires 26.1.
-    xiangjiang = ids["湖南湘江职业技能鉴定所"]
-    first = finding(xiangjiang, "hunan-2023/25.9", "2025-03-10", "评价档案缺少考场记录表")
-    interview = full_case(xiangjiang, [first], "2025-03-20", "2025-04-08")
-    app.hold_interview(ctx, xiangjiang, interview, day("2025-04-20"), ["所长"], "规范档案管理")
-    finding(xiangjiang, "hunan-2023/25.3", "2025-10-12", "理论考场未按一人一桌设置，造成不良影响")
 
-    # Chengdu: a batch at an unfiled site raises a system finding; a substantiated complaint.
+def _hunan_casework(
+    app: OversightApplication, ctx: Context, ids: dict[str, UUID], steps: CaseworkSteps
+) -> None:
+    """Hunan: an interview, then the same article again → the engine requires 26.1."""
+    xiangjiang = ids["湖南湘江职业技能鉴定所"]
+    first = steps.finding(xiangjiang, "hunan-2023/25.9", "2025-03-10", "评价档案缺少考场记录表")
+    interview = steps.full_case(xiangjiang, [first], "2025-03-20", "2025-04-08")
+    app.hold_interview(ctx, xiangjiang, interview, day("2025-04-20"), ["所长"], "规范档案管理")
+    steps.finding(
+        xiangjiang, "hunan-2023/25.3", "2025-10-12", "理论考场未按一人一桌设置，造成不良影响"
+    )
+
+
+def _chengdu_casework(app: OversightApplication, ctx: Context, ids: dict[str, UUID]) -> None:
+    """Chengdu: a batch at an unfiled site raises a system finding; a substantiated complaint."""
     rongcheng = ids["成都蓉城技工培训评价有限公司"]
     app.report_evaluation(
         ctx,
@@ -312,10 +339,14 @@ def load_casework(app: OversightApplication, ctx: Context, ids: dict[str, UUID])
         day("2025-05-28"),
     )
 
-    # Huangshi: a warning, rectified, then a batch over the 3 % line → 16.6, market ban.
+
+def _huangshi_casework(
+    app: OversightApplication, ctx: Context, ids: dict[str, UUID], steps: CaseworkSteps
+) -> None:
+    """Huangshi: a warning, rectified, then a batch over the 3 % line → 16.6, market ban."""
     school = ids["黄石市高级技工学校"]
-    report = finding(school, "huangshi-2022/15.4", "2025-02-15", "未按时报送年度工作报告")
-    warning = full_case(school, [report], "2025-03-01", "2025-03-20", rectification_days=30)
+    report = steps.finding(school, "huangshi-2022/15.4", "2025-02-15", "未按时报送年度工作报告")
+    warning = steps.full_case(school, [report], "2025-03-01", "2025-03-20", rectification_days=30)
     app.submit_rectification_report(ctx, school, warning, day("2025-04-10"), "已补报年度报告")
     app.accept_rectification(ctx, school, warning, day("2025-04-18"), "整改合格")
     clean = app.report_evaluation(ctx, school, _batch("HS-2025-11", "2025-11-08", 60, 1, "HS-P-03"))
@@ -324,7 +355,7 @@ def load_casework(app: OversightApplication, ctx: Context, ids: dict[str, UUID])
         ctx, school, _batch("HS-2026-03", "2026-03-14", 80, 3, "HS-P-04")
     )
     # 3 of 80 (3.75 %) reaches huangshi-2022/14.1; after an accepted warning that is 16.6.
-    full_case(school, list(flagged["finding_ids"]), "2026-03-25", "2026-04-15")
+    steps.full_case(school, list(flagged["finding_ids"]), "2026-03-25", "2026-04-15")
 
 
 def _batch(batch_id: str, on: str, candidates: int, unqualified: int, papers: str) -> BatchReport:

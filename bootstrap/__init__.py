@@ -1,4 +1,11 @@
-"""The composition root: the only place that reads the wall clock and builds the store."""
+"""The composition root: the only place that reads the wall clock and builds things.
+
+``build_application`` here and ``bootstrap.read_models.build_projections`` build the
+application and its read models; ``bootstrap.service.web_service`` builds the web service
+on them, with the embedded workers when the settings ask for them. The command line
+(:mod:`bootstrap.cli`) and the tests' fixtures build through these and hand what they built
+to the API (``api.app.create_app``) and the workers (``workers.*``), which build nothing.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import sql
 
-from api.settings import Settings
+from config.settings import Settings
 from domain.application import Clock, OversightApplication
 from domain.rulebook import Catalogue, default_catalogue
 

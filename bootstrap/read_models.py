@@ -1,0 +1,34 @@
+"""The read models' factory: every projection on the application's store."""
+
+from __future__ import annotations
+
+from config.settings import Settings
+from domain.application import OversightApplication
+from projections import (
+    DEFAULT_BATCH_SIZE,
+    READ_MODELS,
+    NotificationLog,
+    Projection,
+    Projections,
+    ViewStore,
+)
+
+
+def build_projections(
+    settings: Settings,
+    application: OversightApplication | None = None,
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Projections:
+    """Every projection on the store named by ``settings``, its tables created.
+
+    ``application`` supplies the notification log the projections read; without it
+    they can be queried but not fed (``catch_up`` and ``status`` need it).
+    """
+    models = [make() for make in READ_MODELS]
+    names = [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two read models share a name: {names}")
+    store = ViewStore.open(settings, [t for m in models for t in m.tables], application=application)
+    log = NotificationLog(application) if application is not None else None
+    return Projections(store, [Projection(m, store, log, batch_size=batch_size) for m in models])
