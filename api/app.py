@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request, Response
 from api.bootstrap import build_application, system_clock
 from api.errors import install_error_handlers
 from api.logging import configure_logging, get_logger
-from api.routes import casework, health, institutions, metrics, rulebooks, supervision
+from api.routes import casework, documents, health, institutions, metrics, rulebooks, supervision
 from api.routes.pages import install_pages
 from api.settings import Settings
 from domain.application import Clock, OversightApplication
@@ -87,6 +87,7 @@ def create_app(
     app.include_router(rulebooks.router)
     app.include_router(supervision.router)
     app.include_router(metrics.router)
+    app.include_router(documents.router)
     install_pages(app)
     return app
 
