@@ -210,7 +210,7 @@ def test_numbers_count_the_documents_of_a_kind_in_the_year(file: File) -> None:
     assert f"蓉评决〔2024〕{CREDIT}-1号" in first.text  # unchanged by the later decision
 
     third = finding(ladder, "chengdu-2024/30.11", "2027-01-18", "第三次")
-    ladder.case([third], "2027-01-19", decide_on="2027-01-20", defence=True)
+    ladder.case([third], "2027-01-19", decide_on="2027-01-20")
     page = client.get(file.path("notice", ladder.case_id))
     assert f"蓉评告〔2027〕{CREDIT}-2号" in page.text
 
