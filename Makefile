@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup vendor browser lint typecheck format check-rules bench clean
+.PHONY: run test setup vendor documents browser lint typecheck format check-rules bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,11 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-setup: $(STAMP) vendor
+setup: $(STAMP) vendor documents
 
 # The dashboard's charting library (Apache ECharts, pinned) into api/static/vendor/, once.
 vendor:
 	@deploy/fetch-echarts.sh
+
+# WeasyPrint's system libraries and a CJK font, for the documents' PDFs (installed if missing).
+documents: $(STAMP)
+	@deploy/ensure-weasyprint.sh
 
 # Debian's chromium (and a CJK font) for the browser tests; prints its path.
 browser:

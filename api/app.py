@@ -19,7 +19,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from api.errors import install_error_handlers
-from api.routes import casework, health, institutions, metrics, rulebooks, supervision
+from api.routes import casework, documents, health, institutions, metrics, rulebooks, supervision
 from api.routes.pages import install_pages
 from config.logging import get_logger
 from config.settings import Settings
@@ -74,6 +74,7 @@ ROUTERS = (
     rulebooks.router,
     supervision.router,
     metrics.router,
+    documents.router,
 )
 
 

@@ -17,7 +17,9 @@ The read models and their typed reads:
 - ``complaints`` (:mod:`projections.complaints`): complaint statistics —
   :mod:`projections.complaints_queries`;
 - ``workload`` (:mod:`projections.workload`): supervisor workload and rotation counters —
-  :mod:`projections.workload_queries`.
+  :mod:`projections.workload_queries`;
+- ``verification`` (:mod:`projections.verification`): where each formal document's event
+  lies, by its chain hash — ``locate`` in the same module.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from projections.disclosure import Disclosure
 from projections.register import Register
 from projections.sanctions import Sanctions
 from projections.store import NotificationLog, StalePosition, ViewStore
+from projections.verification import Verification
 from projections.worklist import Worklist
 from projections.workload import Workload
 
@@ -47,6 +50,7 @@ READ_MODELS: tuple[Callable[[], ReadModel], ...] = (
     Disclosure,
     Complaints,
     Workload,
+    Verification,
 )
 
 __all__ = [
