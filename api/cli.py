@@ -7,6 +7,7 @@ import json
 import secrets
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -20,6 +21,8 @@ from domain.institution import Institution, institution_id
 from domain.rulebook import RulebookError, load_catalogue
 
 TOKEN_PREFIX = "sov_"
+#: How long a token from ``oversight token create`` is valid unless --expires-in says.
+DEFAULT_TOKEN_DAYS = 90
 
 
 def new_secret() -> str:
@@ -86,8 +89,10 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
         district=args.district,
         institution=institution,
         note=args.note or "",
+        valid_for=timedelta(days=args.expires_in),
     )
     print(f"token id: {token.id}")
+    print(f"expires:  {token.expires_at.isoformat() if token.expires_at else 'never'}")
     print(f"secret:   {secret}")
     print("The secret is shown once; only its hash is stored.", file=sys.stderr)
     return 0
@@ -95,6 +100,7 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
     app = _app(settings)
+    now = app.clock()
     rows = [
         {
             "id": str(t.id),
@@ -104,7 +110,9 @@ def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
             "district": t.district,
             "institution": t.institution_id,
             "issued_at": t.issued_at,
+            "expires_at": t.expires_at.isoformat() if t.expires_at else None,
             "revoked": t.revoked,
+            "expired": t.expired(now),
         }
         for t in app.tokens()
     ]
@@ -114,8 +122,11 @@ def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
     for r in rows:
         parts = (r["jurisdiction"], r["district"])
         scope = r["institution"] or "/".join(str(x) for x in parts if x)
-        state = "revoked" if r["revoked"] else "active"
-        print(f"{r['id']}  {r['role']:<11} {r['subject']:<24} {scope or '*':<24} {state}")
+        state = "revoked" if r["revoked"] else "expired" if r["expired"] else "active"
+        until = f"until {r['expires_at']}" if r["expires_at"] else "no expiry"
+        print(
+            f"{r['id']}  {r['role']:<11} {r['subject']:<24} {scope or '*':<24} {state:<8} {until}"
+        )
     return 0
 
 
@@ -259,6 +270,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--institution", type=UUID, help="scope: one institution id")
     create.add_argument("--credit-code", help="scope: the institution with this credit code")
     create.add_argument("--note", help="free text kept with the token")
+    create.add_argument(
+        "--expires-in",
+        type=positive_days,
+        default=DEFAULT_TOKEN_DAYS,
+        metavar="DAYS",
+        help=f"refused from this many days on (default {DEFAULT_TOKEN_DAYS})",
+    )
     tlist = tsub.add_parser("list", help="every token issued, with its state")
     tlist.add_argument("--json", action="store_true")
     revoke = tsub.add_parser("revoke", help="revoke a token by id")
@@ -289,6 +307,13 @@ def build_parser() -> argparse.ArgumentParser:
     dverify = dsub.add_parser("verify", help="re-run a draw from its seed and compare")
     dverify.add_argument("campaign", help="a campaign id, or a published result saved as JSON")
     return parser
+
+
+def positive_days(value: str) -> int:
+    days = int(value)
+    if days < 1:
+        raise argparse.ArgumentTypeError("a token is valid for at least one day")
+    return days
 
 
 HANDLERS = {
