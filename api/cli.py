@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import secrets
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from api.bootstrap import build_application
@@ -251,6 +253,19 @@ def cmd_draw(args: argparse.Namespace, settings: Settings) -> int:
     return 2
 
 
+# --- encryption ------------------------------------------------------
+
+
+def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a new AES-256 key for OVERSIGHT_CIPHER_KEY."""
+    print(base64.b64encode(secrets.token_bytes(32)).decode())
+    return 0
+
+
+def add_transfer_commands(sub: Any) -> None:
+    sub.add_parser("keygen", help="print a new key for OVERSIGHT_CIPHER_KEY")
+
+
 # --- parser -----------------------------------------------------------------------------
 
 
@@ -306,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = drawp.add_subparsers(dest="draw_action", required=True)
     dverify = dsub.add_parser("verify", help="re-run a draw from its seed and compare")
     dverify.add_argument("campaign", help="a campaign id, or a published result saved as JSON")
+    add_transfer_commands(sub)
     return parser
 
 
@@ -327,6 +343,7 @@ HANDLERS = {
     ("worker", None): cmd_worker,
     ("projections", None): cmd_projections,
     ("draw", None): cmd_draw,
+    ("keygen", None): cmd_keygen,
 }
 
 
