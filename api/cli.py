@@ -21,6 +21,7 @@ from domain.campaign import verify_publication
 from domain.errors import DomainError
 from domain.institution import Institution, institution_id
 from domain.rulebook import RulebookError, load_catalogue
+from domain.transfer import export_events, import_events
 
 TOKEN_PREFIX = "sov_"
 #: How long a token from ``oversight token create`` is valid unless --expires-in says.
@@ -253,7 +254,7 @@ def cmd_draw(args: argparse.Namespace, settings: Settings) -> int:
     return 2
 
 
-# --- encryption ------------------------------------------------------
+# --- encryption, export and import ------------------------------------------------------
 
 
 def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
@@ -262,8 +263,30 @@ def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    app = _app(settings)
+    if args.file == "-":
+        count = export_events(app, sys.stdout)
+    else:
+        with open(args.file, "w", encoding="utf-8") as out:
+            count = export_events(app, out)
+    print(f"exported {count} events", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    with open(args.file, encoding="utf-8") as source:
+        count = import_events(_app(settings), source)
+    print(f"imported {count} events; rebuild the read models: oversight projections rebuild --all")
+    return 0
+
+
 def add_transfer_commands(sub: Any) -> None:
     sub.add_parser("keygen", help="print a new key for OVERSIGHT_CIPHER_KEY")
+    export = sub.add_parser("export", help="write every event, with its hashes, as JSON lines")
+    export.add_argument("file", nargs="?", default="-", help="a file, or - for stdout")
+    restore = sub.add_parser("import", help="load an export into an empty store")
+    restore.add_argument("file", help="a file written by 'oversight export'")
 
 
 # --- parser -----------------------------------------------------------------------------
@@ -344,6 +367,8 @@ HANDLERS = {
     ("projections", None): cmd_projections,
     ("draw", None): cmd_draw,
     ("keygen", None): cmd_keygen,
+    ("export", None): cmd_export,
+    ("import", None): cmd_import,
 }
 
 
