@@ -19,6 +19,7 @@ from domain.access import Token, hash_token, token_id
 from domain.base import Stamp
 from domain.events import TokenIssued
 from tests.api.conftest import Api, filing
+from tests.api.test_cli import use
 from tests.conftest import FakeClock
 from tests.security.rows import raw_rows, store_files
 
@@ -28,11 +29,6 @@ BASE = "/api/v1/institutions"
 def entropy_bytes(secret: str) -> int:
     body = secret.removeprefix(TOKEN_PREFIX)
     return len(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-
-
-def use(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    monkeypatch.setenv("OVERSIGHT_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("OVERSIGHT_DATABASE_SCHEMA", settings.database_schema)
 
 
 def create(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[str, str]:

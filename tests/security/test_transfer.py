@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -32,11 +33,6 @@ def target(
     yield from _postgres_settings(request.getfixturevalue("postgres_database"))
 
 
-def on(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    monkeypatch.setenv("OVERSIGHT_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("OVERSIGHT_DATABASE_SCHEMA", settings.database_schema)
-
-
 def chains(app: OversightApplication) -> Chains:
     """Every record's chain: (version, topic, chain_hash) of each event; each one intact."""
     found: Chains = {}
@@ -60,60 +56,65 @@ def read_models(settings: Settings) -> dict[str, str]:
         app.close()
 
 
-def export(
-    settings: Settings, path: Path, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
-) -> list[str]:
-    """Run the scenario on ``settings`` and export it to ``path``; the export's lines."""
-    with api_on(settings, clock) as api:
-        run_scenario(api)
-    on(monkeypatch, settings)
-    assert main(["export", str(path)]) == 0
-    return path.read_text(encoding="utf-8").splitlines(keepends=True)
+@dataclass
+class Bench:
+    """The command line against one store or another, and the scenario to fill a store."""
+
+    tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str]
+    clock: FakeClock
+
+    def on(self, settings: Settings) -> None:
+        self.monkeypatch.setenv("OVERSIGHT_DATABASE_URL", settings.database_url)
+        self.monkeypatch.setenv("OVERSIGHT_DATABASE_SCHEMA", settings.database_schema)
+
+    def export(self, settings: Settings) -> tuple[Path, list[str]]:
+        """Run the scenario on ``settings`` and export it: the file and its lines."""
+        with api_on(settings, self.clock) as api:
+            run_scenario(api)
+        self.on(settings)
+        path = self.tmp_path / "ledger.jsonl"
+        assert main(["export", str(path)]) == 0
+        return path, path.read_text(encoding="utf-8").splitlines(keepends=True)
+
+    def restores(self, source: Settings, target: Settings) -> None:
+        path, lines = self.export(source)
+        summary = json.loads(lines[-1])
+        assert summary["events"] == len(lines) - 1 > 25
+        self.on(target)
+        assert main(["import", str(path)]) == 0
+        assert f"imported {summary['events']} events" in self.capsys.readouterr().out
+        assert main(["projections", "rebuild", "--all"]) == 0
+        assert chains(build_application(target)) == chains(build_application(source))
+        assert read_models(target) == read_models(source)
+        again = self.tmp_path / "again.jsonl"
+        assert main(["export", str(again)]) == 0
+        assert again.read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+
+    def refusal(self) -> str:
+        return self.capsys.readouterr().err
 
 
-def restores(
-    source: Settings,
-    target: Settings,
+@pytest.fixture
+def bench(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     clock: FakeClock,
-) -> None:
-    path = tmp_path / "ledger.jsonl"
-    lines = export(source, path, monkeypatch, clock)
-    summary = json.loads(lines[-1])
-    assert summary["events"] == len(lines) - 1 > 25
-    on(monkeypatch, target)
-    assert main(["import", str(path)]) == 0
-    assert f"imported {summary['events']} events" in capsys.readouterr().out
-    assert main(["projections", "rebuild", "--all"]) == 0
-    assert chains(build_application(target)) == chains(build_application(source))
-    assert read_models(target) == read_models(source)
-    again = tmp_path / "again.jsonl"
-    assert main(["export", str(again)]) == 0
-    assert again.read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+) -> Bench:
+    return Bench(tmp_path, monkeypatch, capsys, clock)
 
 
 def test_an_export_restores_identical_chains_and_read_models(
-    settings: Settings,
-    target: Settings,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    clock: FakeClock,
+    settings: Settings, target: Settings, bench: Bench
 ) -> None:
-    restores(settings, target, tmp_path, monkeypatch, capsys, clock)
+    bench.restores(settings, target)
 
 
-def test_an_embedded_store_moves_to_postgresql(
-    pg_settings: Settings,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    clock: FakeClock,
-) -> None:
-    embedded = Settings(database_url=f"sqlite:///{tmp_path / 'embedded.db'}")
-    restores(embedded, pg_settings, tmp_path, monkeypatch, capsys, clock)
+def test_an_embedded_store_moves_to_postgresql(pg_settings: Settings, bench: Bench) -> None:
+    embedded = Settings(database_url=f"sqlite:///{bench.tmp_path / 'embedded.db'}")
+    bench.restores(embedded, pg_settings)
 
 
 # --- refusals ------------------------------------------------------------------------------
@@ -143,14 +144,9 @@ def without(lines: list[str], number: int) -> list[str]:
 
 
 def test_a_tampered_export_is_refused_naming_its_line_and_nothing_is_imported(
-    settings: Settings,
-    target: Settings,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    clock: FakeClock,
+    settings: Settings, target: Settings, bench: Bench
 ) -> None:
-    lines = export(settings, tmp_path / "ledger.jsonl", monkeypatch, clock)
+    exported, lines = bench.export(settings)
     entries = [json.loads(line) for line in lines[:-1]]
     last = len(lines)  # the summary line
     filed = 1 + next(i for i, e in enumerate(entries) if e["topic"].endswith(":FilingSubmitted"))
@@ -177,16 +173,16 @@ def test_a_tampered_export_is_refused_naming_its_line_and_nothing_is_imported(
         "the summary cut off": (lines[:-1], last, "without its summary line"),
         "a line after the summary": ([*lines, lines[0]], last + 1, "follows the summary"),
     }
-    on(monkeypatch, target)
+    bench.on(target)
     for name, (tampered, line, reason) in cases.items():
-        path = tmp_path / "tampered.jsonl"
+        path = bench.tmp_path / "tampered.jsonl"
         path.write_text("".join(tampered), encoding="utf-8")
         assert main(["import", str(path)]) == 2, name
-        err = capsys.readouterr().err
+        err = bench.refusal()
         assert f"refused: line {line}: " in err, (name, err)
         assert reason in err, (name, err)
         assert not build_application(target).recorder.max_notification_id(), name
 
-    assert main(["import", str(tmp_path / "ledger.jsonl")]) == 0
-    assert main(["import", str(tmp_path / "ledger.jsonl")]) == 2
-    assert "empty store" in capsys.readouterr().err
+    assert main(["import", str(exported)]) == 0
+    assert main(["import", str(exported)]) == 2
+    assert "empty store" in bench.refusal()
