@@ -10,11 +10,13 @@ import structlog
 from fastapi import Depends, Header, Request
 
 from api.errors import Unauthenticated
+from api.logging import get_logger
 from domain.access import Principal
 from domain.application import Context, OversightApplication
 from domain.errors import InvalidInput
 
 ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
+log = get_logger("api.auth")
 
 
 def get_app(request: Request) -> OversightApplication:
@@ -32,12 +34,24 @@ def get_principal(
 ) -> Principal:
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
-    principal = app.authenticate(authorization[7:].strip())
+    principal = authenticated(app, authorization[7:].strip(), via="bearer")
+    if principal is None:
+        raise Unauthenticated("the token is unknown, revoked or expired")
     structlog.contextvars.bind_contextvars(actor=principal.subject, role=principal.role)
     return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def authenticated(app: OversightApplication, secret: str, *, via: str) -> Principal | None:
+    """The token's principal, or None (logged without the token: it may be a real one
+    mistyped, or a revoked one)."""
+    principal = app.authenticate_or_none(secret)
+    if principal is None:
+        log.info("auth.refused", via=via)
+    return principal
+
 
 #: The dashboard pages' session: the bearer token a regulator pasted on /login, kept in an
 #: HttpOnly, SameSite=Strict cookie. Only the pages read it; the API wants the header.
@@ -60,7 +74,7 @@ def get_page_principal(request: Request, app: AppDep) -> Principal:
     secret = request.cookies.get(SESSION_COOKIE, "").strip()
     if not secret:
         raise LoginRequired(here)
-    principal = app.authenticate_or_none(secret)
+    principal = authenticated(app, secret, via="cookie")
     if principal is None:
         raise LoginRequired(here, invalid=True)
     structlog.contextvars.bind_contextvars(actor=principal.subject, role=principal.role)

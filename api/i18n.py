@@ -395,6 +395,7 @@ EVENT: dict[str, Pair] = {
     "RosterOpened": ("开设职业名册", "Occupation roster opened"),
     "RosterHoldingSet": ("更新职业名册", "Roster holding set"),
     "TokenIssued": ("签发令牌", "Token issued"),
+    "TokenExpirySet": ("设定令牌有效期", "Token expiry set"),
     "TokenRevoked": ("吊销令牌", "Token revoked"),
     "RegistryOpened": ("开设登记簿", "Registry opened"),
     "RegistryEntryAdded": ("登记簿新增条目", "Registry entry added"),

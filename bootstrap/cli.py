@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import secrets
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from bootstrap import build_application
@@ -22,11 +25,14 @@ from domain.campaign import verify_publication
 from domain.errors import DomainError
 from domain.institution import Institution, institution_id
 from domain.rulebook import RulebookError, load_catalogue
+from domain.transfer import export_events, import_events
 from projections import DEFAULT_BATCH_SIZE
 from workers import deadlines
 from workers import projections as projection_worker
 
 TOKEN_PREFIX = "sov_"
+#: How long a token from ``oversight token create`` is valid unless --expires-in says.
+DEFAULT_TOKEN_DAYS = 90
 
 
 def new_secret() -> str:
@@ -96,8 +102,10 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
         district=args.district,
         institution=institution,
         note=args.note or "",
+        valid_for=timedelta(days=args.expires_in),
     )
     print(f"token id: {token.id}")
+    print(f"expires:  {token.expires_at.isoformat() if token.expires_at else 'never'}")
     print(f"secret:   {secret}")
     print("The secret is shown once; only its hash is stored.", file=sys.stderr)
     return 0
@@ -105,6 +113,7 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
     app = _app(settings)
+    now = app.clock()
     rows = [
         {
             "id": str(t.id),
@@ -114,7 +123,9 @@ def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
             "district": t.district,
             "institution": t.institution_id,
             "issued_at": t.issued_at,
+            "expires_at": t.expires_at.isoformat() if t.expires_at else None,
             "revoked": t.revoked,
+            "expired": t.expired(now),
         }
         for t in app.tokens()
     ]
@@ -124,8 +135,11 @@ def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
     for r in rows:
         parts = (r["jurisdiction"], r["district"])
         scope = r["institution"] or "/".join(str(x) for x in parts if x)
-        state = "revoked" if r["revoked"] else "active"
-        print(f"{r['id']}  {r['role']:<11} {r['subject']:<24} {scope or '*':<24} {state}")
+        state = "revoked" if r["revoked"] else "expired" if r["expired"] else "active"
+        until = f"until {r['expires_at']}" if r["expires_at"] else "no expiry"
+        print(
+            f"{r['id']}  {r['role']:<11} {r['subject']:<24} {scope or '*':<24} {state:<8} {until}"
+        )
     return 0
 
 
@@ -269,6 +283,41 @@ def cmd_draw(args: argparse.Namespace, settings: Settings) -> int:
     return 2
 
 
+# --- encryption, export and import ------------------------------------------------------
+
+
+def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a new AES-256 key for OVERSIGHT_CIPHER_KEY."""
+    print(base64.b64encode(secrets.token_bytes(32)).decode())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    app = _app(settings)
+    if args.file == "-":
+        count = export_events(app, sys.stdout)
+    else:
+        with open(args.file, "w", encoding="utf-8") as out:
+            count = export_events(app, out)
+    print(f"exported {count} events", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    with open(args.file, encoding="utf-8") as source:
+        count = import_events(_app(settings), source)
+    print(f"imported {count} events; rebuild the read models: oversight projections rebuild --all")
+    return 0
+
+
+def add_transfer_commands(sub: Any) -> None:
+    sub.add_parser("keygen", help="print a new key for OVERSIGHT_CIPHER_KEY")
+    export = sub.add_parser("export", help="write every event, with its hashes, as JSON lines")
+    export.add_argument("file", nargs="?", default="-", help="a file, or - for stdout")
+    restore = sub.add_parser("import", help="load an export into an empty store")
+    restore.add_argument("file", help="a file written by 'oversight export'")
+
+
 # --- parser -----------------------------------------------------------------------------
 
 
@@ -288,6 +337,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--institution", type=UUID, help="scope: one institution id")
     create.add_argument("--credit-code", help="scope: the institution with this credit code")
     create.add_argument("--note", help="free text kept with the token")
+    create.add_argument(
+        "--expires-in",
+        type=positive_days,
+        default=DEFAULT_TOKEN_DAYS,
+        metavar="DAYS",
+        help=f"refused from this many days on (default {DEFAULT_TOKEN_DAYS})",
+    )
     tlist = tsub.add_parser("list", help="every token issued, with its state")
     tlist.add_argument("--json", action="store_true")
     revoke = tsub.add_parser("revoke", help="revoke a token by id")
@@ -317,7 +373,15 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = drawp.add_subparsers(dest="draw_action", required=True)
     dverify = dsub.add_parser("verify", help="re-run a draw from its seed and compare")
     dverify.add_argument("campaign", help="a campaign id, or a published result saved as JSON")
+    add_transfer_commands(sub)
     return parser
+
+
+def positive_days(value: str) -> int:
+    days = int(value)
+    if days < 1:
+        raise argparse.ArgumentTypeError("a token is valid for at least one day")
+    return days
 
 
 HANDLERS = {
@@ -331,6 +395,9 @@ HANDLERS = {
     ("worker", None): cmd_worker,
     ("projections", None): cmd_projections,
     ("draw", None): cmd_draw,
+    ("keygen", None): cmd_keygen,
+    ("export", None): cmd_export,
+    ("import", None): cmd_import,
 }
 
 

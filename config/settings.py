@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlparse
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,6 +38,23 @@ class Settings(BaseSettings):
     default_defence_days: int = Field(default=10, ge=1)
     #: Run the projection and deadline workers inside the web process (embedded mode).
     embedded_workers: bool = False
+    #: Encrypt the state of every stored event and snapshot (AES-GCM) with this key: 16, 24
+    #: or 32 bytes in base64, as ``oversight keygen`` prints. A store written with a key is
+    #: read only with the same key; ids, versions and topics stay readable.
+    cipher_key: SecretStr | None = None
+
+    @field_validator("cipher_key")
+    @classmethod
+    def _aes_key(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is None or not key.get_secret_value():
+            return None
+        try:
+            size = len(base64.b64decode(key.get_secret_value(), validate=True))
+        except binascii.Error:
+            raise ValueError("the cipher key is not base64") from None
+        if size not in (16, 24, 32):
+            raise ValueError(f"the cipher key has {size} bytes; AES takes 16, 24 or 32")
+        return key
 
     @property
     def backend(self) -> Literal["sqlite", "postgres"]:
@@ -54,6 +73,17 @@ class Settings(BaseSettings):
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's persistence variables, derived from these settings."""
+        return {**self._store_env(), **self._cipher_env()}
+
+    def _cipher_env(self) -> dict[str, str]:
+        if self.cipher_key is None:
+            return {}
+        return {
+            "CIPHER_TOPIC": "eventsourcing.cipher:AESCipher",
+            "CIPHER_KEY": self.cipher_key.get_secret_value(),
+        }
+
+    def _store_env(self) -> dict[str, str]:
         if self.backend == "sqlite":
             path = self.sqlite_path()
             if path != ":memory:":

@@ -8,13 +8,21 @@ reviewers read and never write.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal, get_args
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.base import LedgerAggregate, Stamp
 from domain.errors import Forbidden, InvalidInput
-from domain.events import RegistryEntryAdded, RegistryOpened, TokenIssued, TokenRevoked
+from domain.events import (
+    RegistryEntryAdded,
+    RegistryOpened,
+    TokenExpirySet,
+    TokenIssued,
+    TokenRevoked,
+)
 
 Role = Literal["admin", "regulator", "supervisor", "institution", "reviewer"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -91,6 +99,7 @@ class Token(LedgerAggregate):
         self.institution_id: str | None = None
         self.note: str = ""
         self.issued_at: str = ""
+        self.expires_at: datetime | None = None  # None: issued before tokens expired
         self.revoked: bool = False
 
     @classmethod
@@ -105,7 +114,9 @@ class Token(LedgerAggregate):
         institution_id: UUID | None,
         note: str,
         stamp: Stamp,
+        valid_for: timedelta | None = None,
     ) -> Token:
+        """A new token; with ``valid_for`` it is refused from that long after its issue."""
         if role not in ROLES:
             raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
         if not subject.strip():
@@ -116,8 +127,10 @@ class Token(LedgerAggregate):
             raise InvalidInput(f"a {role} token names its jurisdiction", field="jurisdiction")
         if district is not None and jurisdiction is None:
             raise InvalidInput("a district scope needs its jurisdiction", field="district")
+        if valid_for is not None and valid_for <= timedelta(0):
+            raise InvalidInput("a token's validity must be positive", field="expires_in")
         digest = hash_token(secret)
-        return cls._start(
+        token = cls._start(
             TokenIssued,
             id=token_id(digest),
             stamp=stamp,
@@ -130,6 +143,14 @@ class Token(LedgerAggregate):
             institution_id=str(institution_id) if institution_id else None,
             note=note,
         )
+        if valid_for is not None:
+            token._record(
+                TokenExpirySet,
+                stamp=stamp,
+                occurred_on=stamp.today,
+                expires_at=stamp.recorded_at + valid_for,
+            )
+        return token
 
     def _on_TokenIssued(self, e: TokenIssued) -> None:
         self.token_hash = e.token_hash
@@ -141,6 +162,18 @@ class Token(LedgerAggregate):
         self.note = e.note
         self.issued_at = e.timestamp.isoformat()
         self.revoked = False
+
+    def _on_TokenExpirySet(self, e: TokenExpirySet) -> None:
+        self.expires_at = e.expires_at
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    def accepts(self, secret: str, now: datetime) -> bool:
+        """Whether ``secret`` is this token's (compared in constant time) and the token is
+        neither revoked nor expired at ``now``."""
+        matches = hmac.compare_digest(self.token_hash, hash_token(secret))
+        return matches and not self.revoked and not self.expired(now)
 
     def revoke(self, reason: str, stamp: Stamp) -> None:
         if self.revoked:

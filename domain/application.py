@@ -8,7 +8,7 @@ infrastructure every command uses (stamping, loading, atomic saves, idempotency)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, cast
 from uuid import UUID
 
@@ -203,6 +203,7 @@ class OversightApplication(SupervisionCommands, CaseworkCommands, LedgerApplicat
         institution: UUID | None = None,
         note: str = "",
         request_id: str = "cli",
+        valid_for: timedelta | None = None,
     ) -> Token:
         if jurisdiction is not None and jurisdiction not in self.catalogue.jurisdictions():
             raise InvalidInput(f"unknown jurisdiction {jurisdiction!r}", field="jurisdiction")
@@ -216,6 +217,7 @@ class OversightApplication(SupervisionCommands, CaseworkCommands, LedgerApplicat
             institution_id=institution,
             note=note,
             stamp=stamp,
+            valid_for=valid_for,
         )
         registry: Registry | None = self._find(Registry, registry_id(TOKEN_REGISTRY))
         if registry is None:
@@ -248,8 +250,8 @@ class OversightApplication(SupervisionCommands, CaseworkCommands, LedgerApplicat
 
     def authenticate(self, secret: str) -> Principal:
         token: Token | None = self._find(Token, token_id(hash_token(secret)))
-        if token is None or token.revoked:
-            raise Forbidden("unknown or revoked token")
+        if token is None or not token.accepts(secret, self.clock()):
+            raise Forbidden("unknown, revoked or expired token")
         return token.principal()
 
 

@@ -50,15 +50,21 @@ class ChainBreak:
     reason: str
 
 
+def link_error(previous: str, topic: str, fields: Mapping[str, Any]) -> str | None:
+    """Why the event does not follow the link hash ``previous``, or None if it does."""
+    if fields.get("prev_hash") != previous:
+        return "prev_hash does not match the preceding event's hash"
+    if fields.get("chain_hash") != link_hash(topic, fields):
+        return "content does not match its chain_hash"
+    return None
+
+
 def verify_chain(links: list[tuple[str, Mapping[str, Any]]]) -> ChainBreak | None:
     """Check ``(topic, fields)`` pairs in version order; the first break, or None."""
     previous = GENESIS
     for topic, fields in links:
-        position = int(fields.get("originator_version", 0))
-        if fields.get("prev_hash") != previous:
-            return ChainBreak(position, "prev_hash does not match the preceding event's hash")
-        expected = link_hash(topic, fields)
-        if fields.get("chain_hash") != expected:
-            return ChainBreak(position, "content does not match its chain_hash")
-        previous = expected
+        reason = link_error(previous, topic, fields)
+        if reason is not None:
+            return ChainBreak(int(fields.get("originator_version", 0)), reason)
+        previous = str(fields["chain_hash"])
     return None

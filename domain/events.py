@@ -12,7 +12,7 @@ Never rename or move one without registering its old topic; change a shape with
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypedDict
 
 from eventsourcing.domain import Aggregate
@@ -373,6 +373,12 @@ class TokenIssued(LedgerCreated):
     district: str | None
     institution_id: str | None
     note: str
+
+
+class TokenExpirySet(LedgerEvent):
+    """The instant from which the token is refused (recorded right after its issue)."""
+
+    expires_at: datetime
 
 
 class TokenRevoked(LedgerEvent):

@@ -33,6 +33,7 @@ from api.deps import (
     AppDep,
     LoginRequired,
     PagePrincipalDep,
+    authenticated,
 )
 from api.errors import STATUS
 from api.i18n import LANG_COOKIE, LANGS, LOCAL_ZONE, Translator, choose_lang
@@ -421,7 +422,7 @@ async def login(request: Request, app: AppDep, tr: TrDep) -> Response:
             request, "login.html", tr, None, status_code=403, next=next_url, error=None, bye=False
         )
     token = (form.get("token") or "").strip()
-    principal = app.authenticate_or_none(token) if token else None
+    principal = authenticated(app, token, via="login") if token else None
     if principal is None:
         return render(
             request,

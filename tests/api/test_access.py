@@ -15,11 +15,14 @@ def test_no_token_is_401_problem(api: Api) -> None:
 
 
 def test_unknown_or_revoked_token_is_refused(api: Api) -> None:
-    assert api.get(BASE + "/x", {"Authorization": "Bearer nope"}).status_code == 403
+    unknown = api.get(BASE + "/x", {"Authorization": "Bearer nope"})
+    assert unknown.status_code == 401
+    assert unknown.headers["WWW-Authenticate"] == "Bearer"
+    assert unknown.headers["content-type"] == "application/problem+json"
     headers = api.token("regulator", jurisdiction="chengdu")
     token = next(t for t in api.app.tokens() if t.role == "regulator")
     api.app.revoke_token(token.id, "left the bureau")
-    assert api.post(BASE, filing(), headers).status_code == 403
+    assert api.post(BASE, filing(), headers).status_code == 401
 
 
 def test_regulator_acts_only_inside_its_jurisdiction(api: Api) -> None:
