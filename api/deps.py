@@ -10,7 +10,7 @@ import structlog
 from fastapi import Depends, Header, Request
 
 from api.errors import Unauthenticated
-from api.logging import get_logger
+from config.logging import get_logger
 from domain.access import Principal
 from domain.application import Context, OversightApplication
 from domain.errors import InvalidInput

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.bootstrap import build_application
-from api.settings import Settings
+from bootstrap import build_application
+from bootstrap.service import web_service
+from config.settings import Settings
 from tests.api.conftest import Api
 from tests.api.conftest import api as api  # the API tests' fixture, shared here
 from tests.conftest import FakeClock
@@ -29,7 +29,7 @@ def api_on(settings: Settings, clock: FakeClock, **overrides: Any) -> Iterator[A
     app = build_application(adjusted, clock=clock)
     secret = "sov_" + secrets.token_urlsafe(32)
     app.issue_token(secret, subject="admin.test", role="admin")
-    with TestClient(create_app(adjusted, application=app)) as client:
+    with TestClient(web_service(adjusted, app)) as client:
         yield Api(client, app, clock, {"Authorization": f"Bearer {secret}"})
 
 

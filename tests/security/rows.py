@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from api.settings import Settings
+from config.settings import Settings
 
 #: The event store's own tables (the state of each event and snapshot), by backend.
 STORE_TABLES = {

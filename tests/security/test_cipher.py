@@ -7,9 +7,9 @@ from uuid import UUID
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from api.bootstrap import build_application
-from api.cli import main
-from api.settings import Settings
+from bootstrap import build_application
+from bootstrap.cli import main
+from config.settings import Settings
 from domain.access import SYSTEM
 from tests.security.conftest import ApiFactory
 from tests.security.rows import STORE_TABLES, raw_rows

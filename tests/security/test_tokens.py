@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from api.bootstrap import build_application
-from api.cli import DEFAULT_TOKEN_DAYS, TOKEN_PREFIX, main, new_secret
-from api.demo import ensure_demo
-from api.settings import Settings
+from bootstrap import build_application
+from bootstrap.cli import DEFAULT_TOKEN_DAYS, TOKEN_PREFIX, main, new_secret
+from bootstrap.demo import ensure_demo
+from config.settings import Settings
 from domain.access import Token, hash_token, token_id
 from domain.base import Stamp
 from domain.events import TokenIssued

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from api.bootstrap import build_application
-from api.cli import main
-from api.settings import Settings
+from bootstrap import build_application
+from bootstrap.cli import main
+from config.settings import Settings
 from domain.application import OversightApplication
-from projections import build_projections
+from bootstrap.read_models import build_projections
 from tests.conftest import FakeClock, _postgres_settings
 from tests.security.conftest import api_on
 from tests.security.scenario import run_scenario
