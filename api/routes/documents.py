@@ -26,10 +26,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import AppDep, get_page_principal, get_principal
 from api.i18n import Pair, Translator
-from api.routes.pages import TrDep, error_page, render
+from api.routes.pages.common import PublicDep, SignedIn, StoreDep, TrDep
 from domain.access import SYSTEM, Principal
 from domain.errors import DomainError, Forbidden, InvalidInput, NotFound
-from projections import Projections
 from projections.documents import KINDS, Document, institution_documents
 from projections.verification import locate
 
@@ -172,6 +171,16 @@ def document_principal(
 DocumentPrincipalDep = Annotated[Principal, Depends(document_principal)]
 
 
+def document_page(
+    request: Request, app: AppDep, principal: DocumentPrincipalDep, tr: TrDep, store: StoreDep
+) -> SignedIn:
+    """A document request: the pages' context, signed in by a bearer token or the cookie."""
+    return SignedIn(request, app, tr, store, principal)
+
+
+DocumentPageDep = Annotated[SignedIn, Depends(document_page)]
+
+
 def _hidden(exc: DomainError) -> DomainError:
     """A file outside the caller's scope is answered as absent."""
     return NotFound("no such record") if isinstance(exc, Forbidden) else exc
@@ -185,19 +194,14 @@ def _institution_id(value: str) -> UUID:
 
 
 @router.get("/institutions/{iid}/documents", response_class=HTMLResponse)
-def documents(
-    request: Request, iid: str, app: AppDep, principal: DocumentPrincipalDep, tr: TrDep
-) -> Response:
+def documents(iid: str, page: DocumentPageDep) -> Response:
     try:
-        found = institution_documents(app, principal, _institution_id(iid))
+        found = institution_documents(page.app, page.principal, _institution_id(iid))
     except DomainError as exc:
-        return error_page(request, tr, principal, _hidden(exc))
-    return render(
-        request,
+        return page.refused(_hidden(exc))
+    return page.render(
         "documents/list.html",
-        tr,
-        principal,
-        d=DocLabels(tr),
+        d=DocLabels(page.tr),
         found=found,
         documents=list(reversed(found.documents)),
     )
@@ -209,9 +213,7 @@ def document(
     iid: str,
     kind: str,
     ref: str,
-    app: AppDep,
-    principal: DocumentPrincipalDep,
-    tr: TrDep,
+    page: DocumentPageDep,
     format: str | None = None,
 ) -> Response:
     try:
@@ -219,24 +221,21 @@ def document(
             raise InvalidInput("format is html or pdf", field="format")
         if kind not in KINDS:
             raise NotFound(f"no document kind {kind!r} (kinds: {', '.join(KINDS)})")
-        found = institution_documents(app, principal, _institution_id(iid))
+        found = institution_documents(page.app, page.principal, _institution_id(iid))
         chosen = found.get(kind, ref)
     except DomainError as exc:
-        return error_page(request, tr, principal, _hidden(exc))
-    page = render(
-        request,
+        return page.refused(_hidden(exc))
+    rendered = page.render(
         "documents/document.html",
-        tr,
-        principal,
-        d=DocLabels(tr),
+        d=DocLabels(page.tr),
         doc=chosen,
         chain_break=found.chain_break,
         verify_url=str(request.url_for("verify_document", chain_hash=chosen.chain_hash)),
         pdf=format == "pdf",
     )
     if format != "pdf":
-        return page
-    return pdf_response(bytes(page.body), f"{chosen.kind}-{chosen.ref}", chosen.number)
+        return rendered
+    return pdf_response(bytes(rendered.body), f"{chosen.kind}-{chosen.ref}", chosen.number)
 
 
 def pdf_response(html: bytes, ascii_name: str, name: str) -> Response:
@@ -257,18 +256,14 @@ def pdf_response(html: bytes, ascii_name: str, name: str) -> Response:
 
 
 @router.get("/verify/{chain_hash}", response_class=HTMLResponse, name="verify_document")
-def verify(request: Request, chain_hash: str, app: AppDep, tr: TrDep) -> Response:
+def verify(chain_hash: str, page: PublicDep) -> Response:
     """Public: is this the hash of a recorded document, and does its record still verify?"""
-    projections: Projections = request.app.state.projections
     wanted = chain_hash.strip().lower()
-    located = locate(projections.store, wanted) if CHAIN_HASH.fullmatch(wanted) else None
-    d = DocLabels(tr)
+    located = locate(page.store, wanted) if CHAIN_HASH.fullmatch(wanted) else None
+    d = DocLabels(page.tr)
     if located is None:
-        return render(
-            request,
+        return page.render(
             "documents/verify.html",
-            tr,
-            None,
             status_code=404,
             d=d,
             doc=None,
@@ -278,16 +273,13 @@ def verify(request: Request, chain_hash: str, app: AppDep, tr: TrDep) -> Respons
         )
     doc: Document | None
     try:
-        found = institution_documents(app, SYSTEM, located.institution_id)
+        found = institution_documents(page.app, SYSTEM, located.institution_id)
         doc = found.with_hash(wanted) or found.get(located.kind, located.ref)
         verified = found.chain_break is None and doc.chain_hash == wanted
     except DomainError:  # the record no longer holds the event the index points at
         doc, verified = None, False
-    return render(
-        request,
+    return page.render(
         "documents/verify.html",
-        tr,
-        None,
         status_code=200 if verified else 409,
         d=d,
         doc=doc,

@@ -65,11 +65,24 @@ def test_a_regulator_signs_in_filters_reads_a_file_and_sees_charts(
 ) -> None:
     page = context.new_page()
     watch = Watch(page)
-
     sign_in(page, live_server, live_server.admin_token)
+    the_session_cookie_is_httponly_and_strict(context)
+    the_overview_draws_its_charts(page, screenshots)
+    the_register_filters_by_status_and_jurisdiction(page, screenshots)
+    the_file_shows_both_clocks_and_links_grounds_to_events(page, screenshots)
+    english_is_a_toggle(page, live_server, screenshots)
+    the_sanctions_and_the_worklist_render(page, live_server, screenshots)
+    signing_out_ends_the_session(page, context, live_server)
+    watch.check(live_server)
+
+
+def the_session_cookie_is_httponly_and_strict(context: Any) -> None:
     cookie = next(c for c in context.cookies() if c["name"] == "oversight_session")
     assert cookie["httpOnly"] is True
     assert cookie["sameSite"] == "Strict"
+
+
+def the_overview_draws_its_charts(page: Any, screenshots: Path) -> None:
     assert page.locator("h1").inner_text() == "监管概览"
     for chart in ("chart-status", "chart-month", "chart-article", "chart-district"):
         box = chart_size(page, chart)
@@ -79,6 +92,8 @@ def test_a_regulator_signs_in_filters_reads_a_file_and_sees_charts(
     assert page.locator("#chart-month svg path").count() > 3
     page.screenshot(path=str(screenshots / "01-overview-zh.png"), full_page=True)
 
+
+def the_register_filters_by_status_and_jurisdiction(page: Any, screenshots: Path) -> None:
     page.click("nav >> text=机构登记册")
     page.wait_for_url("**/register")
     page.select_option("select[name=status]", "active")
@@ -93,6 +108,8 @@ def test_a_regulator_signs_in_filters_reads_a_file_and_sees_charts(
         assert "备案有效" in text
     page.screenshot(path=str(screenshots / "02-register-filtered.png"), full_page=True)
 
+
+def the_file_shows_both_clocks_and_links_grounds_to_events(page: Any, screenshots: Path) -> None:
     page.click("text=湖南湘江职业技能鉴定所")
     page.wait_for_url("**/institutions/*")
     timeline = page.locator("[data-testid=timeline] li")
@@ -113,6 +130,8 @@ def test_a_regulator_signs_in_filters_reads_a_file_and_sees_charts(
     assert page.locator(f"{target}").is_visible()
     page.screenshot(path=str(screenshots / "03-institution-file-zh.png"), full_page=True)
 
+
+def english_is_a_toggle(page: Any, server: LiveServer, screenshots: Path) -> None:
     page.click("[data-testid=lang-toggle]")
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
@@ -120,25 +139,28 @@ def test_a_regulator_signs_in_filters_reads_a_file_and_sees_charts(
     assert "What the rules require" in page.content()
     page.screenshot(path=str(screenshots / "04-institution-file-en.png"), full_page=True)
 
-    page.goto(live_server.url + "/")
+    page.goto(server.url + "/")
     assert page.locator("h1").inner_text() == "Supervision overview"
     chart_size(page, "chart-status")
     page.screenshot(path=str(screenshots / "05-overview-en.png"), full_page=True)
 
-    page.goto(live_server.url + "/sanctions?lang=zh")
+
+def the_sanctions_and_the_worklist_render(page: Any, server: LiveServer, screenshots: Path) -> None:
+    page.goto(server.url + "/sanctions?lang=zh")
     assert page.locator("[data-testid=sanctions-table] tbody tr").count() == 3
     page.screenshot(path=str(screenshots / "06-sanctions.png"), full_page=True)
 
-    page.goto(live_server.url + "/worklist")
+    page.goto(server.url + "/worklist")
     assert page.locator("h1").inner_text() == "待办事项与期限"
     page.screenshot(path=str(screenshots / "07-worklist.png"), full_page=True)
 
+
+def signing_out_ends_the_session(page: Any, context: Any, server: LiveServer) -> None:
     page.click("text=退出登录")
     page.wait_for_url("**/login?bye=1")
     assert not [c for c in context.cookies() if c["name"] == "oversight_session"]
-    page.goto(live_server.url + "/register")
+    page.goto(server.url + "/register")
     assert "/login" in page.url
-    watch.check(live_server)
 
 
 def test_a_district_regulator_sees_only_its_district(

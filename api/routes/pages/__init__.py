@@ -1,0 +1,37 @@
+"""The regulators' dashboard: server-rendered pages over the read models and the record.
+
+One module a page — :mod:`.login` (sign-in and out), :mod:`.overview` (``/``),
+:mod:`.register`, :mod:`.institution` (an institution's file), :mod:`.sanctions`,
+:mod:`.worklist`, :mod:`.public` — each handler parsing its query string, reading one view
+from :mod:`projections.dashboard` or :mod:`projections.institution_file` and rendering it.
+What they share is in :mod:`.common` (rendering, security headers, language, parsing),
+:mod:`.tables` (tables and their CSV) and :mod:`.charts`.
+
+Pages sign in with the session cookie set on ``/login`` (see :mod:`api.deps`) and apply
+the same scope as the API. ``/public`` needs no sign-in. The pages compute nothing the
+domain decides: they copy, count and label.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from api.deps import LoginRequired
+from api.routes.pages import institution, login, overview, public, register, sanctions, worklist
+from api.routes.pages.common import STATIC_DIR, TEMPLATES_DIR
+
+PAGES = (login, overview, register, institution, sanctions, worklist, public)
+
+
+def install_pages(app: FastAPI) -> None:
+    """Mount the static files, the templates and the pages on ``app``."""
+    app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for page in PAGES:
+        app.include_router(page.router)
+    app.exception_handler(LoginRequired)(login.login_required)
+
+
+__all__ = ["STATIC_DIR", "TEMPLATES_DIR", "install_pages"]

@@ -1,0 +1,251 @@
+"""``/institutions/{iid}``: an institution's file — the timeline with both clocks and actors,
+what the rules require and why, the open cases and the decisions; each table as CSV.
+
+The file is read by :func:`projections.institution_file.institution_file`, which refuses
+what lies outside the caller's scope; this page only words it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from api.i18n import Translator
+from api.routes.pages.common import (
+    SignedInDep,
+    level_text,
+    parse_date,
+    parse_institution_id,
+    scope_text,
+)
+from api.routes.pages.tables import Column, ExportDep, Table, table_of
+from domain.errors import DomainError
+from projections.institution_file import (
+    AssessedFinding,
+    Decision,
+    Ground,
+    GroundEvent,
+    InstitutionFile,
+    OpenCase,
+    TimelineEntry,
+    institution_file,
+)
+
+router = APIRouter(include_in_schema=False)
+
+#: Event fields shown first in the timeline's one-line summary, in this order.
+HEADLINE = (
+    "rule_id",
+    "reason",
+    "facts",
+    "summary",
+    "level",
+    "intended_level",
+    "actions",
+    "articles",
+    "deadline",
+    "defence_deadline",
+    "valid_until",
+    "receipt_number",
+    "ban_until",
+    "case_id",
+    "decision_id",
+    "finding_id",
+    "complaint_id",
+    "batch_id",
+    "outcome",
+    "substantiated",
+    "remarks",
+    "report",
+    "pledge",
+    "statement",
+    "name",
+    "address",
+    "district",
+    "scope",
+)
+#: Fields of an event that are shown by a short form, never in full.
+SHORT_FIELDS = {"assessment", "requirement"}
+LEVEL_FIELDS = {"level", "intended_level", "new_level"}
+ACTION_FIELDS = {"actions", "intended_actions", "new_actions"}
+SUMMARY_FIELDS = 3
+SUMMARY_LENGTH = 80
+
+
+# --- the timeline ----------------------------------------------------------------------
+
+
+def _items_text(values: list[Any]) -> str:
+    items = []
+    for item in values:
+        if isinstance(item, dict) and "occupation" in item:
+            levels = "/".join(str(v) for v in item.get("levels", ()))
+            items.append(f"{item['occupation']}（{levels}）")
+        elif isinstance(item, dict):
+            items.append(str(item.get("name") or item.get("detail") or item.get("rule_id") or ""))
+        else:
+            items.append(str(item))
+    return "；".join(i for i in items if i)
+
+
+def field_text(key: str, value: Any, tr: Translator) -> str:
+    """An event field as a short readable text (never a JSON dump)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return tr.bool(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if key in LEVEL_FIELDS and isinstance(value, int):
+        return level_text(value, tr)
+    if key in ACTION_FIELDS and isinstance(value, list):
+        return "、".join(tr.action(str(a)) for a in value)
+    if key in SHORT_FIELDS and isinstance(value, dict):
+        level = value.get("level")
+        parts = [level_text(level, tr), value.get("article")]
+        return " · ".join(str(p) for p in parts if p)
+    if isinstance(value, dict):
+        return "；".join(
+            f"{tr.field(str(k))}：{field_text(str(k), v, tr)}" for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return _items_text(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    """A timeline entry as the page words it."""
+
+    event: TimelineEntry
+    label: str
+    summary: list[tuple[str, str]]
+    fields: list[tuple[str, str]]
+
+
+def _timeline_line(entry: TimelineEntry, tr: Translator) -> TimelineLine:
+    data = entry.data
+    fields = [(tr.field(k), field_text(k, v, tr)) for k, v in data.items()]
+    headline = [k for k in HEADLINE if data.get(k) not in (None, "", [], {})]
+    summary = []
+    for key in headline[:SUMMARY_FIELDS]:
+        text = field_text(key, data[key], tr)
+        if len(text) > SUMMARY_LENGTH:
+            text = text[: SUMMARY_LENGTH - 1] + "…"
+        summary.append((tr.field(key), text))
+    return TimelineLine(entry, tr.event(entry.name), summary, [(k, v) for k, v in fields if v])
+
+
+# --- the tables ------------------------------------------------------------------------
+
+
+def _events_text(refs: Iterable[GroundEvent], tr: Translator) -> str:
+    return "；".join(f"#{r.version} {tr.event(r.type)} {r.occurred_on.isoformat()}" for r in refs)
+
+
+def rectification_text(decision: Decision, tr: Translator) -> str:
+    rect = decision.rectification
+    if rect is None:
+        return ""
+    deadline = rect.deadline.isoformat() if rect.deadline else ""
+    return f"{tr.rectification(rect.state)} · {deadline}"
+
+
+def _timeline_table(lines: list[TimelineLine], tr: Translator) -> Table:
+    columns: list[Column[TimelineLine]] = [
+        (tr("event.version"), lambda t: t.event.version),
+        (tr("event.type"), lambda t: t.label),
+        (tr("event.occurred_on"), lambda t: t.event.occurred_on),
+        (tr("event.recorded_at"), lambda t: tr.instant(t.event.recorded_at)),
+        (tr("event.actor"), lambda t: t.event.actor),
+        (tr("event.role"), lambda t: tr.role(t.event.role)),
+        (tr("event.request_id"), lambda t: t.event.request_id),
+        (tr("event.summary"), lambda t: "；".join(f"{k}：{v}" for k, v in t.fields)),
+    ]
+    return table_of("timeline", lines, columns)
+
+
+def _grounds_table(view: InstitutionFile, tr: Translator) -> Table:
+    columns: list[Column[tuple[AssessedFinding, Ground]]] = [
+        (tr("file.finding"), lambda fg: fg[0].finding_id),
+        (tr("file.required_article"), lambda fg: fg[0].article),
+        (tr("file.requirement_level"), lambda fg: level_text(fg[0].level, tr)),
+        (tr("file.grounds"), lambda fg: fg[1].article),
+        (tr("decision.level"), lambda fg: level_text(fg[1].level, tr)),
+        ("说明（中文）", lambda fg: fg[1].explanation_zh),
+        ("Explanation (English)", lambda fg: fg[1].explanation_en),
+        (tr("file.ground_events"), lambda fg: _events_text(fg[1].events, tr)),
+    ]
+    return table_of("grounds", view.grounds, columns)
+
+
+def _cases_table(view: InstitutionFile, tr: Translator) -> Table:
+    columns: list[Column[OpenCase]] = [
+        (tr("case.id"), lambda c: c.case_id),
+        (tr("case.step"), lambda c: tr.case_step(c.step)),
+        (tr("case.opened_on"), lambda c: c.opened_on),
+        (tr("case.defence_deadline"), lambda c: c.defence_deadline),
+        (tr("case.intended_level"), lambda c: level_text(c.intended_level, tr)),
+        (tr("case.findings"), lambda c: "；".join(c.finding_ids)),
+        (tr("case.decision"), lambda c: c.decision_id),
+    ]
+    return table_of("open-cases", view.open_cases, columns)
+
+
+def _decisions_table(view: InstitutionFile, tr: Translator) -> Table:
+    columns: list[Column[Decision]] = [
+        (tr("decision.id"), lambda d: d.decision_id),
+        (tr("decision.level"), lambda d: level_text(d.level, tr)),
+        (tr("file.actions"), lambda d: "、".join(tr.action(a) for a in d.actions)),
+        (tr("decision.articles"), lambda d: "；".join(d.articles)),
+        (tr("decision.decided_on"), lambda d: d.decided_on),
+        (tr("decision.served_on"), lambda d: d.served_on),
+        (tr("decision.rectification"), lambda d: rectification_text(d, tr)),
+        (tr("decision.below"), lambda d: tr.bool(d.below_requirement)),
+        (tr("decision.rescinded"), lambda d: tr.bool(d.rescinded)),
+    ]
+    return table_of("decisions", view.decisions, columns)
+
+
+def _tables(
+    view: InstitutionFile, timeline: list[TimelineLine], tr: Translator
+) -> dict[str, Callable[[], Table]]:
+    return {
+        "timeline": lambda: _timeline_table(timeline, tr),
+        "grounds": lambda: _grounds_table(view, tr),
+        "cases": lambda: _cases_table(view, tr),
+        "decisions": lambda: _decisions_table(view, tr),
+    }
+
+
+# --- the page --------------------------------------------------------------------------
+
+
+@router.get("/institutions/{iid}", response_class=HTMLResponse)
+def institution_page(
+    iid: str, page: SignedInDep, export: ExportDep, as_of: str | None = None
+) -> Response:
+    tr = page.tr
+    try:
+        institution_id = parse_institution_id(iid)
+        view = institution_file(
+            page.app, page.principal, institution_id, parse_date(as_of, "as_of")
+        )
+        timeline = [_timeline_line(e, tr) for e in view.timeline]
+        if export.csv:
+            return export.response(_tables(view, timeline, tr), "timeline")
+    except DomainError as exc:
+        return page.refused(exc)
+    return page.render(
+        "institution.html",
+        view=view,
+        inst=view.institution,
+        timeline=timeline,
+        scope_text=scope_text,
+        rectification_text=lambda d: rectification_text(d, tr),
+    )

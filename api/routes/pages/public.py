@@ -1,0 +1,56 @@
+"""``/public``: the disclosure list and the published credit ratings — no sign-in, no scope."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from api.i18n import Translator
+from api.routes.pages.common import PublicDep, blank, parse_date
+from api.routes.pages.tables import Column, ExportDep, Table, table_of
+from domain.errors import DomainError
+from projections.dashboard import public_page
+from projections.disclosure_queries import DisclosureEntry
+
+router = APIRouter(include_in_schema=False)
+
+
+def disclosure_table(name: str, entries: Iterable[DisclosureEntry], tr: Translator) -> Table:
+    columns: list[Column[DisclosureEntry]] = [
+        (tr("public.measure"), lambda e: tr.measure(e.kind)),
+        (tr("field.name"), lambda e: e.institution_name),
+        (tr("field.credit_code"), lambda e: e.credit_code),
+        (tr("field.jurisdiction"), lambda e: tr.jurisdiction(e.jurisdiction)),
+        (tr("public.since"), lambda e: e.published_on),
+        (tr("public.until"), lambda e: e.ends_on),
+        (tr("public.reason"), lambda e: tr.ended(e.ended_reason) if e.ended_reason else ""),
+        (tr("public.article"), lambda e: "；".join(e.articles)),
+        (tr("public.decision"), lambda e: e.decision_id),
+    ]
+    return table_of(name, entries, columns)
+
+
+@router.get("/public", response_class=HTMLResponse)
+def public(
+    page: PublicDep,
+    export: ExportDep,
+    jurisdiction: str | None = None,
+    on: str | None = None,
+) -> Response:
+    """The disclosure list: no sign-in, no scope, no personal data."""
+    tr = page.tr
+    try:
+        view = public_page(page.app, page.store, parse_date(on, "on"), blank(jurisdiction))
+        if export.csv:
+            return export.response(
+                {
+                    "entries": lambda: disclosure_table("public-disclosure", view.entries, tr),
+                    "history": lambda: disclosure_table("publication-history", view.history, tr),
+                },
+                "entries",
+            )
+    except DomainError as exc:
+        return page.refused(exc)
+    return page.render("public.html", view=view)

@@ -1,0 +1,274 @@
+"""What each dashboard list page reads: one function per page, one view per page.
+
+The pages (:mod:`api.routes.pages`) parse the query string, call one of these and render
+what it returns. Every read is confined to the caller's scope (:func:`allowed_scope`);
+whatever the pages need from the application (today's date, the jurisdictions, the
+published credit ratings) is asked here, so the pages make no call of their own. An
+institution's file is :mod:`projections.institution_file`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Generic, TypeVar
+
+from domain.access import SYSTEM, Principal
+from domain.application import OversightApplication
+from projections.complaints_queries import ComplaintStat, complaint_stats
+from projections.disclosure_queries import (
+    DisclosureEntry,
+    public_entries,
+    publication_history,
+)
+from projections.filters import Paging, Place, RegisterFilter, SanctionFilter, every_row
+from projections.queries import (
+    MAX_LIMIT,
+    Page,
+    RegisterEntry,
+    allowed_scope,
+    count_by_status,
+    list_institutions,
+)
+from projections.sanctions_queries import (
+    Sanction,
+    list_sanctions,
+    sanctions_by_article,
+    sanctions_by_district,
+    sanctions_by_month,
+)
+from projections.store import ViewStore
+from projections.worklist_queries import WorklistItems, worklist
+
+T = TypeVar("T")
+
+#: ``(category, level, decisions)``: sanctions counted by month, article or district.
+LevelCounts = tuple[tuple[str, int, int], ...]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a filter form offers the caller, within its scope."""
+
+    #: The jurisdictions it may choose from (only its own for a regulator).
+    jurisdictions: tuple[str, ...]
+    #: Its scope names one jurisdiction and it cannot see another.
+    fixed_jurisdiction: bool
+    #: The district its scope is confined to (it cannot choose another).
+    fixed_district: str | None
+
+
+def choices(app: OversightApplication, principal: Principal) -> Choices:
+    known = tuple(app.catalogue.jurisdictions())
+    if principal.role == "admin":
+        return Choices(known, fixed_jurisdiction=False, fixed_district=None)
+    if principal.jurisdiction is not None:
+        known = tuple(j for j in known if j == principal.jurisdiction)
+    return Choices(known, fixed_jurisdiction=len(known) == 1, fixed_district=principal.district)
+
+
+# --- overview --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    today: date
+    #: Institutions per filing status (statuses with none are absent).
+    statuses: Mapping[str, int]
+    by_month: LevelCounts
+    by_article: LevelCounts
+    by_district: LevelCounts
+    complaints: tuple[ComplaintStat, ...]
+    #: Items on the worklist: open findings, cases, rectifications and appeals.
+    open_items: int
+    #: Cases and rectifications the worklist flags as overdue.
+    overdue: int
+    choices: Choices
+
+
+def overview(
+    app: OversightApplication, store: ViewStore, principal: Principal, place: Place
+) -> Overview:
+    scope = {**allowed_scope(principal), **place.arguments()}
+    today = app.today()
+    statuses = count_by_status(store, **scope)
+    by_month = tuple((m, lv, n) for m, lv, n in sanctions_by_month(store, **scope))
+    by_article = tuple((a, lv, n) for a, lv, n in sanctions_by_article(store, **scope))
+    by_district = tuple((d, lv, n) for d, lv, n in sanctions_by_district(store, **scope))
+    complaints = tuple(complaint_stats(store, by="month", **scope))
+    work = worklist(store, as_of=today, **scope)
+    return Overview(
+        today=today,
+        statuses=statuses,
+        by_month=by_month,
+        by_article=by_article,
+        by_district=by_district,
+        complaints=complaints,
+        open_items=sum(
+            len(items) for items in (work.findings, work.cases, work.rectifications, work.appeals)
+        ),
+        overdue=sum(1 for c in work.cases if c.overdue)
+        + sum(1 for r in work.rectifications if r.overdue),
+        choices=choices(app, principal),
+    )
+
+
+# --- register and sanctions ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListPage(Generic[T]):
+    """One page of a list, and what its filter form offers."""
+
+    page: Page[T]
+    choices: Choices
+
+
+def _one_page(
+    read: Callable[..., Page[T]],
+    store: ViewStore,
+    principal: Principal,
+    filters: Place,
+    paging: Paging,
+) -> Page[T]:
+    return read(
+        store,
+        **filters.arguments(),
+        limit=paging.limit,
+        cursor=paging.cursor,
+        **allowed_scope(principal),
+    )
+
+
+def _all_rows(
+    read: Callable[..., Page[T]], store: ViewStore, principal: Principal, filters: Place
+) -> Iterator[T]:
+    return every_row(
+        lambda cursor, limit: _one_page(read, store, principal, filters, Paging(cursor, limit))
+    )
+
+
+def register_page(
+    app: OversightApplication,
+    store: ViewStore,
+    principal: Principal,
+    filters: RegisterFilter,
+    paging: Paging,
+) -> ListPage[RegisterEntry]:
+    page = _one_page(list_institutions, store, principal, filters, paging)
+    return ListPage(page, choices(app, principal))
+
+
+def register_rows(
+    store: ViewStore, principal: Principal, filters: RegisterFilter
+) -> Iterator[RegisterEntry]:
+    """Every register row matching ``filters`` inside the caller's scope (the CSV)."""
+    return _all_rows(list_institutions, store, principal, filters)
+
+
+def sanctions_page(
+    app: OversightApplication,
+    store: ViewStore,
+    principal: Principal,
+    filters: SanctionFilter,
+    paging: Paging,
+) -> ListPage[Sanction]:
+    page = _one_page(list_sanctions, store, principal, filters, paging)
+    return ListPage(page, choices(app, principal))
+
+
+def sanction_rows(
+    store: ViewStore, principal: Principal, filters: SanctionFilter
+) -> Iterator[Sanction]:
+    """Every decision matching ``filters`` inside the caller's scope (the CSV)."""
+    return _all_rows(list_sanctions, store, principal, filters)
+
+
+# --- worklist --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorklistPage:
+    today: date
+    work: WorklistItems
+    #: Filings waiting for a decision.
+    filings: tuple[RegisterEntry, ...]
+
+
+def worklist_page(
+    app: OversightApplication, store: ViewStore, principal: Principal
+) -> WorklistPage:
+    today = app.today()
+    scope = allowed_scope(principal)
+    filings = list_institutions(store, status="submitted", limit=MAX_LIMIT, **scope).items
+    return WorklistPage(today, worklist(store, as_of=today, **scope), tuple(filings))
+
+
+# --- public disclosure -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicRating:
+    name: str
+    credit_code: str
+    jurisdiction: str
+    grade: str | None
+    #: rated | cancelled
+    state: str
+    #: The rulebook the rating follows.
+    basis: str
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    on: date
+    jurisdiction: str | None
+    #: The entries in force on ``on``.
+    entries: tuple[DisclosureEntry, ...]
+    #: Every entry ever published, oldest first.
+    history: tuple[DisclosureEntry, ...]
+    ratings: tuple[PublicRating, ...]
+    jurisdictions: tuple[str, ...]
+
+    @property
+    def ended(self) -> tuple[DisclosureEntry, ...]:
+        """The published entries not in force on ``on``."""
+        return tuple(e for e in self.history if not e.in_force_on(self.on))
+
+
+def public_page(
+    app: OversightApplication, store: ViewStore, on: date | None, jurisdiction: str | None
+) -> PublicPage:
+    """The disclosure list on ``on`` (today when ``None``): no scope, no personal data."""
+    day = on or app.today()
+    return PublicPage(
+        on=day,
+        jurisdiction=jurisdiction,
+        entries=tuple(public_entries(store, day, jurisdiction)),
+        history=tuple(publication_history(store, jurisdiction=jurisdiction)),
+        ratings=tuple(_public_ratings(app, store, day, jurisdiction)),
+        jurisdictions=tuple(app.catalogue.jurisdictions()),
+    )
+
+
+def _public_ratings(
+    app: OversightApplication, store: ViewStore, day: date, jurisdiction: str | None
+) -> Iterator[PublicRating]:
+    """Current credit ratings of institutions whose rulebook publishes them."""
+    entries = every_row(
+        lambda cursor, limit: list_institutions(
+            store, jurisdiction=jurisdiction, limit=limit, cursor=cursor
+        )
+    )
+    for entry in entries:
+        rating = app.credit_rating(SYSTEM, entry.id, day)
+        if rating["published"] and rating["state"] != "unrated":
+            yield PublicRating(
+                entry.name,
+                entry.credit_code,
+                entry.jurisdiction,
+                rating["grade"],
+                rating["state"],
+                rating["rulebook"],
+            )
