@@ -12,9 +12,9 @@ import pytest
 
 from bootstrap import build_application
 from bootstrap.cli import main
+from bootstrap.read_models import build_projections
 from config.settings import Settings
 from domain.application import OversightApplication
-from bootstrap.read_models import build_projections
 from tests.conftest import FakeClock, _postgres_settings
 from tests.security.conftest import api_on
 from tests.security.scenario import run_scenario
