@@ -32,7 +32,7 @@ def get_principal(
 ) -> Principal:
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
-    principal = app.authenticate(authorization[7:].strip())
+    principal = app.access.authenticate(authorization[7:].strip())
     structlog.contextvars.bind_contextvars(actor=principal.subject, role=principal.role)
     return principal
 
@@ -60,7 +60,7 @@ def get_page_principal(request: Request, app: AppDep) -> Principal:
     secret = request.cookies.get(SESSION_COOKIE, "").strip()
     if not secret:
         raise LoginRequired(here)
-    principal = app.authenticate_or_none(secret)
+    principal = app.access.authenticate_or_none(secret)
     if principal is None:
         raise LoginRequired(here, invalid=True)
     structlog.contextvars.bind_contextvars(actor=principal.subject, role=principal.role)

@@ -104,7 +104,7 @@ def metrics(request: Request) -> Response:
     out = Exposition()
     projections: Projections = request.app.state.projections
     try:
-        head = request.app.state.oversight.recorder.max_notification_id() or 0
+        head = request.app.state.oversight.store.recorder.max_notification_id() or 0
         statuses = projections.status()
         up = 1
     except Exception:  # the store did not answer: say so, keep the other numbers

@@ -421,7 +421,7 @@ async def login(request: Request, app: AppDep, tr: TrDep) -> Response:
             request, "login.html", tr, None, status_code=403, next=next_url, error=None, bye=False
         )
     token = (form.get("token") or "").strip()
-    principal = app.authenticate_or_none(token) if token else None
+    principal = app.access.authenticate_or_none(token) if token else None
     if principal is None:
         return render(
             request,
@@ -517,7 +517,7 @@ def overview(
     store = projections.store
     filters: dict[str, Any] = {"jurisdiction": _blank(jurisdiction), "district": _blank(district)}
     scope = {**allowed_scope(principal), **filters}
-    today = app.today()
+    today = app.ledger.today()
     try:
         statuses = count_by_status(store, **scope)
         by_month: Counts = [(m, lv, n) for m, lv, n in sanctions_by_month(store, **scope)]
@@ -626,7 +626,7 @@ def overview(
 
 
 def _jurisdictions(app: OversightApplication, principal: Principal) -> list[str]:
-    known = app.catalogue.jurisdictions()
+    known = app.ledger.catalogue.jurisdictions()
     if principal.role != "admin" and principal.jurisdiction is not None:
         return [j for j in known if j == principal.jurisdiction]
     return known
@@ -892,11 +892,11 @@ def institution_file(
 ) -> Response:
     try:
         institution_id = _uuid(iid)
-        on = _date(_blank(as_of), "as_of") or app.today()
-        inst = app.institution(principal, institution_id)
-        events = app.institution_events(principal, institution_id)
-        assessment = app.assessment(principal, institution_id, on)
-        broken = app.verify_institution(principal, institution_id)
+        on = _date(_blank(as_of), "as_of") or app.ledger.today()
+        inst = app.records.institution(principal, institution_id)
+        events = app.records.institution_events(principal, institution_id)
+        assessment = app.records.assessment(principal, institution_id, on)
+        broken = app.records.verify_institution(principal, institution_id)
     except DomainError as exc:
         return error_page(request, tr, principal, exc)
     timeline = _timeline(events, tr)
@@ -1031,7 +1031,7 @@ def institution_file(
             return export(tables, table, "timeline")
         except DomainError as exc:
             return error_page(request, tr, principal, exc)
-    rulebook = app.catalogue.in_force(inst.jurisdiction, on)
+    rulebook = app.ledger.catalogue.in_force(inst.jurisdiction, on)
     return render(
         request,
         "institution.html",
@@ -1366,7 +1366,7 @@ def worklist(
     table: str | None = None,
 ) -> Response:
     projections = _projections(request)
-    today = app.today()
+    today = app.ledger.today()
     scope = allowed_scope(principal)
     try:
         work = worklist_items(projections.store, as_of=today, **scope)
@@ -1444,7 +1444,7 @@ def _public_ratings(
     while True:
         page = list_institutions(store, jurisdiction=jurisdiction, limit=500, cursor=cursor)
         for entry in page.items:
-            rating = app.credit_rating(SYSTEM, entry.id, day)
+            rating = app.records.credit_rating(SYSTEM, entry.id, day)
             if rating["published"] and rating["state"] != "unrated":
                 ratings.append(
                     PublicRating(
@@ -1474,7 +1474,7 @@ def public(
     """The disclosure list: no sign-in, no scope, no personal data."""
     store = _projections(request).store
     try:
-        day = _date(_blank(on), "on") or app.today()
+        day = _date(_blank(on), "on") or app.ledger.today()
         chosen = _blank(jurisdiction)
         entries = public_entries(store, day, chosen)
         history = publication_history(store, jurisdiction=chosen)
@@ -1497,5 +1497,5 @@ def public(
         ratings=ratings,
         on=day,
         jurisdiction=chosen,
-        jurisdictions=app.catalogue.jurisdictions(),
+        jurisdictions=app.ledger.catalogue.jurisdictions(),
     )

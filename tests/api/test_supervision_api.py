@@ -68,7 +68,7 @@ def supervisor(
 
 def token_for(api: Api, role: str, subject: str, **scope: Any) -> dict[str, str]:
     secret = secrets.token_urlsafe(16)
-    api.app.issue_token(secret, subject=subject, role=role, **scope)
+    api.app.access.issue_token(secret, subject=subject, role=role, **scope)
     return {"Authorization": f"Bearer {secret}"}
 
 
@@ -289,9 +289,9 @@ def test_each_refusal_cites_its_article_and_writes_nothing(
     api: Api, scenario: Callable[[Api], Attempt], articles: list[str]
 ) -> None:
     attempt = scenario(api)
-    before = api.app.recorder.max_notification_id()
+    before = api.app.store.recorder.max_notification_id()
     assert refused_with(attempt()) == articles
-    assert api.app.recorder.max_notification_id() == before
+    assert api.app.store.recorder.max_notification_id() == before
 
 
 def test_rotation_restarts_once_the_institution_is_supervised_by_someone_else(api: Api) -> None:
