@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -314,17 +315,12 @@ def test_rotation_restarts_once_the_institution_is_supervised_by_someone_else(ap
 # --- visits --------------------------------------------------------------------------------
 
 
-def test_a_supervisor_files_visits_only_under_an_assignment_it_holds(api: Api) -> None:
-    iid = institution(api)
-    a = supervisor(api, "HN-0001", subject="zhang.dd")
-    b = supervisor(api, "HN-0002", subject="li.dd")
-    aid = assign(api, iid, [a], on="2024-03-18").json()["id"]
-    zhang = token_for(api, "supervisor", "zhang.dd", jurisdiction="hunan")
-    li = token_for(api, "supervisor", "li.dd", jurisdiction="hunan")
-    visit: dict[str, Any] = {
+def visit_with_two_findings(aid: str, sid: str) -> dict[str, Any]:
+    """A visit record by ``sid``: a breach, and a refusal to cooperate (a finding of its own)."""
+    return {
         "assignment_id": aid,
         "mode": "on_site",
-        "supervisors": [a],
+        "supervisors": [sid],
         "sessions": [
             {"session_id": "S-1", "examiners": ["KP-9"], "internal_supervisors": ["NB-3"]}
         ],
@@ -346,25 +342,30 @@ def test_a_supervisor_files_visits_only_under_an_assignment_it_holds(api: Api) -
         "summary": "现场督导，发现两项问题",
         "occurred_on": "2024-03-20",
     }
+
+
+def assert_only_its_holder_may_file(
+    api: Api, visit: dict[str, Any], holder: dict[str, str], other: str
+) -> None:
+    li = token_for(api, "supervisor", "li.dd", jurisdiction="hunan")
     assert api.post(VISITS, visit, li).status_code == 403  # does not hold it
-    assert api.post(VISITS, {**visit, "supervisors": [a, b]}, zhang).status_code == 422
+    with_other = {**visit, "supervisors": [*visit["supervisors"], other]}
+    assert api.post(VISITS, with_other, holder).status_code == 422
     chengdu = api.token("regulator", jurisdiction="chengdu")
     assert api.post(VISITS, visit, chengdu).status_code == 403
     recused = {
         **visit,
         "sessions": [{"session_id": "S-1", "examiners": ["HN-0001"], "internal_supervisors": []}],
     }
-    assert refused_with(api.post(VISITS, recused, zhang)) == RECUSAL
+    assert refused_with(api.post(VISITS, recused, holder)) == RECUSAL
 
-    filed = api.post(VISITS, visit, zhang)
-    assert filed.status_code == 201, filed.text
-    record = filed.json()
+
+def assert_findings_entered_the_file(api: Api, iid: str, record: dict[str, Any]) -> None:
     assert [(f["rule_id"], f["finding_id"] is not None) for f in record["findings"]] == [
         ("hunan-2023/25.9", True),
         ("hunan-2023/31.1", True),  # non-cooperation is a finding of its own
     ]
     assert record["checked"] == ["考场秩序", "考生资格", "档案资料"]
-
     events = api.get(f"/api/v1/institutions/{iid}/events").json()
     found = [e for e in events if e["type"] == "FindingRecorded"]
     assert [(e["data"]["finding_id"], e["data"]["source"]) for e in found] == [
@@ -373,6 +374,8 @@ def test_a_supervisor_files_visits_only_under_an_assignment_it_holds(api: Api) -
     assert all(e["actor"] == "zhang.dd" for e in found)
     assert found[0]["data"]["reference"] == f"visit {record['id']}"
 
+
+def assert_trails_and_readers(api: Api, iid: str, aid: str, record: dict[str, Any]) -> None:
     reviewer = api.token("reviewer", jurisdiction="hunan")
     trail = api.get(f"{VISITS}/{record['id']}/events", reviewer).json()
     assert [(e["type"], e["occurred_on"], e["actor"]) for e in trail] == [
@@ -387,6 +390,22 @@ def test_a_supervisor_files_visits_only_under_an_assignment_it_holds(api: Api) -
     own = token_for(api, "institution", "inst.user", institution=iid)
     assert api.get(f"{ASSIGNMENTS}/{aid}", own).status_code == 403  # no notice of inspections
     assert api.get(f"{VISITS}/{record['id']}", own).status_code == 200
+
+
+def test_a_supervisor_files_visits_only_under_an_assignment_it_holds(api: Api) -> None:
+    iid = institution(api)
+    a = supervisor(api, "HN-0001", subject="zhang.dd")
+    b = supervisor(api, "HN-0002", subject="li.dd")
+    aid = assign(api, iid, [a], on="2024-03-18").json()["id"]
+    zhang = token_for(api, "supervisor", "zhang.dd", jurisdiction="hunan")
+    visit = visit_with_two_findings(aid, a)
+    assert_only_its_holder_may_file(api, visit, zhang, b)
+
+    filed = api.post(VISITS, visit, zhang)
+
+    assert filed.status_code == 201, filed.text
+    assert_findings_entered_the_file(api, iid, filed.json())
+    assert_trails_and_readers(api, iid, aid, filed.json())
     withdraw = {"reason": "误派", "occurred_on": "2024-03-20"}
     assert api.post(f"{ASSIGNMENTS}/{aid}/withdrawal", withdraw).status_code == 409
 
@@ -420,33 +439,43 @@ def test_visit_records_keep_their_hash_chains(
 # --- campaigns -----------------------------------------------------------------------------
 
 
-def test_a_campaign_draws_publishes_and_is_reproduced_from_its_seed(
-    api: Api,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+@dataclass(frozen=True)
+class Register:
+    """Six institutions in 长沙市 (the campaign's district), one elsewhere, one cancelled;
+    eight supervisors, the first in conflict with the first institution, the last suspended."""
+
+    institutions: list[str]
+    cancelled: str
+    supervisors: list[str]
+
+    @property
+    def conflicted(self) -> str:
+        return self.supervisors[0]
+
+
+def register_for_a_campaign(api: Api) -> Register:
     institutions = [institution(api, n) for n in range(6)]
     institution(api, 99, district="株洲市")  # outside the campaign's district
     cancelled = institution(api, 98)
     gone = {"reason": "自愿注销", "occurred_on": "2024-01-05"}
     assert api.post(f"/api/v1/institutions/{cancelled}/cancellation", gone).status_code == 200
     sups = [supervisor(api, f"HN-{n:04d}") for n in range(8)]
-    conflicted = sups[0]
     declared = {
         "institution_id": institutions[0],
         "relation": "曾任该机构考评员",
         "occurred_on": "2024-01-02",
     }
-    assert api.post(f"{SUPERVISORS}/{conflicted}/conflicts", declared).status_code == 200
+    assert api.post(f"{SUPERVISORS}/{sups[0]}/conflicts", declared).status_code == 200
     suspension = {
         "reason": "年度考核不合格",
         "articles": ["hunan-2023/30.2"],
         "occurred_on": "2024-02-01",
     }
     assert api.post(f"{SUPERVISORS}/{sups[7]}/suspension", suspension).status_code == 200
+    return Register(institutions, cancelled, sups)
 
+
+def special_campaign(api: Api) -> str:
     campaign = api.post(
         CAMPAIGNS,
         {
@@ -462,64 +491,93 @@ def test_a_campaign_draws_publishes_and_is_reproduced_from_its_seed(
         },
     )
     assert campaign.status_code == 201, campaign.text
-    cid = campaign.json()["id"]
-    assert api.client.get(f"{CAMPAIGNS}/{cid}/publication").status_code == 404  # not yet public
+    return str(campaign.json()["id"])
 
-    drawn = api.post(f"{CAMPAIGNS}/{cid}/draw", {})
-    assert drawn.status_code == 200, drawn.text
-    result = drawn.json()["draw"]
+
+def assert_drawn_from_the_pools(result: dict[str, Any], register: Register) -> None:
     assert result["seed_source"] == "generated"
     assert len(result["seed"]) == 64
-    assert result["institution_pool"] == sorted(institutions)
+    assert result["institution_pool"] == sorted(register.institutions)
     assert result["institution_exclusions"] == [
-        {"institution": cancelled, "reason": "filing cancelled"}
+        {"institution": register.cancelled, "reason": "filing cancelled"}
     ]
-    assert result["supervisor_pool"] == sorted(sups[:7])
+    assert result["supervisor_pool"] == sorted(register.supervisors[:7])
     assert [
         (x["supervisor"], x["codes"], x["articles"]) for x in result["supervisor_exclusions"]
-    ] == [(sups[7], ["suspended"], ["hunan-2023/30.2"])]
+    ] == [(register.supervisors[7], ["suspended"], ["hunan-2023/30.2"])]
     assert [
         (p["supervisor"], p["institution"], p["code"], p["articles"])
         for p in result["barred_pairs"]
-    ] == [(conflicted, institutions[0], "conflict", RECUSAL)]
-    targets = result["targets"]
+    ] == [(register.conflicted, register.institutions[0], "conflict", RECUSAL)]
+
+
+def assert_one_assignment_per_target(
+    api: Api, cid: str, targets: list[dict[str, Any]], register: Register
+) -> None:
     assert len(targets) == 2
     for target in targets:
         members = [s["id"] for s in target["supervisors"]]
         assert len(set(members)) == 3
-        if target["institution"] == institutions[0]:
-            assert conflicted not in members  # recused
+        if target["institution"] == register.institutions[0]:
+            assert register.conflicted not in members  # recused
         made = api.get(f"{ASSIGNMENTS}/{target['assignment_id']}").json()
         assert (made["campaign_id"], made["kind"], made["supervisors"]) == (cid, "special", members)
-    assert api.post(f"{CAMPAIGNS}/{cid}/draw", {}).status_code == 409  # drawn once
 
-    verification = api.get(f"{CAMPAIGNS}/{cid}/verification").json()
-    assert verification["matches"] is True
-    assert [t["institution"] for t in verification["recomputed"]] == [
-        t["institution"] for t in targets
-    ]
 
+def published_draw(api: Api, cid: str, result: dict[str, Any]) -> dict[str, Any]:
+    """Publish the draw; what anyone can download, without a token."""
     assert (
         api.post(f"{CAMPAIGNS}/{cid}/publication", {"occurred_on": "2024-03-20"}).status_code == 200
     )
     public = api.client.get(f"{CAMPAIGNS}/{cid}/publication")  # no token
     assert public.status_code == 200
-    published = public.json()
+    published: dict[str, Any] = public.json()
     assert published["seed"] == result["seed"]
     assert "reasons" not in json.dumps(published)  # supervisors' discipline is not disclosed
     assert published["excluded_supervisors"] == {"suspended": 1}
+    return published
 
-    use_store(monkeypatch, settings)
+
+def assert_reproduced_by_the_cli(
+    cid: str, published: dict[str, Any], saved: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["verify"]) == 0  # campaign, assignments and logs keep intact hash chains
     assert main(["draw", "verify", cid]) == 0
     assert "2 targets and their groups reproduced" in capsys.readouterr().out
-    saved = tmp_path / "published.json"
     saved.write_text(json.dumps(published, ensure_ascii=False), encoding="utf-8")
     assert main(["draw", "verify", str(saved)]) == 0  # offline, from the download alone
     published["seed"] = "a seed chosen afterwards"
     saved.write_text(json.dumps(published, ensure_ascii=False), encoding="utf-8")
     assert main(["draw", "verify", str(saved)]) == 2
     assert "MISMATCH" in capsys.readouterr().err
+
+
+def test_a_campaign_draws_publishes_and_is_reproduced_from_its_seed(
+    api: Api,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    register = register_for_a_campaign(api)
+    cid = special_campaign(api)
+    assert api.client.get(f"{CAMPAIGNS}/{cid}/publication").status_code == 404  # not yet public
+
+    drawn = api.post(f"{CAMPAIGNS}/{cid}/draw", {})
+
+    assert drawn.status_code == 200, drawn.text
+    result = drawn.json()["draw"]
+    assert_drawn_from_the_pools(result, register)
+    assert_one_assignment_per_target(api, cid, result["targets"], register)
+    assert api.post(f"{CAMPAIGNS}/{cid}/draw", {}).status_code == 409  # drawn once
+    verification = api.get(f"{CAMPAIGNS}/{cid}/verification").json()
+    assert verification["matches"] is True
+    assert [t["institution"] for t in verification["recomputed"]] == [
+        t["institution"] for t in result["targets"]
+    ]
+    published = published_draw(api, cid, result)
+    use_store(monkeypatch, settings)
+    assert_reproduced_by_the_cli(cid, published, tmp_path / "published.json", capsys)
 
 
 def test_a_supplied_seed_is_marked_and_the_same_pools_draw_the_same(api: Api) -> None:

@@ -85,7 +85,7 @@ def test_catching_up_while_the_casework_goes_on_matches_a_rebuild(
             live[name].catch_up()
             return recordings
 
-        monkeypatch.setattr(app, "save", save_then_catch_up)
+        monkeypatch.setattr(app.store, "save", save_then_catch_up)
         busy_year(app)
         monkeypatch.undo()
         assert live[name].position() == head(app)
