@@ -218,12 +218,12 @@ class Ledger:
     def originators(self, created: type[LedgerCreated] | None = None) -> Iterator[UUID]:
         """Every aggregate id in the store in order of first appearance; with ``created``,
         only those whose history starts with that event."""
-        topics = [get_topic(created)] if created is not None else None
+        topics = (get_topic(created),) if created is not None else ()
         seen: set[UUID] = set()
         start = 1
         while True:
             batch = self.store.recorder.select_notifications(
-                start=start, limit=NOTIFICATION_PAGE, topics=topics or ()
+                start=start, limit=NOTIFICATION_PAGE, topics=topics
             )
             if not batch:
                 return

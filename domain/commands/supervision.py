@@ -139,9 +139,8 @@ class SupervisionCommands:
     def appoint_supervisor(self, ctx: Context, sid: UUID, on: date) -> dict[str, Any]:
         self.ledger.not_future(on)
         sup = self._load_supervisor(ctx, sid)
-        sup.appoint(
-            on, self.ledger.stamp(ctx), self.ledger.supervision_policy(sup.jurisdiction, on)
-        )
+        policy = self.ledger.supervision_policy(sup.jurisdiction, on)
+        sup.appoint(on, self.ledger.stamp(ctx), policy)
         return self._save_supervisor(ctx, sup)
 
     def renew_supervisor_card(self, ctx: Context, sid: UUID, on: date) -> dict[str, Any]:
