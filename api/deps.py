@@ -47,7 +47,7 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 def authenticated(app: OversightApplication, secret: str, *, via: str) -> Principal | None:
     """The token's principal, or None (logged without the token: it may be a real one
     mistyped, or a revoked one)."""
-    principal = app.authenticate_or_none(secret)
+    principal = app.access.authenticate_or_none(secret)
     if principal is None:
         log.info("auth.refused", via=via)
     return principal

@@ -94,7 +94,7 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
             raise DomainError("--credit-code needs --jurisdiction", field="jurisdiction")
         institution = institution_id(args.jurisdiction, args.credit_code)
     secret = new_secret()
-    token = app.issue_token(
+    token = app.access.issue_token(
         secret,
         subject=args.subject,
         role=args.role,
@@ -113,7 +113,7 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
     app = _app(settings)
-    now = app.clock()
+    now = app.ledger.clock()
     rows = [
         {
             "id": str(t.id),
@@ -127,7 +127,7 @@ def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
             "revoked": t.revoked,
             "expired": t.expired(now),
         }
-        for t in app.tokens()
+        for t in app.access.tokens()
     ]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -144,7 +144,7 @@ def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    token = _app(settings).revoke_token(args.token_id, args.reason)
+    token = _app(settings).access.revoke_token(args.token_id, args.reason)
     print(f"revoked {token.id} ({token.subject})")
     return 0
 
@@ -188,13 +188,13 @@ def cmd_rules_show(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     app = _app(settings)
     checked = 0
-    for aggregate_id in app.all_originators():
-        broken = app.verify_aggregate(aggregate_id)
+    for aggregate_id in app.records.all_originators():
+        broken = app.records.verify_aggregate(aggregate_id)
         checked += 1
         if broken is not None:
             label = str(aggregate_id)
             try:
-                agg: object = app.repository.get(aggregate_id)
+                agg: object = app.store.repository.get(aggregate_id)
                 if isinstance(agg, Institution):
                     label = f"institution {agg.name} ({agg.credit_code}, {aggregate_id})"
             except Exception:  # a damaged record may not load; the id still names it
@@ -260,7 +260,7 @@ def cmd_draw(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError:
         campaign = None
     if campaign is not None:
-        published = _app(settings).campaign(SYSTEM, campaign).publication()
+        published = _app(settings).records.campaign(SYSTEM, campaign).publication()
     elif Path(target).is_file():
         published = json.loads(Path(target).read_text(encoding="utf-8"))
     else:
@@ -295,17 +295,17 @@ def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     app = _app(settings)
     if args.file == "-":
-        count = export_events(app, sys.stdout)
+        count = export_events(app.store, sys.stdout)
     else:
         with open(args.file, "w", encoding="utf-8") as out:
-            count = export_events(app, out)
+            count = export_events(app.store, out)
     print(f"exported {count} events", file=sys.stderr)
     return 0
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     with open(args.file, encoding="utf-8") as source:
-        count = import_events(_app(settings), source)
+        count = import_events(_app(settings).store, source)
     print(f"imported {count} events; rebuild the read models: oversight projections rebuild --all")
     return 0
 

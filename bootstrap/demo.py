@@ -16,7 +16,7 @@ from uuid import UUID
 from config.settings import Settings
 from domain.access import Principal
 from domain.application import Context, OversightApplication
-from domain.casework_app import BatchReport
+from domain.commands.findings import BatchReport
 from domain.creditcode import make_credit_code
 from domain.events import ScopeLine
 from domain.institution import FilingApplication
@@ -200,29 +200,29 @@ def load_demo(app: OversightApplication) -> list[UUID]:
             legal_representative="法定代表人（演示）",
             contact={"name": "评价工作联系人（演示）", "phone": "400-000-0000"},
         )
-        iid = app.submit_filing(ctx, application, date.fromisoformat(d.submitted))
+        iid = app.filing.submit_filing(ctx, application, date.fromisoformat(d.submitted))
         for command, day, extra in d.steps:
             on = date.fromisoformat(day)
             if command == "approve":
-                app.approve_filing(ctx, iid, on)
+                app.filing.approve_filing(ctx, iid, on)
             elif command == "reject":
-                app.reject_filing(ctx, iid, on, extra["reason"])
+                app.filing.reject_filing(ctx, iid, on, extra["reason"])
             elif command == "details":
-                app.change_details(ctx, iid, on, extra)
+                app.filing.change_details(ctx, iid, on, extra)
             elif command == "scope":
-                app.request_scope_change(ctx, iid, on, extra["scope"], d.sites, "新增等级")
+                app.filing.request_scope_change(ctx, iid, on, extra["scope"], d.sites, "新增等级")
             elif command == "approve_scope":
-                pending = app.institution(ctx.principal, iid).pending_scope_change
+                pending = app.records.institution(ctx.principal, iid).pending_scope_change
                 assert pending is not None
-                app.approve_scope_change(ctx, iid, on, pending["change_id"])
+                app.filing.approve_scope_change(ctx, iid, on, pending["change_id"])
             elif command == "renew":
-                app.request_renewal(ctx, iid, on)
+                app.filing.request_renewal(ctx, iid, on)
             elif command == "approve_renewal":
-                app.approve_renewal(ctx, iid, on)
+                app.filing.approve_renewal(ctx, iid, on)
             elif command == "cancel":
-                app.cancel_filing(ctx, iid, on, extra["reason"])
+                app.filing.cancel_filing(ctx, iid, on, extra["reason"])
             elif command == "advance":
-                app.advance_filing(iid, on, "demo-load")
+                app.filing.advance_filing(iid, on, "demo-load")
             else:  # pragma: no cover - a typo in the table above
                 raise ValueError(command)
         ids.append(iid)
@@ -253,8 +253,8 @@ class CaseworkSteps:
         self, iid: UUID, finding_ids: list[str], on: str, decided: str, **decision: Any
     ) -> str:
         app, ctx = self.app, self.ctx
-        case_id = str(app.open_case(ctx, iid, day(on), finding_ids)["case_id"])
-        app.issue_notice(
+        case_id = str(app.cases.open_case(ctx, iid, day(on), finding_ids)["case_id"])
+        app.cases.issue_notice(
             ctx,
             iid,
             case_id,
@@ -262,13 +262,13 @@ class CaseworkSteps:
             facts="督导查明的事实（演示）",
             reasons="依据规则要求（演示）",
         )
-        app.submit_defence(ctx, iid, case_id, day(on), "机构陈述与申辩（演示）", [])
+        app.cases.submit_defence(ctx, iid, case_id, day(on), "机构陈述与申辩（演示）", [])
         decision_id = str(
-            app.decide_case(
+            app.cases.decide_case(
                 ctx, iid, case_id, day(decided), reasons="综合陈述申辩意见（演示）", **decision
             )["decision_id"]
         )
-        app.serve_decision(ctx, iid, case_id, day(decided), [])
+        app.cases.serve_decision(ctx, iid, case_id, day(decided), [])
         return decision_id
 
     def finding(
@@ -276,7 +276,7 @@ class CaseworkSteps:
     ) -> str:
         app, ctx = self.app, self.ctx
         return str(
-            app.record_finding(
+            app.findings.record_finding(
                 ctx,
                 iid,
                 rule_id=rule_id,
@@ -297,7 +297,9 @@ def _hunan_casework(
     xiangjiang = ids["湖南湘江职业技能鉴定所"]
     first = steps.finding(xiangjiang, "hunan-2023/25.9", "2025-03-10", "评价档案缺少考场记录表")
     interview = steps.full_case(xiangjiang, [first], "2025-03-20", "2025-04-08")
-    app.hold_interview(ctx, xiangjiang, interview, day("2025-04-20"), ["所长"], "规范档案管理")
+    app.cases.hold_interview(
+        ctx, xiangjiang, interview, day("2025-04-20"), ["所长"], "规范档案管理"
+    )
     steps.finding(
         xiangjiang, "hunan-2023/25.3", "2025-10-12", "理论考场未按一人一桌设置，造成不良影响"
     )
@@ -306,7 +308,7 @@ def _hunan_casework(
 def _chengdu_casework(app: OversightApplication, ctx: Context, ids: dict[str, UUID]) -> None:
     """Chengdu: a batch at an unfiled site raises a system finding; a substantiated complaint."""
     rongcheng = ids["成都蓉城技工培训评价有限公司"]
-    app.report_evaluation(
+    app.findings.report_evaluation(
         ctx,
         rongcheng,
         BatchReport(
@@ -324,11 +326,11 @@ def _chengdu_casework(app: OversightApplication, ctx: Context, ids: dict[str, UU
     )
     tianfu = ids["成都天府职业技能评价中心"]
     complaint = str(
-        app.receive_complaint(
+        app.findings.receive_complaint(
             ctx, tianfu, day("2025-06-03"), "phone", "考生反映考场秩序混乱", "12333-0603"
         )["complaint_id"]
     )
-    app.verify_complaint(
+    app.findings.verify_complaint(
         ctx,
         tianfu,
         complaint,
@@ -347,11 +349,13 @@ def _huangshi_casework(
     school = ids["黄石市高级技工学校"]
     report = steps.finding(school, "huangshi-2022/15.4", "2025-02-15", "未按时报送年度工作报告")
     warning = steps.full_case(school, [report], "2025-03-01", "2025-03-20", rectification_days=30)
-    app.submit_rectification_report(ctx, school, warning, day("2025-04-10"), "已补报年度报告")
-    app.accept_rectification(ctx, school, warning, day("2025-04-18"), "整改合格")
-    clean = app.report_evaluation(ctx, school, _batch("HS-2025-11", "2025-11-08", 60, 1, "HS-P-03"))
+    app.cases.submit_rectification_report(ctx, school, warning, day("2025-04-10"), "已补报年度报告")
+    app.cases.accept_rectification(ctx, school, warning, day("2025-04-18"), "整改合格")
+    clean = app.findings.report_evaluation(
+        ctx, school, _batch("HS-2025-11", "2025-11-08", 60, 1, "HS-P-03")
+    )
     assert not clean["finding_ids"]  # 1 of 60 (1.67 %) is under the 3 % line
-    flagged = app.report_evaluation(
+    flagged = app.findings.report_evaluation(
         ctx, school, _batch("HS-2026-03", "2026-03-14", 80, 3, "HS-P-04")
     )
     # 3 of 80 (3.75 %) reaches huangshi-2022/14.1; after an accepted warning that is 16.6.
@@ -377,12 +381,12 @@ def ensure_demo(app: OversightApplication, settings: Settings) -> str:
     """Load the demo once and return the demo admin token (issued on first start)."""
     token_file = settings.demo_token_file
     secret = token_file.read_text().strip() if token_file.exists() else ""
-    if not secret or app.authenticate_or_none(secret) is None:
+    if not secret or app.access.authenticate_or_none(secret) is None:
         secret = "sov_" + secrets.token_urlsafe(32)
-        app.issue_token(secret, subject=DEMO_ADMIN, role="admin", note="demo admin")
+        app.access.issue_token(secret, subject=DEMO_ADMIN, role="admin", note="demo admin")
         token_file.parent.mkdir(parents=True, exist_ok=True)
         token_file.write_text(secret + "\n")
         os.chmod(token_file, 0o600)
-    if not app.has_institutions():
+    if not app.records.has_institutions():
         load_demo(app)
     return secret

@@ -1,18 +1,19 @@
-"""The application's infrastructure: stamping, loading, saving atomically, idempotency.
+"""The store and the one service every command module works through.
 
-``LedgerApplication`` is the base every group of commands builds on; the commands live in
-``application.py`` (filings, tokens), ``casework_app.py`` (findings to appeals) and
-``supervision.py``. Time comes from the injected ``clock``; business dates come with each
-command. Every save is one transaction holding the changed aggregates and, when the request
-carried an ``Idempotency-Key``, the record of its result.
+``LedgerStore`` is the eventsourcing application: transcodings, snapshots, the tables.
+``Ledger`` is what the command modules (``domain/commands/``) and the read side
+(``domain/records.py``) receive in their constructors: stamping, loading and authorising,
+the If-Match check, saving in one transaction together with the idempotency record, the
+rulebooks in force and the business date. Time comes from the injected ``clock``;
+business dates come with each command.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -24,13 +25,17 @@ from domain.access import Action, Principal
 from domain.base import LedgerAggregate, Stamp
 from domain.calendar import shanghai_date
 from domain.errors import InvalidInput, NotFound, RuleRefusal, VersionConflict
-from domain.events import IdempotentRequestRecorded, ScopeLine
+from domain.events import IdempotentRequestRecorded, LedgerCreated
+from domain.history import History
 from domain.institution import Institution
-from domain.roster import OccupationRoster, cap_breaches, roster_id
 from domain.rulebook import Catalogue, Rulebook
+from domain.supervisor import SupervisionPolicy
 
 Clock = Callable[[], datetime]
+A = TypeVar("A")
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "skills-oversight:idempotency")
+#: Notifications read per query when scanning the store.
+NOTIFICATION_PAGE = 500
 
 
 class DateAsISO(Transcoding):
@@ -98,29 +103,46 @@ BASE_FIELDS = frozenset(
 )
 
 
-class LedgerApplication(Application[UUID]):
+class LedgerStore(Application[UUID]):
+    """The event store: every aggregate's events, snapshots of institutions, one name."""
+
     name = "oversight"
     is_snapshotting_enabled = True
 
     def __init__(
-        self,
-        env: Mapping[str, str] | None = None,
-        *,
-        clock: Clock,
-        catalogue: Catalogue,
-        snapshot_interval: int = 50,
-        default_defence_days: int = 10,
+        self, env: Mapping[str, str] | None = None, *, snapshot_interval: int = 50
     ) -> None:
         # The library reads this class-level mapping; set per instance from the settings.
         self.snapshotting_intervals = {Institution: snapshot_interval}  # type: ignore[misc]
         super().__init__(env)
-        self.clock = clock
-        self.catalogue = catalogue
-        self.default_defence_days = default_defence_days
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+
+def require_in_jurisdiction(principal: Principal, action: Action, jurisdiction: str) -> None:
+    """``action`` anywhere in ``jurisdiction``, whatever district the principal is scoped to."""
+    principal.require(action, jurisdiction, principal.district or "", None)
+
+
+class Ledger:
+    """Stamping, loading, the rules in force and atomic saves, for every command module."""
+
+    def __init__(self, store: LedgerStore, *, clock: Clock, catalogue: Catalogue) -> None:
+        self.store = store
+        self.clock = clock
+        self.catalogue = catalogue
+
+    # --- time -----------------------------------------------------------------------------
+
+    def today(self) -> date:
+        """The business date (Asia/Shanghai) of the application's clock."""
+        return shanghai_date(self.clock())
+
+    def not_future(self, on: date, field_name: str = "occurred_on") -> None:
+        if on > self.today():
+            raise InvalidInput(f"{on} is in the future", field=field_name)
 
     def stamp(self, ctx: Context) -> Stamp:
         return Stamp(
@@ -130,70 +152,7 @@ class LedgerApplication(Application[UUID]):
             recorded_at=self.clock(),
         )
 
-    def _get(self, cls: type[Any], aggregate_id: UUID, version: int | None = None) -> Any:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
-        except AggregateNotFoundError:
-            raise NotFound(f"{cls.__name__.lower()} {aggregate_id} does not exist") from None
-        if not isinstance(aggregate, cls):
-            raise NotFound(f"{cls.__name__.lower()} {aggregate_id} does not exist")
-        return aggregate
-
-    def _find(self, cls: type[Any], aggregate_id: UUID) -> Any:
-        try:
-            return self._get(cls, aggregate_id)
-        except NotFound:
-            return None
-
-    def previous_result(self, ctx: Context) -> dict[str, Any] | None:
-        """The stored result of a request already made with this Idempotency-Key."""
-        if not ctx.idempotency_key:
-            return None
-        record = self._find(IdempotencyRecord, self._idempotency_id(ctx))
-        if record is None:
-            return None
-        if record.fingerprint != ctx.fingerprint:
-            raise InvalidInput(
-                "this Idempotency-Key was used for a different request",
-                field="Idempotency-Key",
-            )
-        return cast(dict[str, Any], record.result)
-
-    def _idempotency_id(self, ctx: Context) -> UUID:
-        return uuid5(IDEMPOTENCY_NAMESPACE, f"{ctx.principal.subject}:{ctx.idempotency_key}")
-
-    def _commit(self, ctx: Context, result: dict[str, Any], *aggregates: Aggregate) -> None:
-        """Save the aggregates (and the idempotency record) in one transaction."""
-        to_save: list[Aggregate] = list(aggregates)
-        if ctx.idempotency_key:
-            to_save.append(
-                IdempotencyRecord._start(
-                    IdempotentRequestRecorded,
-                    id=self._idempotency_id(ctx),
-                    stamp=self.stamp(ctx),
-                    occurred_on=self.stamp(ctx).today,
-                    fingerprint=ctx.fingerprint,
-                    result=result,
-                )
-            )
-        try:
-            self.save(*to_save)
-        except IntegrityError:
-            if ctx.idempotency_key and self.previous_result(ctx) is not None:
-                return  # a concurrent twin of this request won; its result stands
-            raise VersionConflict(
-                "the record changed while this command ran; reload and retry"
-            ) from None
-
-    @staticmethod
-    def _check_version(ctx: Context, aggregate: Aggregate) -> None:
-        if ctx.expected_version is not None and ctx.expected_version != aggregate.version:
-            raise VersionConflict(
-                f"If-Match names version {ctx.expected_version};"
-                f" the record is at version {aggregate.version}",
-                existing=str(aggregate.id),
-                field="If-Match",
-            )
+    # --- the rules in force ---------------------------------------------------------------
 
     def rulebook_for(
         self, jurisdiction: str, on: date, field_name: str = "occurred_on"
@@ -210,94 +169,139 @@ class LedgerApplication(Application[UUID]):
             )
         return rulebook
 
-    def today(self) -> date:
-        """The business date (Asia/Shanghai) of the application's clock."""
-        return shanghai_date(self.clock())
+    def supervision_policy(
+        self, jurisdiction: str, on: date, field_name: str = "occurred_on"
+    ) -> SupervisionPolicy:
+        """The jurisdiction's supervision rules on ``on``, completed by the supervisor-only
+        rulebooks in force that day (see ``domain/supervisor.py``)."""
+        primary = self.rulebook_for(jurisdiction, on, field_name)
+        supplements = [
+            r
+            for r in self.catalogue
+            if r.jurisdiction is None
+            and r.effective_from <= on
+            and (r.effective_until is None or on < r.effective_until)
+        ]
+        return SupervisionPolicy.compose(primary, supplements)
 
-    def _not_future(self, on: date, field_name: str = "occurred_on") -> None:
-        if on > self.today():
-            raise InvalidInput(f"{on} is in the future", field=field_name)
+    # --- reading --------------------------------------------------------------------------
 
-    def institution(
-        self, principal: Principal, iid: UUID, version: int | None = None
-    ) -> Institution:
-        inst: Institution = self._get(Institution, iid, version)
-        principal.require("read", inst.jurisdiction, inst.district, inst.id)
-        return inst
+    def get(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        try:
+            aggregate: Aggregate = self.store.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(f"{cls.__name__.lower()} {aggregate_id} does not exist") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{cls.__name__.lower()} {aggregate_id} does not exist")
+        return aggregate
 
-    def _load_for(self, ctx: Context, iid: UUID, action: Action) -> Institution:
-        inst: Institution = self._get(Institution, iid)
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            return self.get(cls, aggregate_id)
+        except NotFound:
+            return None
+
+    def events(self, aggregate_id: UUID, known_at: datetime | None = None) -> list[Any]:
+        """The recorded events of an aggregate; with ``known_at``, those recorded by then."""
+        events: list[Any] = list(self.store.repository.event_store.get(aggregate_id))
+        if known_at is not None:
+            events = [e for e in events if e.timestamp <= known_at]
+        return events
+
+    def history(self, iid: UUID, known_at: datetime | None = None) -> History:
+        return History.from_events(self.events(iid, known_at))
+
+    def history_so_far(self, inst: Institution) -> History:
+        """The recorded history with what the command under way has recorded on top."""
+        return History.from_events(self.events(inst.id) + inst.pending_events)
+
+    def originators(self, created: type[LedgerCreated] | None = None) -> Iterator[UUID]:
+        """Every aggregate id in the store in order of first appearance; with ``created``,
+        only those whose history starts with that event."""
+        topics = (get_topic(created),) if created is not None else ()
+        seen: set[UUID] = set()
+        start = 1
+        while True:
+            batch = self.store.recorder.select_notifications(
+                start=start, limit=NOTIFICATION_PAGE, topics=topics
+            )
+            if not batch:
+                return
+            for notification in batch:
+                originator = UUID(str(notification.originator_id))
+                if originator not in seen:
+                    seen.add(originator)
+                    yield originator
+            start = batch[-1].id + 1
+
+    # --- commands -------------------------------------------------------------------------
+
+    def load_for(self, ctx: Context, iid: UUID, action: Action) -> Institution:
+        """The institution a command acts on: the caller may ``action`` it, at the If-Match
+        version if the request named one."""
+        inst = self.get(Institution, iid)
         ctx.principal.require(action, inst.jurisdiction, inst.district, inst.id)
-        self._check_version(ctx, inst)
+        self.check_version(ctx, inst)
         return inst
 
-    def _save_result(
+    @staticmethod
+    def check_version(ctx: Context, aggregate: Aggregate) -> None:
+        if ctx.expected_version is not None and ctx.expected_version != aggregate.version:
+            raise VersionConflict(
+                f"If-Match names version {ctx.expected_version};"
+                f" the record is at version {aggregate.version}",
+                existing=str(aggregate.id),
+                field="If-Match",
+            )
+
+    def previous_result(self, ctx: Context) -> dict[str, Any] | None:
+        """The stored result of a request already made with this Idempotency-Key."""
+        if not ctx.idempotency_key:
+            return None
+        record = self.find(IdempotencyRecord, self._idempotency_id(ctx))
+        if record is None:
+            return None
+        if record.fingerprint != ctx.fingerprint:
+            raise InvalidInput(
+                "this Idempotency-Key was used for a different request",
+                field="Idempotency-Key",
+            )
+        return record.result
+
+    def _idempotency_id(self, ctx: Context) -> UUID:
+        return uuid5(IDEMPOTENCY_NAMESPACE, f"{ctx.principal.subject}:{ctx.idempotency_key}")
+
+    def commit(self, ctx: Context, result: dict[str, Any], *aggregates: Aggregate) -> None:
+        """Save the aggregates (and the idempotency record) in one transaction."""
+        to_save: list[Aggregate] = list(aggregates)
+        if ctx.idempotency_key:
+            stamp = self.stamp(ctx)
+            to_save.append(
+                IdempotencyRecord._start(
+                    IdempotentRequestRecorded,
+                    id=self._idempotency_id(ctx),
+                    stamp=stamp,
+                    occurred_on=stamp.today,
+                    fingerprint=ctx.fingerprint,
+                    result=result,
+                )
+            )
+        try:
+            self.store.save(*to_save)
+        except IntegrityError:
+            if ctx.idempotency_key and self.previous_result(ctx) is not None:
+                return  # a concurrent twin of this request won; its result stands
+            raise VersionConflict(
+                "the record changed while this command ran; reload and retry"
+            ) from None
+
+    def save_result(
         self, ctx: Context, inst: Institution, *others: Aggregate, **created: Any
     ) -> dict[str, Any]:
-        """Save and return the command's result (what an idempotent replay returns)."""
+        """Save an institution command and return its result (what a replay returns)."""
         result = {"institution_id": str(inst.id), "version": inst.version, **created}
-        self._commit(ctx, result, inst, *others)
+        self.commit(ctx, result, inst, *others)
         return result
-
-    def _save_institution(self, ctx: Context, inst: Institution, *others: Aggregate) -> int:
-        self._commit(ctx, {"institution_id": str(inst.id), "version": inst.version}, inst, *others)
-        return inst.version
-
-    def _rosters_for(
-        self, inst: Institution, *scopes: list[ScopeLine]
-    ) -> dict[str, OccupationRoster | None]:
-        occupations = sorted({line["occupation"] for scope in scopes for line in scope})
-        return {
-            occ: self._find(OccupationRoster, roster_id(inst.jurisdiction, occ))
-            for occ in occupations
-        }
-
-    def _check_caps(
-        self,
-        inst: Institution,
-        current: list[ScopeLine],
-        proposed: list[ScopeLine],
-        rulebook: Rulebook,
-    ) -> dict[str, OccupationRoster | None]:
-        rosters = self._rosters_for(inst, current, proposed)
-        breaches = cap_breaches(
-            rulebook,
-            institution_id=inst.id,
-            kind=inst.kind,
-            current=current,
-            proposed=proposed,
-            rosters=rosters,
-            has_evaluated=inst.evaluations_reported > 0,
-        )
-        if breaches:
-            raise RuleRefusal(
-                "; ".join(f"{b.article}: {b.detail_en} ({b.detail_zh})" for b in breaches),
-                field="scope",
-                articles=sorted({b.article for b in breaches}),
-            )
-        return rosters
-
-    def _update_rosters(
-        self, ctx: Context, inst: Institution, rosters: dict[str, OccupationRoster | None]
-    ) -> list[OccupationRoster]:
-        """Bring the rosters in line with what the institution now holds."""
-        stamp = self.stamp(ctx)
-        held = (
-            {line["occupation"]: list(line["levels"]) for line in inst.scope}
-            if inst.holds_scope()
-            else {}
-        )
-        changed: list[OccupationRoster] = []
-        for occupation, roster in rosters.items():
-            levels = held.get(occupation, [])
-            if roster is None:
-                if not levels:
-                    continue
-                roster = OccupationRoster.open(inst.jurisdiction, occupation, stamp)
-            roster.set_holding(inst.id, inst.kind, levels, stamp)
-            if roster.pending_events:
-                changed.append(roster)
-        return changed
 
 
 def audit_entry(event: DomainEventProtocol[Any]) -> StoredEvent:

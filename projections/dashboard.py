@@ -60,7 +60,7 @@ class Choices:
 
 
 def choices(app: OversightApplication, principal: Principal) -> Choices:
-    known = tuple(app.catalogue.jurisdictions())
+    known = tuple(app.ledger.catalogue.jurisdictions())
     if principal.role == "admin":
         return Choices(known, fixed_jurisdiction=False, fixed_district=None)
     if principal.jurisdiction is not None:
@@ -91,7 +91,7 @@ def overview(
     app: OversightApplication, store: ViewStore, principal: Principal, place: Place
 ) -> Overview:
     scope = {**allowed_scope(principal), **place.arguments()}
-    today = app.today()
+    today = app.ledger.today()
     statuses = count_by_status(store, **scope)
     by_month = tuple((m, lv, n) for m, lv, n in sanctions_by_month(store, **scope))
     by_article = tuple((a, lv, n) for a, lv, n in sanctions_by_article(store, **scope))
@@ -199,7 +199,7 @@ class WorklistPage:
 def worklist_page(
     app: OversightApplication, store: ViewStore, principal: Principal
 ) -> WorklistPage:
-    today = app.today()
+    today = app.ledger.today()
     scope = allowed_scope(principal)
     filings = list_institutions(store, status="submitted", limit=MAX_LIMIT, **scope).items
     return WorklistPage(today, worklist(store, as_of=today, **scope), tuple(filings))
@@ -241,14 +241,14 @@ def public_page(
     app: OversightApplication, store: ViewStore, on: date | None, jurisdiction: str | None
 ) -> PublicPage:
     """The disclosure list on ``on`` (today when ``None``): no scope, no personal data."""
-    day = on or app.today()
+    day = on or app.ledger.today()
     return PublicPage(
         on=day,
         jurisdiction=jurisdiction,
         entries=tuple(public_entries(store, day, jurisdiction)),
         history=tuple(publication_history(store, jurisdiction=jurisdiction)),
         ratings=tuple(_public_ratings(app, store, day, jurisdiction)),
-        jurisdictions=tuple(app.catalogue.jurisdictions()),
+        jurisdictions=tuple(app.ledger.catalogue.jurisdictions()),
     )
 
 
@@ -262,7 +262,7 @@ def _public_ratings(
         )
     )
     for entry in entries:
-        rating = app.credit_rating(SYSTEM, entry.id, day)
+        rating = app.records.credit_rating(SYSTEM, entry.id, day)
         if rating["published"] and rating["state"] != "unrated":
             yield PublicRating(
                 entry.name,

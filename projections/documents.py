@@ -271,9 +271,9 @@ def institution_documents(
     app: OversightApplication, principal: Principal, iid: UUID
 ) -> InstitutionDocuments:
     """Every document in the institution's file, if ``principal`` may read the file."""
-    app.institution(principal, iid)
-    events = cast(list[LedgerEvent], list(app.repository.event_store.get(iid)))
-    return collect(iid, events, app.catalogue, app.verify_aggregate(iid))
+    app.records.institution(principal, iid)
+    events = cast(list[LedgerEvent], list(app.store.repository.event_store.get(iid)))
+    return collect(iid, events, app.ledger.catalogue, app.records.verify_aggregate(iid))
 
 
 def collect(

@@ -196,11 +196,11 @@ def institution_file(
     ``as_of`` defaults to the application's today. Raises what the application raises:
     ``NotFound`` for an unknown institution, ``Forbidden`` outside the caller's scope.
     """
-    on = as_of or app.today()
-    inst = app.institution(principal, institution_id)
-    events = app.institution_events(principal, institution_id)
-    assessment = app.assessment(principal, institution_id, on)
-    broken = app.verify_institution(principal, institution_id)
+    on = as_of or app.ledger.today()
+    inst = app.records.institution(principal, institution_id)
+    events = app.records.institution_events(principal, institution_id)
+    assessment = app.records.assessment(principal, institution_id, on)
+    broken = app.records.verify_institution(principal, institution_id)
     decisions = sorted(inst.decisions.items(), key=lambda d: d[1]["decided_on"], reverse=True)
     return InstitutionFile(
         institution=_particulars(inst),

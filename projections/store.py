@@ -478,7 +478,7 @@ class ViewStore:
         if in_memory:
             if application is None:
                 raise ValueError("an in-memory store's views need the application")
-            datastore: Any = getattr(application.recorder, "datastore", None)
+            datastore: Any = getattr(application.store.recorder, "datastore", None)
         else:
             factory: Any = InfrastructureFactory.construct(settings.eventsourcing_env())
             datastore = factory.datastore
@@ -543,8 +543,8 @@ class NotificationLog:
     """The application's notification log: every recorded event, in commit order."""
 
     def __init__(self, application: OversightApplication) -> None:
-        self._recorder = application.recorder
-        self._mapper = application.mapper
+        self._recorder = application.store.recorder
+        self._mapper = application.store.mapper
 
     def read(self, start: int, limit: int) -> list[LoggedEvent]:
         """Up to ``limit`` notifications from id ``start`` on."""

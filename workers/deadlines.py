@@ -26,17 +26,17 @@ log = get_logger("workers.deadlines")
 
 def run_once(app: OversightApplication, today: date | None = None) -> dict[str, int]:
     """One pass over every institution; counts of the events recorded, by type."""
-    today = today or app.today()
+    today = today or app.ledger.today()
     counts: dict[str, int] = {}
     request_id = f"deadlines:{today.isoformat()}"
-    for aggregate_id in app.all_originators():
-        aggregate: object = app.repository.get(aggregate_id)
+    for aggregate_id in app.records.all_originators():
+        aggregate: object = app.store.repository.get(aggregate_id)
         try:
             if isinstance(aggregate, Institution) and aggregate.valid_until is not None:
-                recorded = app.advance_filing(aggregate_id, today, request_id)
-                recorded += app.advance_casework(aggregate_id, today, request_id)
+                recorded = app.filing.advance_filing(aggregate_id, today, request_id)
+                recorded += app.cases.advance_casework(aggregate_id, today, request_id)
             elif isinstance(aggregate, Supervisor):
-                recorded = app.advance_supervisor(aggregate_id, today, request_id)
+                recorded = app.supervision.advance_supervisor(aggregate_id, today, request_id)
             else:
                 continue
         except Conflict:

@@ -29,7 +29,7 @@ def readyz(request: Request) -> Any:
     app = request.app.state.oversight
     projections: Projections = request.app.state.projections
     try:
-        position = app.recorder.max_notification_id() or 0
+        position = app.store.recorder.max_notification_id() or 0
         statuses = projections.status()
     except Exception as exc:  # any store failure means not ready
         return JSONResponse(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import AppDep, ContextDep, PrincipalDep
+from api.commands import Once, OnceDep, RecordView, on
+from api.deps import AppDep, PrincipalDep
 from api.schemas.institutions import (
     ApproveFilingRequest,
     ChangeDetailsRequest,
@@ -23,8 +23,9 @@ from api.schemas.institutions import (
     ScopeChangeRequest,
     SubmitFilingRequest,
 )
-from domain.application import Context, OversightApplication
+from domain.application import OversightApplication
 from domain.institution import FilingApplication, Institution
+from domain.records import Records
 from projections import Projections
 from projections.queries import allowed_scope
 from projections.queries import list_institutions as list_register
@@ -32,42 +33,23 @@ from projections.queries import list_institutions as list_register
 router = APIRouter(prefix="/api/v1/institutions", tags=["institutions"])
 
 
-def _view(app: OversightApplication, inst: Institution, response: Response) -> InstitutionOut:
-    response.headers["ETag"] = f'"{inst.version}"'
-    on = inst.valid_until or inst.submitted_on
-    return InstitutionOut.of(inst, app.catalogue.in_force(inst.jurisdiction, on))
+def _institution_out(app: OversightApplication, inst: Institution) -> InstitutionOut:
+    on_day = inst.valid_until or inst.submitted_on
+    return InstitutionOut.of(inst, app.ledger.catalogue.in_force(inst.jurisdiction, on_day))
 
 
-def _run(
-    app: OversightApplication,
-    ctx: Context,
-    response: Response,
-    command: Callable[[], Any],
-    iid: UUID | None = None,
-) -> InstitutionOut:
-    """Run a command once per Idempotency-Key and answer with the record it left."""
-    result = app.previous_result(ctx)
-    if result is None:
-        outcome = command()
-        target = UUID(str(outcome)) if isinstance(outcome, UUID) else iid
-        assert target is not None
-        inst = app.institution(ctx.principal, target)
-    else:
-        response.headers["Idempotent-Replay"] = "true"
-        inst = app.institution(
-            ctx.principal, UUID(result["institution_id"]), version=int(result["version"])
-        )
-    return _view(app, inst, response)
+INSTITUTION = RecordView(
+    "institution_id", "/api/v1/institutions", Records.institution, _institution_out
+)
 
 
-def _on(app: OversightApplication, body: Dated) -> date:
-    return body.occurred_on or app.today()
+def _left(once: Once, iid: UUID) -> InstitutionOut:
+    """The file a filing command left: as it stands, or at the version a replay recorded."""
+    return INSTITUTION.current(once.app, once.principal, once.response, iid, once.replayed_version)
 
 
 @router.post("", status_code=201, summary="Submit a filing (备案申请)")
-def submit_filing(
-    body: SubmitFilingRequest, app: AppDep, ctx: ContextDep, response: Response
-) -> InstitutionOut:
+def submit_filing(body: SubmitFilingRequest, app: AppDep, once: OnceDep) -> InstitutionOut:
     application = FilingApplication(
         credit_code=body.credit_code,
         name=body.name,
@@ -80,8 +62,9 @@ def submit_filing(
         legal_representative=body.legal_representative,
         contact={"name": body.contact.name, "phone": body.contact.phone},
     )
-    out = _run(app, ctx, response, lambda: app.submit_filing(ctx, application, _on(app, body)))
-    response.headers["Location"] = f"/api/v1/institutions/{out.id}"
+    outcome = once(app.filing.submit_filing, application, on(app, body))
+    out = _left(once, UUID(outcome["institution_id"]) if isinstance(outcome, dict) else outcome)
+    once.response.headers["Location"] = f"/api/v1/institutions/{out.id}"
     return out
 
 
@@ -130,20 +113,20 @@ def get_institution(
     ] = None,
 ) -> InstitutionOut:
     if as_of is not None or known_at is not None:
-        inst = app.institution_at(principal, iid, as_of=as_of, known_at=known_at)
-        return _view(app, inst, response)
-    return _view(app, app.institution(principal, iid, version), response)
+        inst = app.records.institution_at(principal, iid, as_of=as_of, known_at=known_at)
+        return INSTITUTION.of(app, response, inst)
+    return INSTITUTION.current(app, principal, response, iid, version)
 
 
 @router.get("/{iid}/events", summary="The audit trail: every event with both clocks and its author")
 def get_events(iid: UUID, app: AppDep, principal: PrincipalDep) -> list[EventOut]:
-    return [EventOut.of(e) for e in app.institution_events(principal, iid)]
+    return [EventOut.of(e) for e in app.records.institution_events(principal, iid)]
 
 
 @router.get("/{iid}/integrity", summary="Check this institution's hash chain")
 def get_integrity(iid: UUID, app: AppDep, principal: PrincipalDep) -> IntegrityOut:
-    broken = app.verify_institution(principal, iid)
-    count = len(app.institution_events(principal, iid))
+    broken = app.records.verify_institution(principal, iid)
+    count = len(app.records.institution_events(principal, iid))
     if broken is None:
         return IntegrityOut(institution_id=iid, intact=True, events=count)
     return IntegrityOut(
@@ -157,117 +140,70 @@ def get_integrity(iid: UUID, app: AppDep, principal: PrincipalDep) -> IntegrityO
 
 @router.post("/{iid}/approval", summary="Approve the filing (出具备案回执)")
 def approve_filing(
-    iid: UUID, body: ApproveFilingRequest, app: AppDep, ctx: ContextDep, response: Response
+    iid: UUID, body: ApproveFilingRequest, app: AppDep, once: OnceDep
 ) -> InstitutionOut:
-    return _run(
-        app,
-        ctx,
-        response,
-        lambda: app.approve_filing(ctx, iid, _on(app, body), body.receipt_number),
-        iid,
-    )
+    once(app.filing.approve_filing, iid, on(app, body), body.receipt_number)
+    return _left(once, iid)
 
 
 @router.post("/{iid}/rejection", summary="Reject the filing")
-def reject_filing(
-    iid: UUID, body: ReasonedRequest, app: AppDep, ctx: ContextDep, response: Response
-) -> InstitutionOut:
-    return _run(
-        app, ctx, response, lambda: app.reject_filing(ctx, iid, _on(app, body), body.reason), iid
-    )
+def reject_filing(iid: UUID, body: ReasonedRequest, app: AppDep, once: OnceDep) -> InstitutionOut:
+    once(app.filing.reject_filing, iid, on(app, body), body.reason)
+    return _left(once, iid)
 
 
 @router.post("/{iid}/details", summary="Change basic details (chengdu-2024/12)")
 def change_details(
-    iid: UUID, body: ChangeDetailsRequest, app: AppDep, ctx: ContextDep, response: Response
+    iid: UUID, body: ChangeDetailsRequest, app: AppDep, once: OnceDep
 ) -> InstitutionOut:
-    return _run(
-        app,
-        ctx,
-        response,
-        lambda: app.change_details(ctx, iid, _on(app, body), body.changes()),
-        iid,
-    )
+    once(app.filing.change_details, iid, on(app, body), body.changes())
+    return _left(once, iid)
 
 
 @router.post("/{iid}/scope-changes", summary="Request a change of occupations, levels or sites")
 def request_scope_change(
-    iid: UUID, body: ScopeChangeRequest, app: AppDep, ctx: ContextDep, response: Response
+    iid: UUID, body: ScopeChangeRequest, app: AppDep, once: OnceDep
 ) -> InstitutionOut:
-    return _run(
-        app,
-        ctx,
-        response,
-        lambda: app.request_scope_change(
-            ctx,
-            iid,
-            _on(app, body),
-            [line.plain() for line in body.scope],
-            body.test_sites,
-            body.reason,
-        ),
-        iid,
-    )
+    scope = [line.plain() for line in body.scope]
+    once(app.filing.request_scope_change, iid, on(app, body), scope, body.test_sites, body.reason)
+    return _left(once, iid)
 
 
 @router.post("/{iid}/scope-changes/{change_id}/approval", summary="Approve a scope change")
 def approve_scope_change(
-    iid: UUID, change_id: str, body: Dated, app: AppDep, ctx: ContextDep, response: Response
+    iid: UUID, change_id: str, body: Dated, app: AppDep, once: OnceDep
 ) -> InstitutionOut:
-    return _run(
-        app,
-        ctx,
-        response,
-        lambda: app.approve_scope_change(ctx, iid, _on(app, body), change_id),
-        iid,
-    )
+    once(app.filing.approve_scope_change, iid, on(app, body), change_id)
+    return _left(once, iid)
 
 
 @router.post("/{iid}/scope-changes/{change_id}/rejection", summary="Reject a scope change")
 def reject_scope_change(
-    iid: UUID,
-    change_id: str,
-    body: ReasonedRequest,
-    app: AppDep,
-    ctx: ContextDep,
-    response: Response,
+    iid: UUID, change_id: str, body: ReasonedRequest, app: AppDep, once: OnceDep
 ) -> InstitutionOut:
-    return _run(
-        app,
-        ctx,
-        response,
-        lambda: app.reject_scope_change(ctx, iid, _on(app, body), change_id, body.reason),
-        iid,
-    )
+    once(app.filing.reject_scope_change, iid, on(app, body), change_id, body.reason)
+    return _left(once, iid)
 
 
 @router.post("/{iid}/renewal", summary="Request renewal (in the 3 months before expiry)")
-def request_renewal(
-    iid: UUID, body: Dated, app: AppDep, ctx: ContextDep, response: Response
-) -> InstitutionOut:
-    return _run(app, ctx, response, lambda: app.request_renewal(ctx, iid, _on(app, body)), iid)
+def request_renewal(iid: UUID, body: Dated, app: AppDep, once: OnceDep) -> InstitutionOut:
+    once(app.filing.request_renewal, iid, on(app, body))
+    return _left(once, iid)
 
 
 @router.post("/{iid}/renewal/approval", summary="Approve the renewal (+3 years)")
-def approve_renewal(
-    iid: UUID, body: Dated, app: AppDep, ctx: ContextDep, response: Response
-) -> InstitutionOut:
-    return _run(app, ctx, response, lambda: app.approve_renewal(ctx, iid, _on(app, body)), iid)
+def approve_renewal(iid: UUID, body: Dated, app: AppDep, once: OnceDep) -> InstitutionOut:
+    once(app.filing.approve_renewal, iid, on(app, body))
+    return _left(once, iid)
 
 
 @router.post("/{iid}/renewal/rejection", summary="Reject the renewal")
-def reject_renewal(
-    iid: UUID, body: ReasonedRequest, app: AppDep, ctx: ContextDep, response: Response
-) -> InstitutionOut:
-    return _run(
-        app, ctx, response, lambda: app.reject_renewal(ctx, iid, _on(app, body), body.reason), iid
-    )
+def reject_renewal(iid: UUID, body: ReasonedRequest, app: AppDep, once: OnceDep) -> InstitutionOut:
+    once(app.filing.reject_renewal, iid, on(app, body), body.reason)
+    return _left(once, iid)
 
 
 @router.post("/{iid}/cancellation", summary="Cancel the filing voluntarily (注销, chengdu-2024/15)")
-def cancel_filing(
-    iid: UUID, body: ReasonedRequest, app: AppDep, ctx: ContextDep, response: Response
-) -> InstitutionOut:
-    return _run(
-        app, ctx, response, lambda: app.cancel_filing(ctx, iid, _on(app, body), body.reason), iid
-    )
+def cancel_filing(iid: UUID, body: ReasonedRequest, app: AppDep, once: OnceDep) -> InstitutionOut:
+    once(app.filing.cancel_filing, iid, on(app, body), body.reason)
+    return _left(once, iid)

@@ -118,7 +118,7 @@ def store_families(out: Exposition, request: Request) -> None:
     """Whether the store answered; its head and each projection's position and lag."""
     projections: Projections = request.app.state.projections
     try:
-        head = request.app.state.oversight.recorder.max_notification_id() or 0
+        head = request.app.state.oversight.store.recorder.max_notification_id() or 0
         statuses = projections.status()
         up = 1
     except Exception:  # the store did not answer: say so, keep the other numbers

@@ -28,7 +28,7 @@ def list_rulebooks(app: AppDep, principal: PrincipalDep) -> list[dict[str, Any]]
             "items": sum(len(a.items) for a in r.articles),
             "derived_rules": len(r.derived_rules),
         }
-        for r in app.catalogue
+        for r in app.ledger.catalogue
     ]
 
 
@@ -40,7 +40,7 @@ def get_rulebook(
     version: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
     try:
-        rulebook = app.catalogue.get(rulebook_id, version)
+        rulebook = app.ledger.catalogue.get(rulebook_id, version)
     except KeyError:
         raise NotFound(f"no rulebook {rulebook_id}", field="rulebook_id") from None
     result: dict[str, Any] = rulebook.model_dump(mode="json")

@@ -28,7 +28,7 @@ class Api:
 
     def token(self, role: str, **scope: Any) -> dict[str, str]:
         secret = secrets.token_urlsafe(16)
-        self.app.issue_token(secret, subject=f"{role}-{secret[:4]}", role=role, **scope)
+        self.app.access.issue_token(secret, subject=f"{role}-{secret[:4]}", role=role, **scope)
         return {"Authorization": f"Bearer {secret}"}
 
     def catch_up(self) -> None:
@@ -82,7 +82,7 @@ def api(settings: Settings, clock: FakeClock) -> Iterator[Api]:
     clock.set("2024-03-20")
     app = build_application(settings, clock=clock)
     secret = secrets.token_urlsafe(16)
-    app.issue_token(secret, subject="admin.test", role="admin")
+    app.access.issue_token(secret, subject="admin.test", role="admin")
     with TestClient(web_service(settings, app)) as client:
         yield Api(client, app, clock, {"Authorization": f"Bearer {secret}"})
 

@@ -20,8 +20,8 @@ def test_unknown_or_revoked_token_is_refused(api: Api) -> None:
     assert unknown.headers["WWW-Authenticate"] == "Bearer"
     assert unknown.headers["content-type"] == "application/problem+json"
     headers = api.token("regulator", jurisdiction="chengdu")
-    token = next(t for t in api.app.tokens() if t.role == "regulator")
-    api.app.revoke_token(token.id, "left the bureau")
+    token = next(t for t in api.app.access.tokens() if t.role == "regulator")
+    api.app.access.revoke_token(token.id, "left the bureau")
     assert api.post(BASE, filing(), headers).status_code == 401
 
 

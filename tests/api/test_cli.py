@@ -50,7 +50,7 @@ def test_token_create_list_revoke(
     token_id = out.split("token id: ")[1].split()[0]
     secret = out.split("secret:   ")[1].split()[0]
     app = build_application(settings)
-    principal = app.authenticate(secret)
+    principal = app.access.authenticate(secret)
     assert (principal.role, principal.jurisdiction, principal.district) == (
         "regulator",
         "chengdu",
@@ -62,7 +62,7 @@ def test_token_create_list_revoke(
     assert "active" in listed
     assert secret not in listed
     assert main(["token", "revoke", token_id]) == 0
-    assert app.authenticate_or_none(secret) is None
+    assert app.access.authenticate_or_none(secret) is None
 
 
 def test_token_create_refuses_an_unknown_jurisdiction(
@@ -102,9 +102,9 @@ def test_verify_finds_a_row_altered_in_postgresql(
     clock = FakeClock(datetime(2024, 3, 20, 2, tzinfo=UTC))
     app = build_application(pg_settings, clock=clock)
     ctx = Context(Principal("admin.test", "admin"), "req-1")
-    iid = app.submit_filing(ctx, application(), date(2024, 3, 1))
-    app.approve_filing(ctx, iid, date(2024, 3, 15))
-    app.change_details(ctx, iid, date(2024, 3, 16), {"address": "新地址"})
+    iid = app.filing.submit_filing(ctx, application(), date(2024, 3, 1))
+    app.filing.approve_filing(ctx, iid, date(2024, 3, 15))
+    app.filing.change_details(ctx, iid, date(2024, 3, 16), {"address": "新地址"})
     use(monkeypatch, pg_settings)
     assert main(["verify"]) == 0
     assert "hash chains verified" in capsys.readouterr().out

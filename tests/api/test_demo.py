@@ -18,10 +18,10 @@ def test_demo_loads_once_and_exercises_the_rules(settings: Settings, tmp_path: P
     settings = settings.model_copy(update={"demo_token_file": tmp_path / "token"})
     app = build_application(settings, clock=FakeClock(datetime(2026, 11, 23, 2, tzinfo=UTC)))
     token = ensure_demo(app, settings)
-    assert app.authenticate(token).role == "admin"
-    position = app.recorder.max_notification_id()
+    assert app.access.authenticate(token).role == "admin"
+    position = app.store.recorder.max_notification_id()
     assert ensure_demo(app, settings) == token
-    assert app.recorder.max_notification_id() == position
+    assert app.store.recorder.max_notification_id() == position
 
     def iid(name: str) -> str:
         d = next(d for d in DEMO if d.name == name)
@@ -30,13 +30,13 @@ def test_demo_loads_once_and_exercises_the_rules(settings: Settings, tmp_path: P
     from uuid import UUID
 
     xiangjiang = UUID(iid("湖南湘江职业技能鉴定所"))
-    required = app.assessment(SYSTEM, xiangjiang, date(2025, 10, 20))["requirement"]
+    required = app.records.assessment(SYSTEM, xiangjiang, date(2025, 10, 20))["requirement"]
     assert required["level"] == 2
     assert "hunan-2023/26.1" in {g["article"] for g in required["grounds"]}
 
-    school = app.institution(SYSTEM, UUID(iid("黄石市高级技工学校")))
+    school = app.records.institution(SYSTEM, UUID(iid("黄石市高级技工学校")))
     assert school.status == "revoked"
     assert school.ban_until == date(2029, 4, 15)
 
-    for aggregate_id in app.all_originators():
-        assert app.verify_aggregate(aggregate_id) is None
+    for aggregate_id in app.records.all_originators():
+        assert app.records.verify_aggregate(aggregate_id) is None

@@ -61,7 +61,7 @@ class File:
         return f"/institutions/{self.iid}/documents/{kind}/{ref}"
 
     def recorded(self, event_type: str) -> Recorded:
-        events = self.api.app.repository.event_store.get(UUID(self.iid))
+        events = self.api.app.store.repository.event_store.get(UUID(self.iid))
         found = [
             Recorded(
                 e.originator_version, type(e).__name__, e.occurred_on.isoformat(), e.chain_hash
@@ -381,7 +381,7 @@ def test_reviewers_and_regulators_of_the_jurisdiction_get_the_documents(
 
 def test_a_rulebook_file_changed_since_the_event_is_flagged_on_the_document(file: File) -> None:
     app = file.api.app
-    events: list[Any] = list(app.repository.event_store.get(UUID(file.iid)))
+    events: list[Any] = list(app.store.repository.event_store.get(UUID(file.iid)))
     changed = Catalogue(
         r.model_copy(update={"content_hash": "f" * 64}) if r.id == "chengdu-2024" else r
         for r in default_catalogue()

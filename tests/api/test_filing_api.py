@@ -68,13 +68,13 @@ def test_second_filing_for_the_same_code_gets_409_naming_the_record(api: Api) ->
 def test_bad_credit_code_gets_422_naming_the_field_and_writes_nothing(api: Api) -> None:
     good = filing()["credit_code"]
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")
-    before = api.app.recorder.max_notification_id()
+    before = api.app.store.recorder.max_notification_id()
     response = api.post(BASE, filing(credit_code=bad))
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["field"] == "credit_code"
     assert "check character" in response.json()["detail"]
-    assert api.app.recorder.max_notification_id() == before
+    assert api.app.store.recorder.max_notification_id() == before
 
 
 def test_schema_errors_are_problems_naming_each_field(api: Api) -> None:

@@ -277,7 +277,9 @@ def test_the_file_shows_both_clocks_the_actors_and_the_grounds(demo: Api) -> Non
     for version, _, _ in refs:
         assert f'id="event-{version}"' in page
     # Two clocks and the actor on every timeline entry.
-    assert page.count('class="tl-item"') == len(demo.app.institution_events(_admin(demo), _x(demo)))
+    assert page.count('class="tl-item"') == len(
+        demo.app.records.institution_events(_admin(demo), _x(demo))
+    )
     assert '<div class="tl-business" title="业务日期">2025-04-20</div>' in page
     assert "录入时间 2026-11-23 10:00:00" in page
     assert "demo.admin（管理员）" in page
@@ -287,7 +289,7 @@ def test_the_file_shows_both_clocks_the_actors_and_the_grounds(demo: Api) -> Non
 
 
 def _admin(api: Api) -> Any:
-    return api.app.authenticate(secret_of(api.admin))
+    return api.app.access.authenticate(secret_of(api.admin))
 
 
 def _x(api: Api) -> UUID:
@@ -490,7 +492,7 @@ def test_metrics_are_prometheus_text(demo: Api) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
     families = parse_metrics(response.text)
-    head = demo.app.recorder.max_notification_id()
+    head = demo.app.store.recorder.max_notification_id()
     assert families["oversight_up"] == [({}, 1.0)]
     assert families["oversight_event_store_head"] == [({}, float(head))]
     positions = {labels["projection"]: v for labels, v in families["oversight_projection_position"]}

@@ -85,11 +85,11 @@ def ledger_path(url: str, count: int) -> tuple[float, list[tuple[uuid.UUID, int,
         ctx = Context(Principal("bench", "admin"), "bench")
         started = time.perf_counter()
         for n in range(count):
-            app.submit_filing(ctx, filing(n), date(2024, 3, 1))
+            app.filing.submit_filing(ctx, filing(n), date(2024, 3, 1))
         elapsed = time.perf_counter() - started
         rows = [
             (n.originator_id, n.originator_version, n.topic, bytes(n.state))
-            for n in app.recorder.select_notifications(start=1, limit=count)
+            for n in app.store.recorder.select_notifications(start=1, limit=count)
         ]
         app.close()
         return elapsed, rows
@@ -104,7 +104,7 @@ def library_path(url: str, rows: list[tuple[uuid.UUID, int, str, bytes]]) -> flo
     settings = schema_settings(url, "library")
     try:
         app = build_application(settings, clock=Clock())
-        recorder = app.recorder
+        recorder = app.store.recorder
         started = time.perf_counter()
         for originator_id, version, topic, state in rows:
             recorder.insert_events([StoredEvent(originator_id, version, topic, state)])

@@ -70,11 +70,11 @@ def end_to_end(settings: Settings) -> None:
             legal_representative="法人",
             contact={"name": "联系人", "phone": "0731-0000"},
         )
-        iid = app.submit_filing(ctx, application, date(2024, 1, 2))
-        app.approve_filing(ctx, iid, date(2024, 1, 3))
+        iid = app.filing.submit_filing(ctx, application, date(2024, 1, 2))
+        app.filing.approve_filing(ctx, iid, date(2024, 1, 3))
         institutions.append(iid)
     for n in range(SUPERVISORS):
-        result = app.certify_supervisor(
+        result = app.supervision.certify_supervisor(
             ctx,
             jurisdiction="hunan",
             district=None,
@@ -86,9 +86,9 @@ def end_to_end(settings: Settings) -> None:
             on=date(2024, 1, 5),
         )
         sid = UUID(result["supervisor_id"])
-        app.appoint_supervisor(ctx, sid, date(2024, 1, 6))
+        app.supervision.appoint_supervisor(ctx, sid, date(2024, 1, 6))
         if n % 6 == 0:
-            app.declare_conflict(
+            app.supervision.declare_conflict(
                 ctx, sid, institution=institutions[n], relation="曾任职", on=date(2024, 2, 1)
             )
     print(
@@ -96,7 +96,7 @@ def end_to_end(settings: Settings) -> None:
         f"{time.perf_counter() - started:.1f} s"
     )
     for round_, targets in enumerate((20, 20)):
-        opened = app.open_campaign(
+        opened = app.campaigns.open_campaign(
             ctx,
             reference=f"BENCH-{round_}",
             title="专项督导",
@@ -115,12 +115,12 @@ def end_to_end(settings: Settings) -> None:
         )
         cid = UUID(opened["campaign_id"])
         started = time.perf_counter()
-        app.draw_campaign(
+        app.campaigns.draw_campaign(
             ctx, cid, seed=secrets.token_hex(32), seed_source="generated", on=date(2024, 6, 1)
         )
         drew = time.perf_counter() - started
         started = time.perf_counter()
-        check = app.verify_campaign(cid)
+        check = app.campaigns.verify_campaign(cid)
         verified = time.perf_counter() - started
         print(
             f"{settings.backend}: draw_campaign {round_ + 1} ({targets} targets x 3, pools loaded"

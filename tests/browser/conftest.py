@@ -75,7 +75,7 @@ class LiveServer:
 
     def issue(self, name: str, role: str, **scope: Any) -> str:
         secret = "sov_" + secrets.token_urlsafe(24)
-        self.app.issue_token(secret, subject=name, role=role, **scope)
+        self.app.access.issue_token(secret, subject=name, role=role, **scope)
         self.tokens[name] = secret
         return secret
 

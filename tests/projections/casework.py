@@ -38,12 +38,12 @@ class Casework:
         return cls(app, file_approved(app, n, **kwargs))
 
     def institution(self) -> Institution:
-        return self.app.institution(ADMIN.principal, self.iid)
+        return self.app.records.institution(ADMIN.principal, self.iid)
 
     def finding(
         self, rule_id: str, on: str | date, severity: str = "minor", source: str = "inspection"
     ) -> str:
-        result = self.app.record_finding(
+        result = self.app.findings.record_finding(
             self.ctx,
             self.iid,
             rule_id=rule_id,
@@ -57,13 +57,13 @@ class Casework:
         return str(result["finding_id"])
 
     def dismiss(self, finding_id: str, on: str | date) -> None:
-        self.app.dismiss_finding(self.ctx, self.iid, finding_id, day(on), "重复记录")
+        self.app.findings.dismiss_finding(self.ctx, self.iid, finding_id, day(on), "重复记录")
 
     def open_case(self, finding_ids: list[str], on: str | date) -> str:
-        return str(self.app.open_case(self.ctx, self.iid, day(on), finding_ids)["case_id"])
+        return str(self.app.cases.open_case(self.ctx, self.iid, day(on), finding_ids)["case_id"])
 
     def notice(self, case_id: str, on: str | date, defence_days: int = 10) -> None:
-        self.app.issue_notice(
+        self.app.cases.issue_notice(
             self.ctx,
             self.iid,
             case_id,
@@ -74,7 +74,7 @@ class Casework:
         )
 
     def defend(self, case_id: str, on: str | date) -> None:
-        self.app.submit_defence(self.ctx, self.iid, case_id, day(on), "陈述与申辩", [])
+        self.app.cases.submit_defence(self.ctx, self.iid, case_id, day(on), "陈述与申辩", [])
 
     def decide(
         self,
@@ -85,7 +85,7 @@ class Casework:
         below_reason: str = "",
         rectification_days: int | None = 30,
     ) -> str:
-        result = self.app.decide_case(
+        result = self.app.cases.decide_case(
             self.ctx,
             self.iid,
             case_id,
@@ -98,7 +98,7 @@ class Casework:
         return str(result["decision_id"])
 
     def serve(self, case_id: str, on: str | date) -> None:
-        self.app.serve_decision(self.ctx, self.iid, case_id, day(on), [])
+        self.app.cases.serve_decision(self.ctx, self.iid, case_id, day(on), [])
 
     def case(
         self,
@@ -127,22 +127,24 @@ class Casework:
         return decision_id
 
     def interview(self, decision_id: str, on: str | date) -> None:
-        self.app.hold_interview(
+        self.app.cases.hold_interview(
             self.ctx, self.iid, decision_id, day(on), ["主要负责人"], "规范操作"
         )
 
     def report(self, decision_id: str, on: str | date) -> None:
-        self.app.submit_rectification_report(self.ctx, self.iid, decision_id, day(on), "整改报告")
+        self.app.cases.submit_rectification_report(
+            self.ctx, self.iid, decision_id, day(on), "整改报告"
+        )
 
     def accept(self, decision_id: str, on: str | date) -> None:
-        self.app.accept_rectification(self.ctx, self.iid, decision_id, day(on), "验收合格")
+        self.app.cases.accept_rectification(self.ctx, self.iid, decision_id, day(on), "验收合格")
 
     def rectify(self, decision_id: str, report_on: str | date, accept_on: str | date) -> None:
         self.report(decision_id, report_on)
         self.accept(decision_id, accept_on)
 
     def file_appeal(self, decision_id: str, on: str | date) -> str:
-        result = self.app.file_appeal(
+        result = self.app.cases.file_appeal(
             self.ctx, self.iid, decision_id, day(on), "reconsideration", "事实不清"
         )
         return str(result["appeal_id"])
@@ -150,7 +152,7 @@ class Casework:
     def decide_appeal(
         self, appeal_id: str, on: str | date, outcome: str, new_level: int | None = None
     ) -> None:
-        self.app.decide_appeal(
+        self.app.cases.decide_appeal(
             self.ctx,
             self.iid,
             appeal_id,
@@ -176,12 +178,12 @@ class Casework:
     ) -> str:
         """A complaint received on ``on``; verified (on ``verified_on`` or ``on``) unless
         ``substantiated`` is None."""
-        result = self.app.receive_complaint(
+        result = self.app.findings.receive_complaint(
             self.ctx, self.iid, day(on), "12333热线", "投诉摘要", f"TS-{on}"
         )
         complaint_id = str(result["complaint_id"])
         if substantiated is not None:
-            self.app.verify_complaint(
+            self.app.findings.verify_complaint(
                 self.ctx,
                 self.iid,
                 complaint_id,
@@ -204,7 +206,7 @@ def busy_year(app: OversightApplication) -> list[Casework]:
     chengdu.dismiss(chengdu.finding("chengdu-2024/30.1", "2024-07-01"), "2024-07-02")
     chengdu.complaint("2024-04-03", substantiated=True, verified_on="2024-04-10")
     chengdu.complaint("2024-08-03")
-    app.change_details(ADMIN, chengdu.iid, day("2024-08-05"), {"district": "武侯区"})
+    app.filing.change_details(ADMIN, chengdu.iid, day("2024-08-05"), {"district": "武侯区"})
     chengdu.open_case([chengdu.finding("chengdu-2024/30.9", "2024-08-06")], "2024-08-10")
 
     hunan = Casework.filed(app, 2, jurisdiction="hunan", name="湖南甲中心")
@@ -212,7 +214,7 @@ def busy_year(app: OversightApplication) -> list[Casework]:
         [hunan.finding("hunan-2023/26.7", "2024-04-01")], "2024-04-10", decide_on="2024-04-20"
     )
     hunan.report(overdue, "2024-05-01")
-    app.advance_casework(hunan.iid, day("2024-06-01"), "deadlines")
+    app.cases.advance_casework(hunan.iid, day("2024-06-01"), "deadlines")
     below = hunan.case(
         [hunan.finding("hunan-2023/25.1", "2024-06-02")],
         "2024-06-10",

@@ -50,12 +50,12 @@ def application(
 
 
 def submit(app: OversightApplication, n: int, on: date = ON, **kwargs: Any) -> UUID:
-    return app.submit_filing(ADMIN, application(n, **kwargs), on)
+    return app.filing.submit_filing(ADMIN, application(n, **kwargs), on)
 
 
 def file_approved(app: OversightApplication, n: int, on: date = ON, **kwargs: Any) -> UUID:
     iid = submit(app, n, on, **kwargs)
-    app.approve_filing(ADMIN, iid, on)
+    app.filing.approve_filing(ADMIN, iid, on)
     return iid
 
 
@@ -76,8 +76,8 @@ def file_many(app: OversightApplication, count: int, start: int = 0) -> list[UUI
 
 def expected_entry(app: OversightApplication, iid: UUID) -> dict[str, Any]:
     """What the register must show for an institution: its aggregate's filing facts."""
-    inst: Institution = app.institution(ADMIN.principal, iid)
-    last = list(app.repository.event_store.get(iid))[-1]
+    inst: Institution = app.records.institution(ADMIN.principal, iid)
+    last = list(app.store.repository.event_store.get(iid))[-1]
     return {
         "id": inst.id,
         "credit_code": inst.credit_code,

@@ -39,7 +39,7 @@ def complaints(app: OversightApplication, projections: Projections, clock: FakeC
     d.complaint("2024-04-01", substantiated=True)
     d.complaint("2024-04-15", substantiated=True)
     # The institution moves; later complaints count under its new district.
-    app.change_details(
+    app.filing.change_details(
         ADMIN, a.iid, day("2024-05-20"), {"district": "成华区", "name": "成都甲中心（新址）"}
     )
     a.complaint("2024-05-25")
@@ -146,6 +146,6 @@ def test_a_verification_moves_a_complaint_from_pending(
     (pending,) = [
         cid for cid, c in b.institution().complaints.items() if c["substantiated"] is None
     ]
-    app.verify_complaint(ADMIN, b.iid, pending, day("2024-06-02"), False, "查无实据")
+    app.findings.verify_complaint(ADMIN, b.iid, pending, day("2024-06-02"), False, "查无实据")
     projections["complaints"].catch_up()
     assert complaint_stats(projections.store, institution_id=b.iid) == [stat("2024-04", 1, 0, 1)]

@@ -34,16 +34,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def head(app: OversightApplication) -> int:
-    return app.recorder.max_notification_id() or 0
+    return app.store.recorder.max_notification_id() or 0
 
 
 def notifications_after(app: OversightApplication, position: int) -> int:
-    return len(app.recorder.select_notifications(start=position + 1, limit=1_000_000))
+    return len(app.store.recorder.select_notifications(start=position + 1, limit=1_000_000))
 
 
 def submissions_up_to(app: OversightApplication, position: int) -> int:
     """How many institutions the log has created up to ``position``."""
-    notes = app.recorder.select_notifications(start=1, limit=position) if position else []
+    notes = app.store.recorder.select_notifications(start=1, limit=position) if position else []
     return sum(1 for n in notes if n.topic == SUBMITTED_TOPIC)
 
 
@@ -112,7 +112,7 @@ def test_a_crash_inside_a_batch_loses_and_doubles_nothing(
         register.catch_up(batch_size=4)
 
     survived = register.position()
-    first_batch = app.recorder.select_notifications(start=1, limit=4)
+    first_batch = app.store.recorder.select_notifications(start=1, limit=4)
     assert survived == first_batch[-1].id  # the first batch committed, the second rolled back
     assert register_size(projections) == submissions_up_to(app, survived)
 

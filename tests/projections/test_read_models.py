@@ -22,7 +22,7 @@ CASEWORK_MODELS = [n for n in NAMES if n not in ("register", "workload")]
 
 
 def head(app: OversightApplication) -> int:
-    return app.recorder.max_notification_id() or 0
+    return app.store.recorder.max_notification_id() or 0
 
 
 def row_counts(projections: Projections, name: str) -> dict[str, int]:
@@ -78,7 +78,7 @@ def test_catching_up_while_the_casework_goes_on_matches_a_rebuild(
     clock.set(LATER)
     live = build_projections(settings, app, batch_size=7)
     try:
-        save = app.save
+        save = app.store.save
 
         def save_then_catch_up(*args: Any, **kwargs: Any) -> Any:
             """Every command's events are applied as soon as they are recorded."""
@@ -86,7 +86,7 @@ def test_catching_up_while_the_casework_goes_on_matches_a_rebuild(
             live[name].catch_up()
             return recordings
 
-        monkeypatch.setattr(app, "save", save_then_catch_up)
+        monkeypatch.setattr(app.store, "save", save_then_catch_up)
         busy_year(app)
         monkeypatch.undo()
         assert live[name].position() == head(app)

@@ -50,12 +50,12 @@ def test_catch_up_copies_each_filing_into_one_row(
 ) -> None:
     active = file_approved(app, 1)
     rejected = submit(app, 2, jurisdiction="hunan")
-    app.reject_filing(ADMIN, rejected, ON, "材料不全")
+    app.filing.reject_filing(ADMIN, rejected, ON, "材料不全")
     pending = submit(app, 3, jurisdiction="huangshi", occupations=("4-07-05-04", "4-03-02-01"))
 
     applied = projections.register.catch_up()
 
-    assert applied == app.recorder.max_notification_id()
+    assert applied == app.store.recorder.max_notification_id()
     for iid in (active, rejected, pending):
         assert register_row(projections, iid) == expected_entry(app, iid)
     assert register_row(projections, active)["status"] == "active"
@@ -90,7 +90,7 @@ def test_new_events_are_applied_on_top_of_the_recorded_position(
     iid = file_approved(app, 50, jurisdiction="hunan")
     applied = register.catch_up()
 
-    head = app.recorder.max_notification_id()
+    head = app.store.recorder.max_notification_id()
     assert head is not None
     assert applied == head - before
     assert register.position() == head
@@ -109,10 +109,10 @@ def test_the_register_follows_the_whole_filing_lifecycle(
         assert row == expected_entry(app, iid)
         return row
 
-    app.reject_filing(ADMIN, iid, ON, "材料不全")
+    app.filing.reject_filing(ADMIN, iid, ON, "材料不全")
     assert check()["status"] == "rejected"
 
-    app.submit_filing(
+    app.filing.submit_filing(
         ADMIN,
         filing_application(
             7, jurisdiction="hunan", name="湖南新名称评价中心", occupations=("4-07-05-04",)
@@ -120,22 +120,22 @@ def test_the_register_follows_the_whole_filing_lifecycle(
         ON,
     )
     assert check()["status"] == "submitted"
-    app.approve_filing(ADMIN, iid, ON)
+    app.filing.approve_filing(ADMIN, iid, ON)
     row = check()
     assert row["status"] == "active"
     assert row["name"] == "湖南新名称评价中心"
 
-    app.change_details(ADMIN, iid, ON, {"name": "湖南改名评价中心", "district": "岳麓区"})
+    app.filing.change_details(ADMIN, iid, ON, {"name": "湖南改名评价中心", "district": "岳麓区"})
     row = check()
     assert (row["name"], row["district"]) == ("湖南改名评价中心", "岳麓区")
 
     new_scope: list[ScopeLine] = [{"occupation": "4-03-02-01", "levels": [4, 5]}]
-    app.request_scope_change(ADMIN, iid, ON, new_scope, ["第二考点"], "增加职业")
+    app.filing.request_scope_change(ADMIN, iid, ON, new_scope, ["第二考点"], "增加职业")
     row = check()
     assert row["pending_change_id"] is not None
     assert row["occupations"] == [("4-07-05-04", (3, 4, 5))]
     change_id = str(row["pending_change_id"])
-    app.approve_scope_change(ADMIN, iid, ON, change_id)
+    app.filing.approve_scope_change(ADMIN, iid, ON, change_id)
     row = check()
     assert row["occupations"] == [("4-03-02-01", (4, 5))]
     assert row["test_sites"] == ["第二考点"]
@@ -145,9 +145,9 @@ def test_the_register_follows_the_whole_filing_lifecycle(
     valid_until = row["valid_until"]
     assert isinstance(valid_until, date)
     clock.set(valid_until.replace(month=1, day=10).isoformat())
-    app.request_renewal(ADMIN, iid, app.today())
-    assert check()["renewal_requested_on"] == app.today()
-    app.approve_renewal(ADMIN, iid, app.today())
+    app.filing.request_renewal(ADMIN, iid, app.ledger.today())
+    assert check()["renewal_requested_on"] == app.ledger.today()
+    app.filing.approve_renewal(ADMIN, iid, app.ledger.today())
     row = check()
     assert row["renewal_requested_on"] is None
     assert row["valid_until"] != valid_until
@@ -155,13 +155,16 @@ def test_the_register_follows_the_whole_filing_lifecycle(
     later = row["valid_until"]
     assert isinstance(later, date)
     clock.set(later.replace(year=later.year + 1).isoformat())
-    assert app.advance_filing(iid, app.today(), "deadlines") == ["FilingExpired", "FilingLapsed"]
+    assert app.filing.advance_filing(iid, app.ledger.today(), "deadlines") == [
+        "FilingExpired",
+        "FilingLapsed",
+    ]
     assert check()["status"] == "lapsed"
 
 
 def test_cancellation_is_copied(app: OversightApplication, projections: Projections) -> None:
     iid = file_approved(app, 8)
-    app.cancel_filing(ADMIN, iid, ON, "机构申请注销")
+    app.filing.cancel_filing(ADMIN, iid, ON, "机构申请注销")
     projections.register.catch_up()
     assert register_row(projections, iid) == expected_entry(app, iid)
     assert register_row(projections, iid)["status"] == "cancelled"
@@ -170,9 +173,11 @@ def test_cancellation_is_copied(app: OversightApplication, projections: Projecti
 def test_events_of_other_kinds_advance_the_position_and_write_nothing(
     app: OversightApplication, projections: Projections
 ) -> None:
-    app.issue_token("sov_secret_1", subject="zhang.wei", role="regulator", jurisdiction="chengdu")
-    app.issue_token("sov_secret_2", subject="li.na", role="reviewer")
-    head = app.recorder.max_notification_id()
+    app.access.issue_token(
+        "sov_secret_1", subject="zhang.wei", role="regulator", jurisdiction="chengdu"
+    )
+    app.access.issue_token("sov_secret_2", subject="li.na", role="reviewer")
+    head = app.store.recorder.max_notification_id()
     assert head is not None
     assert head >= 3
 
@@ -187,17 +192,19 @@ def test_batch_size_does_not_change_the_content(
     settings: Settings, app: OversightApplication, projections: Projections
 ) -> None:
     iid = file_approved(app, 9, jurisdiction="hunan")
-    app.request_scope_change(
+    app.filing.request_scope_change(
         ADMIN, iid, ON, [{"occupation": "6-29-01-01", "levels": [5]}], ["新考点"], "调整"
     )
-    app.approve_scope_change(ADMIN, iid, ON, f"SC-{app.institution(ADMIN.principal, iid).version}")
+    app.filing.approve_scope_change(
+        ADMIN, iid, ON, f"SC-{app.records.institution(ADMIN.principal, iid).version}"
+    )
     file_many(app, 5, start=20)
     projections.register.catch_up()
     digest = projections.register.content_hash()
 
     one_by_one = build_projections(settings, app, batch_size=1)
     try:
-        assert one_by_one.register.rebuild() == app.recorder.max_notification_id()
+        assert one_by_one.register.rebuild() == app.store.recorder.max_notification_id()
         assert one_by_one.register.content_hash() == digest
     finally:
         one_by_one.close()

@@ -109,7 +109,7 @@ def keys(items: list[Sanction]) -> set[tuple[UUID, str]]:
 
 def expected_sanction(app: OversightApplication, iid: UUID, decision_id: str) -> dict[str, Any]:
     """What the ledger must show for a decision: the aggregate's facts about it."""
-    inst = app.institution(ADMIN.principal, iid)
+    inst = app.records.institution(ADMIN.principal, iid)
     decision = inst.decisions[decision_id]
     return {
         "institution": (inst.id, inst.name, inst.jurisdiction, inst.district),
@@ -201,7 +201,7 @@ def test_counts_leave_out_annulled_decisions_and_count_varied_ones_at_the_new_le
 
     expected: Counter[tuple[str, int]] = Counter()
     for iid, decision_id in ledger.decisions.values():
-        decision = app.institution(ADMIN.principal, iid).decisions[decision_id]
+        decision = app.records.institution(ADMIN.principal, iid).decisions[decision_id]
         if not decision["rescinded"]:
             expected.update((article, decision["level"]) for article in decision["articles"])
     assert sanctions_by_article(store) == [
@@ -320,7 +320,7 @@ def test_the_month_is_the_business_date_in_shanghai_not_the_utc_date(
     # 2024-12-31 16:30 UTC is already 2025-01-01 in Shanghai.
     clock.set("2024-12-31", hour=16)
     clock.advance(minutes=30)
-    assert app.today().isoformat() == "2025-01-01"
+    assert app.ledger.today().isoformat() == "2025-01-01"
     inst = Casework.filed(app, 9, jurisdiction="hunan")
     old_year = inst.case(
         [inst.finding("hunan-2023/25.9", "2024-12-01")], "2024-12-20", decide_on="2024-12-31"
@@ -344,7 +344,7 @@ def test_the_district_is_the_one_filed_when_the_decision_was_made(
     before = inst.case(
         [inst.finding("chengdu-2024/30.11", "2024-04-01")], "2024-04-10", decide_on="2024-04-25"
     )
-    app.change_details(
+    app.filing.change_details(
         ADMIN, inst.iid, day("2024-04-30"), {"name": "新名称中心", "district": "武侯区"}
     )
     after = inst.case(

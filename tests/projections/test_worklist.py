@@ -64,7 +64,10 @@ def desk(app: OversightApplication, projections: Projections, clock: FakeClock) 
         [c.finding("hunan-2023/26.7", "2024-04-01")], "2024-04-10", decide_on="2024-04-20"
     )
     c.report(overdue, "2024-05-01")
-    assert app.advance_casework(c.iid, date(2024, 6, 1), "deadlines")[0] == "RectificationOverdue"
+    assert (
+        app.cases.advance_casework(c.iid, date(2024, 6, 1), "deadlines")[0]
+        == "RectificationOverdue"
+    )
     # Huangshi: a warning whose rectification was accepted.
     d = Casework.filed(app, 4, jurisdiction="huangshi", name="黄石甲中心")
     accepted = d.case(
@@ -317,7 +320,7 @@ def test_the_callers_scope_follows_the_institutions_current_district(
     assert institutions(everything(projections, district="岳麓区", **hunan)) == {p["c"]}
     assert institutions(everything(projections, institution_id=p["b"], **own)) == set()
 
-    app.change_details(ADMIN, p["a"], day("2024-05-30"), {"district": "武侯区"})
+    app.filing.change_details(ADMIN, p["a"], day("2024-05-30"), {"district": "武侯区"})
     projections["worklist"].catch_up()
     assert institutions(everything(projections, **jinjiang)) == set()
     assert institutions(everything(projections, **wuhou)) == {p["a"]}

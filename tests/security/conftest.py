@@ -28,7 +28,7 @@ def api_on(settings: Settings, clock: FakeClock, **overrides: Any) -> Iterator[A
     clock.set("2024-03-20")
     app = build_application(adjusted, clock=clock)
     secret = "sov_" + secrets.token_urlsafe(32)
-    app.issue_token(secret, subject="admin.test", role="admin")
+    app.access.issue_token(secret, subject="admin.test", role="admin")
     with TestClient(web_service(adjusted, app)) as client:
         yield Api(client, app, clock, {"Authorization": f"Bearer {secret}"})
 

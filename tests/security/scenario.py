@@ -46,7 +46,7 @@ def bearer(secret: str) -> dict[str, str]:
 
 def issued(api: Api, role: str, subject: str, **scope: object) -> str:
     secret = "sov_" + secrets.token_urlsafe(32)
-    api.app.issue_token(secret, subject=subject, role=role, **scope)  # type: ignore[arg-type]
+    api.app.access.issue_token(secret, subject=subject, role=role, **scope)  # type: ignore[arg-type]
     return secret
 
 
@@ -109,10 +109,12 @@ def _refused_sign_ins(api: Api) -> list[str]:
     """A wrong, a revoked and an expired token, each refused on the API and the dashboard."""
     wrong = "sov_" + secrets.token_urlsafe(32)
     revoked = issued(api, "reviewer", "former.reviewer")
-    token = next(t for t in api.app.tokens() if t.subject == "former.reviewer")
-    api.app.revoke_token(token.id, "left the bureau")
+    token = next(t for t in api.app.access.tokens() if t.subject == "former.reviewer")
+    api.app.access.revoke_token(token.id, "left the bureau")
     expired = "sov_" + secrets.token_urlsafe(32)
-    api.app.issue_token(expired, subject="short.lived", role="reviewer", valid_for=timedelta(1))
+    api.app.access.issue_token(
+        expired, subject="short.lived", role="reviewer", valid_for=timedelta(1)
+    )
     api.clock.advance(days=2)
     for secret in (wrong, revoked, expired):
         assert api.get(BASE, bearer(secret)).status_code == 401

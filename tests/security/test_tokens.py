@@ -95,8 +95,8 @@ def test_a_record_found_under_the_id_but_holding_another_hash_is_refused(api: Ap
         institution_id=None,
         note="",
     )
-    api.app.save(planted)
-    assert api.app.authenticate_or_none(secret) is None
+    api.app.store.save(planted)
+    assert api.app.access.authenticate_or_none(secret) is None
     assert_unauthenticated(api.get(BASE, {"Authorization": f"Bearer {secret}"}))
 
 
@@ -124,7 +124,9 @@ def test_an_expired_token_is_refused_on_the_next_request_by_the_injected_clock(
     api: Api,
 ) -> None:
     secret = new_secret()
-    api.app.issue_token(secret, subject="temp", role="reviewer", valid_for=timedelta(days=30))
+    api.app.access.issue_token(
+        secret, subject="temp", role="reviewer", valid_for=timedelta(days=30)
+    )
     headers = {"Authorization": f"Bearer {secret}"}
     # The wall clock is years past the expiry: only the injected clock says it is still valid.
     api.clock.advance(days=30, seconds=-1)
@@ -142,7 +144,7 @@ def test_token_create_sets_an_expiry_90_days_by_default(
     app = build_application(settings)
     lifetimes = {
         str(t.id): t.expires_at - datetime.fromisoformat(t.issued_at)
-        for t in app.tokens()
+        for t in app.access.tokens()
         if t.expires_at is not None
     }
     assert lifetimes == {
@@ -164,7 +166,7 @@ def test_a_revoked_token_is_refused_on_the_very_next_request(
 ) -> None:
     headers = api.token("regulator", jurisdiction="chengdu")
     assert api.post(BASE, filing(), headers).status_code == 201
-    token = next(t for t in api.app.tokens() if t.role == "regulator")
+    token = next(t for t in api.app.access.tokens() if t.role == "regulator")
     use(monkeypatch, settings)
     assert main(["token", "revoke", str(token.id)]) == 0  # another process, the same store
     assert_unauthenticated(api.get(BASE, headers))

@@ -36,11 +36,11 @@ def target(
 def chains(app: OversightApplication) -> Chains:
     """Every record's chain: (version, topic, chain_hash) of each event; each one intact."""
     found: Chains = {}
-    for originator in app.all_originators():
-        assert app.verify_aggregate(originator) is None
+    for originator in app.records.all_originators():
+        assert app.records.verify_aggregate(originator) is None
         found[str(originator)] = [
             (e.originator_version, type(e).__name__, e.chain_hash)  # type: ignore[attr-defined]
-            for e in app.repository.event_store.get(originator)
+            for e in app.store.repository.event_store.get(originator)
         ]
     return found
 

@@ -1,0 +1,1 @@
+"""One command module per aggregate or area; each takes the ``Ledger`` it works through."""

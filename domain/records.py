@@ -1,0 +1,293 @@
+"""The read side the API and the pages ask: files, audit trails, assessments, explanations.
+
+``Records`` takes the ledger, like the command modules, and authorises every read with the
+caller's principal. Lists and dashboards read the projections instead; these rebuild
+aggregates and histories from the events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from domain.access import Principal, Registry, registry_id
+from domain.assignment import Assignment, SupervisionVisit
+from domain.campaign import Campaign
+from domain.chain import ChainBreak, verify_chain
+from domain.commands.findings import Assessor
+from domain.commands.supervision import supervisor_registry
+from domain.credit import rating_at
+from domain.detection import inactivity_flags
+from domain.errors import NotFound
+from domain.escalation import Finding, combine
+from domain.events import FilingSubmitted
+from domain.history import History
+from domain.institution import Institution
+from domain.ledger import Ledger, StoredEvent, audit_entry, require_in_jurisdiction
+from domain.supervisor import Supervisor
+
+
+class Records:
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.assessor = Assessor(ledger)
+
+    # --- institutions ---------------------------------------------------------------------
+
+    def institution(
+        self, principal: Principal, iid: UUID, version: int | None = None
+    ) -> Institution:
+        inst = self.ledger.get(Institution, iid, version)
+        principal.require("read", inst.jurisdiction, inst.district, inst.id)
+        return inst
+
+    def institution_at(
+        self,
+        principal: Principal,
+        iid: UUID,
+        *,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> Institution:
+        """The file as of a business date and/or as the store knew it at an instant."""
+        self.institution(principal, iid)  # authorises the read
+        events = self.ledger.events(iid, known_at)
+        if as_of is not None:
+            events = [e for e in events if e.occurred_on <= as_of or e.originator_version == 1]
+        if not events:
+            raise NotFound(f"institution {iid} was not yet known at {known_at}")
+        # Business-date filtering leaves gaps in the version sequence, so the events are
+        # applied directly rather than through the library's sequence-checking mutate().
+        aggregate = cast(Institution, events[0].mutate(None))
+        for event in events[1:]:
+            event.apply(aggregate)
+            aggregate.version = event.originator_version
+            aggregate.modified_on = event.timestamp
+        assert aggregate is not None
+        return aggregate
+
+    def institution_events(self, principal: Principal, iid: UUID) -> list[StoredEvent]:
+        self.institution(principal, iid)
+        return [audit_entry(e) for e in self.ledger.events(iid)]
+
+    def verify_institution(self, principal: Principal, iid: UUID) -> ChainBreak | None:
+        self.institution(principal, iid)
+        return self.verify_aggregate(iid)
+
+    def verify_aggregate(self, aggregate_id: UUID) -> ChainBreak | None:
+        events = self.ledger.events(aggregate_id)
+        return verify_chain([(get_topic(type(e)), dict(e.__dict__)) for e in events])
+
+    def all_originators(self) -> Iterator[UUID]:
+        """Every aggregate id in the store, in order of first appearance."""
+        return self.ledger.originators()
+
+    def has_institutions(self) -> bool:
+        return next(self.ledger.originators(FilingSubmitted), None) is not None
+
+    # --- what the rules require -----------------------------------------------------------
+
+    def assessment(self, principal: Principal, iid: UUID, as_of: date) -> dict[str, Any]:
+        """What the rules require at ``as_of`` for every finding not yet decided."""
+        inst = self.institution(principal, iid)
+        history = self.ledger.history(iid)
+        assessments = [
+            self.assessor.assess(inst, history, Finding.of(f), as_of)
+            for f in history.open_findings()
+            if f.occurred_on <= as_of
+        ]
+        rulebook = self.ledger.catalogue.in_force(inst.jurisdiction, as_of)
+        due = inactivity_flags(history, rulebook, as_of) if rulebook and inst.holds_scope() else []
+        return {
+            "institution_id": str(iid),
+            "as_of": as_of,
+            "requirement": combine(assessments),
+            "findings": [a.as_dict() for a in assessments],
+            "due_system_findings": [
+                {
+                    **f.as_dict(),
+                    "occurred_on": f.occurred_on,
+                    "events": [r.as_dict() for r in f.events],
+                }
+                for f in due
+            ],
+        }
+
+    def credit_rating(self, principal: Principal, iid: UUID, as_of: date) -> dict[str, Any]:
+        inst = self.institution(principal, iid)
+        catalogue = self.ledger.catalogue
+        rulebook = catalogue.in_force(inst.jurisdiction, as_of) or catalogue.in_force(
+            inst.jurisdiction, inst.submitted_on
+        )
+        if rulebook is None:
+            raise NotFound(f"no rulebook of {inst.jurisdiction} covers {as_of}", field="as_of")
+        rating = rating_at(self.ledger.history(iid), rulebook, as_of)
+        return {"institution_id": str(iid), **rating.as_dict()}
+
+    def explain_decision(self, principal: Principal, iid: UUID, decision_id: str) -> dict[str, Any]:
+        """A decision rebuilt for review: what was known, what was required then and what
+        would be now, and why the two differ."""
+        inst = self.institution(principal, iid)
+        events = self.ledger.events(iid)
+        decided = _decided(events, decision_id)
+        stored = dict(decided.requirement)
+        now = self.assessor.requirement(
+            inst,
+            History.from_events(events),
+            inst.case(decided.case_id)["finding_ids"],
+            decided.occurred_on,
+        )
+        appeals = _later_appeals(events, decided.originator_version)
+        differs, why_en, why_zh = _differences(stored, now, appeals)
+        return {
+            "decision_id": decision_id,
+            "case_id": decided.case_id,
+            "decided_on": decided.occurred_on,
+            "recorded_at": decided.timestamp,
+            "decided_by": {
+                "actor": decided.actor,
+                "role": decided.role,
+                "body": decided.deciding_body,
+            },
+            "known_events": _known_events(events, decided.known_version),
+            "rulebook": stored["rulebook"],
+            "requirement_then": stored,
+            "decision": {
+                "level": decided.level,
+                "actions": list(decided.actions),
+                "articles": list(decided.articles),
+                "reasons": decided.reasons,
+                "below_requirement": decided.below_requirement,
+                "below_reason": decided.below_reason,
+            },
+            "requirement_now": now,
+            "would_differ": differs,
+            "why_en": why_en,
+            "why_zh": why_zh,
+            "later_appeals": appeals,
+        }
+
+    # --- supervision ----------------------------------------------------------------------
+
+    def supervisor(self, principal: Principal, sid: UUID, version: int | None = None) -> Supervisor:
+        sup = self.ledger.get(Supervisor, sid, version)
+        require_in_jurisdiction(principal, "read", sup.jurisdiction)
+        return sup
+
+    def supervisors(self, principal: Principal, jurisdiction: str) -> list[Supervisor]:
+        require_in_jurisdiction(principal, "read", jurisdiction)
+        registry = self.ledger.find(Registry, registry_id(supervisor_registry(jurisdiction)))
+        if registry is None:
+            return []
+        return [self.ledger.get(Supervisor, UUID(s)) for s in registry.entries]
+
+    def assignment(self, principal: Principal, aid: UUID, version: int | None = None) -> Assignment:
+        assignment = self.ledger.get(Assignment, aid, version)
+        principal.require("read", assignment.jurisdiction, assignment.district, None)
+        return assignment
+
+    def visit(
+        self, principal: Principal, vid: UUID, version: int | None = None
+    ) -> SupervisionVisit:
+        visit = self.ledger.get(SupervisionVisit, vid, version)
+        principal.require("read", visit.jurisdiction, visit.district, UUID(visit.institution_id))
+        return visit
+
+    def campaign(self, principal: Principal, cid: UUID, version: int | None = None) -> Campaign:
+        campaign = self.ledger.get(Campaign, cid, version)
+        principal.require(
+            "read", campaign.jurisdiction, campaign.district or principal.district or "", None
+        )
+        return campaign
+
+    def campaign_publication(self, cid: UUID) -> dict[str, Any]:
+        """The published draw, for anyone; a campaign not yet published is not found."""
+        campaign = self.ledger.find(Campaign, cid)
+        if campaign is None or campaign.published_on is None:
+            raise NotFound(f"no published campaign {cid}")
+        return campaign.publication()
+
+    def supervision_events(self, principal: Principal, aggregate_id: UUID) -> list[StoredEvent]:
+        """The audit trail of a supervisor, assignment, visit or campaign the caller may read."""
+        aggregate = self.ledger.find(object, aggregate_id)
+        if isinstance(aggregate, Supervisor):
+            self.supervisor(principal, aggregate_id)
+        elif isinstance(aggregate, Assignment):
+            self.assignment(principal, aggregate_id)
+        elif isinstance(aggregate, SupervisionVisit):
+            self.visit(principal, aggregate_id)
+        elif isinstance(aggregate, Campaign):
+            self.campaign(principal, aggregate_id)
+        else:
+            raise NotFound(f"no supervision record {aggregate_id}")
+        return [audit_entry(e) for e in self.ledger.events(aggregate_id)]
+
+
+# --- a decision's explanation, step by step -------------------------------------------------
+
+
+def _decided(events: list[Any], decision_id: str) -> Any:
+    """The ``CaseDecided`` event of the decision."""
+    for e in events:
+        if type(e).__name__ == "CaseDecided" and e.decision_id == decision_id:
+            return e
+    raise NotFound(f"decision {decision_id} does not exist", field="decision_id")
+
+
+def _known_events(events: list[Any], known_version: int) -> list[dict[str, Any]]:
+    """The events the decision was computed from."""
+    return [
+        {
+            "version": e.originator_version,
+            "type": type(e).__name__,
+            "occurred_on": e.occurred_on,
+            "recorded_at": e.timestamp,
+        }
+        for e in events
+        if e.originator_version <= known_version
+    ]
+
+
+def _later_appeals(events: list[Any], decided_version: int) -> list[dict[str, Any]]:
+    """The appeals decided after the decision that annulled or varied a decision."""
+    return [
+        {
+            "decision_id": e.decision_id,
+            "outcome": e.outcome,
+            "version": e.originator_version,
+            "occurred_on": e.occurred_on,
+        }
+        for e in events
+        if e.originator_version > decided_version
+        and type(e).__name__ == "AppealDecided"
+        and e.outcome != "upheld"
+    ]
+
+
+def _differences(
+    then: dict[str, Any], now: dict[str, Any], appeals: list[dict[str, Any]]
+) -> tuple[bool, list[str], list[str]]:
+    """Whether the requirement would differ now and why, in English and in Chinese."""
+    then_grounds = {(g["rule"], g["article"]) for g in then["grounds"]}
+    now_grounds = {(g["rule"], g["article"]) for g in now["grounds"]}
+    if now["level"] == then["level"] and now_grounds == then_grounds:
+        return False, [], []
+    why_en: list[str] = []
+    why_zh: list[str] = []
+    for rule, article in sorted(then_grounds - now_grounds):
+        why_en.append(f"ground {rule} ({article}) no longer holds")
+        why_zh.append(f"依据 {rule}（{article}）已不成立")
+    for rule, article in sorted(now_grounds - then_grounds):
+        why_en.append(f"ground {rule} ({article}) now holds")
+        why_zh.append(f"依据 {rule}（{article}）现已成立")
+    for a in appeals:
+        why_en.append(
+            f"decision {a['decision_id']} was {a['outcome']} on appeal ({a['occurred_on']})"
+        )
+        verb = "撤销" if a["outcome"] == "annulled" else "变更"
+        why_zh.append(f"决定 {a['decision_id']} 经复议或诉讼被{verb}（{a['occurred_on']}）")
+    return True, why_en, why_zh
