@@ -69,4 +69,4 @@ def test_an_encrypted_store_keeps_personal_data_out_of_its_rows_and_still_works(
     monkeypatch.delenv("OVERSIGHT_CIPHER_KEY")
     without_key = build_application(settings)
     with pytest.raises(Exception, match="deserialise"):
-        without_key.institution(SYSTEM, UUID(iid))
+        without_key.records.institution(SYSTEM, UUID(iid))

@@ -181,7 +181,7 @@ def test_a_tampered_export_is_refused_naming_its_line_and_nothing_is_imported(
         err = bench.refusal()
         assert f"refused: line {line}: " in err, (name, err)
         assert reason in err, (name, err)
-        assert not build_application(target).recorder.max_notification_id(), name
+        assert not build_application(target).store.recorder.max_notification_id(), name
 
     assert main(["import", str(exported)]) == 0
     assert main(["import", str(exported)]) == 2
