@@ -28,6 +28,7 @@ from domain.events import IdempotentRequestRecorded, ScopeLine
 from domain.institution import Institution
 from domain.roster import OccupationRoster, cap_breaches, roster_id
 from domain.rulebook import Catalogue, Rulebook
+from domain.state import TRANSCODINGS as STATE_TRANSCODINGS
 
 Clock = Callable[[], datetime]
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "skills-oversight:idempotency")
@@ -121,6 +122,8 @@ class LedgerApplication(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+        for transcoding in STATE_TRANSCODINGS:
+            transcoder.register(transcoding)
 
     def stamp(self, ctx: Context) -> Stamp:
         return Stamp(
