@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from domain.base import LedgerAggregate, Stamp
 from domain.deciders import appeals, cases, effects, filing, onsite
@@ -31,7 +31,7 @@ from domain.deciders.filing import (
     normalise_scope,
     validate_scope,
 )
-from domain.events import Contact, LedgerCreated, LedgerEvent, ScopeLine
+from domain.events import LedgerCreated, LedgerEvent, ScopeLine
 from domain.evolve import evolve
 from domain.rulebook import Rulebook
 from domain.state import (
@@ -60,6 +60,22 @@ __all__ = [
 ]
 
 C = TypeVar("C")
+T = TypeVar("T")
+
+
+class _read(Generic[T]):  # noqa: N801 - used like ``property``
+    """A read-only attribute computed from the aggregate's state."""
+
+    def __init__(self, read: Callable[[InstitutionState], T]) -> None:
+        self.read = read
+
+    def __get__(self, aggregate: Institution, owner: type[Institution] | None = None) -> T:
+        return self.read(aggregate.state)
+
+
+def _pending_scope_change(state: InstitutionState) -> dict[str, Any] | None:
+    pending: dict[str, Any] | None = plain(state.pending_scope_change)
+    return pending
 
 
 class Institution(LedgerAggregate):
@@ -476,139 +492,38 @@ class Institution(LedgerAggregate):
     def banned_on(self, day: date) -> bool:
         return self.state.banned_on(day)
 
-    @property
-    def suspended(self) -> bool:
-        return self.state.suspended
-
-    @property
-    def credit_code(self) -> str:
-        return self.state.credit_code
-
-    @property
-    def name(self) -> str:
-        return self.state.name
-
-    @property
-    def kind(self) -> str:
-        return self.state.kind
-
-    @property
-    def jurisdiction(self) -> str:
-        return self.state.jurisdiction
-
-    @property
-    def district(self) -> str:
-        return self.state.district
-
-    @property
-    def address(self) -> str:
-        return self.state.address
-
-    @property
-    def scope(self) -> list[ScopeLine]:
-        return self.state.scope_lines()
-
-    @property
-    def test_sites(self) -> list[str]:
-        return list(self.state.test_sites)
-
-    @property
-    def legal_representative(self) -> str:
-        return self.state.legal_representative
-
-    @property
-    def contact(self) -> Contact:
-        return self.state.contact_details()
-
-    @property
-    def status(self) -> Status:
-        return self.state.status
-
-    @property
-    def submitted_on(self) -> date:
-        return self.state.submitted_on
-
-    @property
-    def receipt_number(self) -> str | None:
-        return self.state.receipt_number
-
-    @property
-    def valid_from(self) -> date | None:
-        return self.state.valid_from
-
-    @property
-    def valid_until(self) -> date | None:
-        return self.state.valid_until
-
-    @property
-    def approvals(self) -> int:
-        return self.state.approvals
-
-    @property
-    def renewal_requested_on(self) -> date | None:
-        return self.state.renewal_requested_on
-
-    @property
-    def pending_scope_change(self) -> dict[str, Any] | None:
-        pending: dict[str, Any] | None = plain(self.state.pending_scope_change)
-        return pending
-
-    @property
-    def evaluations_reported(self) -> int:
-        return self.state.evaluations_reported
-
-    @property
-    def last_evaluated_on(self) -> date | None:
-        return self.state.last_evaluated_on
-
-    @property
-    def findings(self) -> dict[str, dict[str, Any]]:
-        return plain_records(self.state.findings)
-
-    @property
-    def complaints(self) -> dict[str, dict[str, Any]]:
-        return plain_records(self.state.complaints)
-
-    @property
-    def batches(self) -> dict[str, dict[str, Any]]:
-        return plain_records(self.state.batches)
-
-    @property
-    def annual_assessments(self) -> dict[str, dict[str, Any]]:
-        return plain_records(self.state.annual_assessments)
-
-    @property
-    def cases(self) -> dict[str, dict[str, Any]]:
-        return plain_records(self.state.cases)
-
-    @property
-    def decisions(self) -> dict[str, dict[str, Any]]:
-        return plain_records(self.state.decisions)
-
-    @property
-    def appeals(self) -> dict[str, dict[str, Any]]:
-        return plain_records(self.state.appeals)
-
-    @property
-    def sessions(self) -> dict[str, dict[str, Any]]:
-        return plain_records(self.state.sessions)
-
-    @property
-    def opinions(self) -> dict[str, dict[str, Any]]:
-        return plain_records(self.state.opinions)
-
-    @property
-    def suspensions(self) -> list[str]:
-        return list(self.state.suspensions)
-
-    @property
-    def ban_until(self) -> date | None:
-        return self.state.ban_until
-
-    @property
-    def ban_indefinite(self) -> bool:
-        return self.state.ban_indefinite
-
-    @property
-    def ban_decision(self) -> str | None:
-        return self.state.ban_decision
+    # The state's values, in the file's shapes.
+    suspended = _read(lambda s: s.suspended)
+    credit_code = _read(lambda s: s.credit_code)
+    name = _read(lambda s: s.name)
+    kind = _read(lambda s: s.kind)
+    jurisdiction = _read(lambda s: s.jurisdiction)
+    district = _read(lambda s: s.district)
+    address = _read(lambda s: s.address)
+    scope = _read(lambda s: s.scope_lines())
+    test_sites = _read(lambda s: list(s.test_sites))
+    legal_representative = _read(lambda s: s.legal_representative)
+    contact = _read(lambda s: s.contact_details())
+    status = _read(lambda s: s.status)
+    submitted_on = _read(lambda s: s.submitted_on)
+    receipt_number = _read(lambda s: s.receipt_number)
+    valid_from = _read(lambda s: s.valid_from)
+    valid_until = _read(lambda s: s.valid_until)
+    approvals = _read(lambda s: s.approvals)
+    renewal_requested_on = _read(lambda s: s.renewal_requested_on)
+    pending_scope_change = _read(_pending_scope_change)
+    evaluations_reported = _read(lambda s: s.evaluations_reported)
+    last_evaluated_on = _read(lambda s: s.last_evaluated_on)
+    findings = _read(lambda s: plain_records(s.findings))
+    complaints = _read(lambda s: plain_records(s.complaints))
+    batches = _read(lambda s: plain_records(s.batches))
+    annual_assessments = _read(lambda s: plain_records(s.annual_assessments))
+    cases = _read(lambda s: plain_records(s.cases))
+    decisions = _read(lambda s: plain_records(s.decisions))
+    appeals = _read(lambda s: plain_records(s.appeals))
+    sessions = _read(lambda s: plain_records(s.sessions))
+    opinions = _read(lambda s: plain_records(s.opinions))
+    suspensions = _read(lambda s: list(s.suspensions))
+    ban_until = _read(lambda s: s.ban_until)
+    ban_indefinite = _read(lambda s: s.ban_indefinite)
+    ban_decision = _read(lambda s: s.ban_decision)
