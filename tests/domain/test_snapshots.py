@@ -14,8 +14,8 @@ from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscode
 from api.bootstrap import build_application
 from api.settings import Settings
 from domain.creditcode import make_credit_code
-from domain.institution import FilingApplication, Institution
 from domain.evolve import fold
+from domain.institution import FilingApplication, Institution
 from domain.ledger import DateAsISO
 from domain.rulebook import default_catalogue
 from domain.state import TRANSCODINGS
