@@ -39,7 +39,8 @@ class LedgerAggregate(Aggregate):
     """An aggregate whose events carry both clocks, an author and a chain link.
 
     Public command methods validate and then call ``_record``; the ``_on_<Event>``
-    methods only assign state, because they run again on every replay.
+    methods only assign state, because they run again on every replay. (``Institution``
+    asks pure deciders instead and folds its state in ``when``.)
     """
 
     def __init__(self) -> None:

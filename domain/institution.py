@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from domain.base import LedgerAggregate, Stamp
 from domain.deciders import appeals, cases, effects, filing, onsite
@@ -69,8 +69,14 @@ class _read(Generic[T]):  # noqa: N801 - used like ``property``
     def __init__(self, read: Callable[[InstitutionState], T]) -> None:
         self.read = read
 
-    def __get__(self, aggregate: Institution, owner: type[Institution] | None = None) -> T:
-        return self.read(aggregate.state)
+    @overload
+    def __get__(self, aggregate: None, owner: type[Institution]) -> _read[T]: ...
+    @overload
+    def __get__(self, aggregate: Institution, owner: type[Institution] | None = None) -> T: ...
+    def __get__(
+        self, aggregate: Institution | None, owner: type[Institution] | None = None
+    ) -> T | _read[T]:
+        return self if aggregate is None else self.read(aggregate.state)
 
 
 def _pending_scope_change(state: InstitutionState) -> dict[str, Any] | None:

@@ -21,7 +21,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.persistence import Transcoding
@@ -345,7 +345,3 @@ RECORD_TYPES: tuple[type[Any], ...] = (
     OpinionState,
 )
 TRANSCODINGS: tuple[Transcoding, ...] = tuple(RecordTranscoding(t) for t in RECORD_TYPES)
-
-
-def as_status(value: str) -> Status:
-    return cast(Status, value)
