@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import pytest
 
@@ -37,6 +37,7 @@ from domain.events import FindingRecorded, LedgerEvent
 from domain.evolve import evolve
 from domain.history import EventRef, History, ref_of
 from domain.institution import FilingApplication
+from domain.ledger import BASE_FIELDS
 from domain.rulebook import Rulebook, default_catalogue
 from domain.state import InstitutionState, institution_id, plain
 
@@ -443,7 +444,7 @@ class Given(Generic[S]):
             except DomainError as exc:
                 return Then(subject, [], exc)
             assert isinstance(subject, LedgerAggregate)
-            return Then(self.subject, subject.collect_events(), None)
+            return Then(self.subject, cast(list[LedgerEvent], subject.collect_events()), None)
         before = len(subject.events)
         try:
             if args:
@@ -540,22 +541,8 @@ class Then(Generic[S]):
         return self
 
 
-_LIBRARY_FIELDS = {
-    "originator_id",
-    "originator_version",
-    "originator_topic",
-    "timestamp",
-    "occurred_on",
-    "actor",
-    "role",
-    "request_id",
-    "prev_hash",
-    "chain_hash",
-}
-
-
 def _own_fields(event: LedgerEvent) -> list[str]:
-    return [key for key in vars(event) if key not in _LIBRARY_FIELDS]
+    return [key for key in vars(event) if key not in BASE_FIELDS]
 
 
 def _snake(name: str) -> str:

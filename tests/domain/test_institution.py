@@ -96,7 +96,7 @@ def test_approval_grants_three_years_of_validity() -> None:
 
 def test_approval_records_the_rulebook_it_used() -> None:
     outcome = given(submitted()).when(approved("2024-03-15"))
-    assert outcome.events[0].rulebook == CHENGDU.ref  # type: ignore[attr-defined]
+    assert outcome.events[0].rulebook == CHENGDU.ref
 
 
 def test_renewal_is_refused_before_the_window_opens_citing_the_article() -> None:

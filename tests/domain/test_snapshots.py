@@ -201,7 +201,7 @@ def test_a_snapshot_of_the_attributes_one_by_one_loads_into_the_same_state() -> 
     for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO(), *TRANSCODINGS):
         transcoder.register(transcoding)
     inst = full_file()
-    snapshot = Snapshot(  # type: ignore[call-arg]
+    snapshot = Snapshot(
         originator_id=inst.id,
         originator_version=inst.version,
         timestamp=Snapshot.create_timestamp(),
