@@ -533,3 +533,4 @@ class Institution(LedgerAggregate):
     ban_until = _read(lambda s: s.ban_until)
     ban_indefinite = _read(lambda s: s.ban_indefinite)
     ban_decision = _read(lambda s: s.ban_decision)
+    status_before_revocation = _read(lambda s: s.status_before_revocation)
