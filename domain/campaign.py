@@ -231,36 +231,17 @@ class Campaign(LedgerAggregate):
         stamp: Stamp,
         policy: SupervisionPolicy,
     ) -> Campaign:
-        if not REFERENCE.match(reference):
-            raise InvalidInput(
-                "reference: letters, digits, '.', '_' or '-', e.g. HN-2024-Q2", field="reference"
-            )
-        if not title.strip():
-            raise InvalidInput("title must not be empty", field="title")
-        if kind not in SUPERVISION_KINDS:
-            raise InvalidInput(f"kind must be one of {', '.join(SUPERVISION_KINDS)}", field="kind")
-        items = [m.strip() for m in matters if m.strip()]
-        if not items:
-            raise InvalidInput("state the matters to be supervised (督导事项)", field="matters")
-        counts = {
-            "target_count": target_count,
-            "group_size": group_size,
-            "max_targets_per_supervisor": max_targets_per_supervisor,
-        }
-        for name, value in counts.items():
-            if value < 1:
-                raise InvalidInput(f"{name} must be at least 1", field=name)
-        problem = group_size_problem(kind, group_size, policy)
-        if problem is not None:
-            raise InvalidInput(problem.detail, field="group_size", articles=problem.articles)
-        unknown = sorted(set(institution_kinds) - set(INSTITUTION_KINDS))
-        if unknown:
-            raise InvalidInput(
-                f"{unknown[0]} is not a kind of institution", field="institution_kinds"
-            )
-        bad = [o for o in occupations if not OCCUPATION_CODE.match(o)]
-        if bad:
-            raise InvalidInput(f"'{bad[0]}' is not an occupation code", field="occupations")
+        items = _matters_of(reference, title, kind, matters)
+        _check_counts(
+            kind,
+            {
+                "target_count": target_count,
+                "group_size": group_size,
+                "max_targets_per_supervisor": max_targets_per_supervisor,
+            },
+            policy,
+        )
+        _check_targets(institution_kinds, occupations)
         if planned_on < on:
             raise InvalidInput("the supervision cannot be planned in the past", field="planned_on")
         return cls._start(
@@ -461,3 +442,39 @@ def _count(values: Iterable[str]) -> dict[str, int]:
     for v in values:
         counts[v] = counts.get(v, 0) + 1
     return dict(sorted(counts.items()))
+
+
+def _matters_of(reference: str, title: str, kind: str, matters: Sequence[str]) -> list[str]:
+    """The campaign's heading checked; its matters, stripped and non-empty."""
+    if not REFERENCE.match(reference):
+        raise InvalidInput(
+            "reference: letters, digits, '.', '_' or '-', e.g. HN-2024-Q2", field="reference"
+        )
+    if not title.strip():
+        raise InvalidInput("title must not be empty", field="title")
+    if kind not in SUPERVISION_KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(SUPERVISION_KINDS)}", field="kind")
+    items = [m.strip() for m in matters if m.strip()]
+    if not items:
+        raise InvalidInput("state the matters to be supervised (督导事项)", field="matters")
+    return items
+
+
+def _check_counts(kind: str, counts: Mapping[str, int], policy: SupervisionPolicy) -> None:
+    """Each count is at least 1 and the group size is one the rules allow for ``kind``."""
+    for name, value in counts.items():
+        if value < 1:
+            raise InvalidInput(f"{name} must be at least 1", field=name)
+    problem = group_size_problem(kind, counts["group_size"], policy)
+    if problem is not None:
+        raise InvalidInput(problem.detail, field="group_size", articles=problem.articles)
+
+
+def _check_targets(institution_kinds: Sequence[str], occupations: Sequence[str]) -> None:
+    """The kinds of institution and the occupations that narrow the draw are real ones."""
+    unknown = sorted(set(institution_kinds) - set(INSTITUTION_KINDS))
+    if unknown:
+        raise InvalidInput(f"{unknown[0]} is not a kind of institution", field="institution_kinds")
+    bad = [o for o in occupations if not OCCUPATION_CODE.match(o)]
+    if bad:
+        raise InvalidInput(f"'{bad[0]}' is not an occupation code", field="occupations")

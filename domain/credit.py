@@ -154,60 +154,20 @@ def rating_at(history: History, rulebook: Rulebook, on: date) -> Rating:
     for fact in _facts(history, on):
         ledger.recover_until(fact.on)
         if fact.kind == "approval":
-            if ledger.state != "rated":
-                ledger.state = "rated"
-                ledger.change(
-                    fact.on,
-                    "granted",
-                    rules.starting_grade,
-                    f"{fact.on} 备案通过，初始信用等级 {rules.starting_grade}",
-                    f"filing approved on {fact.on}: starting grade {rules.starting_grade}",
-                    event=fact.ref,
+            _approved(ledger, rules, fact)
+        elif ledger.state == "rated" and ledger.grade is not None:
+            if fact.kind == "assessment":
+                _lower(
+                    ledger,
+                    fact,
+                    rules.failed_assessment_lowers,
+                    "年度评估不合格",
+                    "failed annual assessment",
+                    (),
+                    None,
                 )
-            continue
-        if ledger.state != "rated" or ledger.grade is None:
-            continue
-        if fact.kind == "assessment":
-            _lower(
-                ledger,
-                fact,
-                rules.failed_assessment_lowers,
-                "年度评估不合格",
-                "failed annual assessment",
-                (),
-                None,
-            )
-            continue
-        s = fact.sanction
-        assert s is not None
-        articles = s.articles
-        cited = "、".join(articles) or "—"
-        if s.level in rules.cancelled_by_levels:
-            ledger.state = "cancelled"
-            ledger.change(
-                fact.on,
-                "cancelled",
-                None,
-                f"{fact.on} 依 {cited} 作出{LEVEL_SANCTION_ZH[s.level]}决定（{s.decision_id}），"
-                f"取消信用等级",
-                f"cancelled on {fact.on} by the {LEVEL_SANCTION_EN[s.level]} decided under"
-                f" {', '.join(articles)} (decision {s.decision_id})",
-                articles=articles,
-                decision_id=s.decision_id,
-                event=fact.ref,
-            )
-            continue
-        steps = rules.lowered_by_level.get(s.level, 0)
-        _lower(
-            ledger,
-            fact,
-            steps,
-            f"依 {cited} 作出的{LEVEL_SANCTION_ZH[s.level]}决定（{s.decision_id}）",
-            f"the {LEVEL_SANCTION_EN[s.level]} decided under {', '.join(articles)}"
-            f" (decision {s.decision_id})",
-            articles,
-            s.decision_id,
-        )
+            else:
+                _sanctioned(ledger, rules, fact)
     ledger.recover_until(on)
     return Rating(
         as_of=on,
@@ -218,6 +178,54 @@ def rating_at(history: History, rulebook: Rulebook, on: date) -> Rating:
         rulebook=rulebook.ref,
         basis_zh=rules.reasoning_zh,
         basis_en=rules.reasoning_en,
+    )
+
+
+def _approved(ledger: _Ledger, rules: CreditRating, fact: _Fact) -> None:
+    """An approval grants the starting grade to a record that holds none."""
+    if ledger.state == "rated":
+        return
+    ledger.state = "rated"
+    ledger.change(
+        fact.on,
+        "granted",
+        rules.starting_grade,
+        f"{fact.on} 备案通过，初始信用等级 {rules.starting_grade}",
+        f"filing approved on {fact.on}: starting grade {rules.starting_grade}",
+        event=fact.ref,
+    )
+
+
+def _sanctioned(ledger: _Ledger, rules: CreditRating, fact: _Fact) -> None:
+    """A sanction in force cancels the rating or lowers it by its level's steps."""
+    s = fact.sanction
+    assert s is not None
+    articles = s.articles
+    cited = "、".join(articles) or "—"
+    if s.level in rules.cancelled_by_levels:
+        ledger.state = "cancelled"
+        ledger.change(
+            fact.on,
+            "cancelled",
+            None,
+            f"{fact.on} 依 {cited} 作出{LEVEL_SANCTION_ZH[s.level]}决定（{s.decision_id}），"
+            f"取消信用等级",
+            f"cancelled on {fact.on} by the {LEVEL_SANCTION_EN[s.level]} decided under"
+            f" {', '.join(articles)} (decision {s.decision_id})",
+            articles=articles,
+            decision_id=s.decision_id,
+            event=fact.ref,
+        )
+        return
+    _lower(
+        ledger,
+        fact,
+        rules.lowered_by_level.get(s.level, 0),
+        f"依 {cited} 作出的{LEVEL_SANCTION_ZH[s.level]}决定（{s.decision_id}）",
+        f"the {LEVEL_SANCTION_EN[s.level]} decided under {', '.join(articles)}"
+        f" (decision {s.decision_id})",
+        articles,
+        s.decision_id,
     )
 
 

@@ -22,6 +22,7 @@ from domain.calendar import add_months
 from domain.history import BatchFact, ComplaintFact, EventRef, History
 from domain.rulebook import (
     DerivedRule,
+    EvaluationChecks,
     InactivityParams,
     PaperSetReuseParams,
     RatioThresholdParams,
@@ -87,69 +88,106 @@ def batch_flags(
 ) -> list[Flag]:
     """Every finding a newly reported batch raises (the batch itself is always kept)."""
     checks = rulebook.evaluation_checks
-    flags: list[Flag] = []
+    raised = [
+        *_filing_state(filing, checks, batch),
+        *_filed_particulars(filing, checks, batch),
+        *_unqualified_share(rulebook, batch),
+        *_paper_set_reuse(history, rulebook, batch),
+    ]
+    return [
+        Flag(
+            r.check,
+            rulebook.cite(r.item),
+            r.on or batch.evaluated_on,
+            r.zh,
+            r.en,
+            batch.batch_id,
+            r.refs,
+        )
+        for r in raised
+        if r.item is not None
+    ]
 
-    def flag(
-        check: str,
-        item: str | None,
-        zh: str,
-        en: str,
-        refs: tuple[EventRef, ...] = (),
-        on: date | None = None,
-    ) -> None:
-        if item is not None:
-            flags.append(
-                Flag(
-                    check,
-                    rulebook.cite(item),
-                    on or batch.evaluated_on,
-                    zh,
-                    en,
-                    batch.batch_id,
-                    refs,
-                )
-            )
 
+@dataclass(frozen=True)
+class _Raised:
+    """A check that failed; it becomes a flag when the rulebook names an item for it."""
+
+    check: str
+    item: str | None
+    zh: str
+    en: str
+    refs: tuple[EventRef, ...] = ()
+    on: date | None = None
+
+
+def _filing_state(filing: FilingSnapshot, checks: EvaluationChecks, batch: Batch) -> list[_Raised]:
+    """No filing in force on the evaluation day, or evaluation while suspended."""
     if not filing.in_force:
-        flag(
-            "no_filing_in_force",
-            checks.no_filing_in_force,
-            f"批次 {batch.batch_id} 于 {batch.evaluated_on} 评价时备案不在有效期"
-            f"（状态：{filing.status}）",
-            f"batch {batch.batch_id} evaluated on {batch.evaluated_on} with no filing in force"
-            f" (status: {filing.status})",
-        )
-    elif filing.suspended:
-        flag(
-            "during_suspension",
-            checks.during_suspension,
-            f"批次 {batch.batch_id} 于暂停评价期间（{batch.evaluated_on}）开展评价",
-            f"batch {batch.batch_id} evaluated on {batch.evaluated_on} while evaluation was"
-            " suspended",
-        )
+        return [
+            _Raised(
+                "no_filing_in_force",
+                checks.no_filing_in_force,
+                f"批次 {batch.batch_id} 于 {batch.evaluated_on} 评价时备案不在有效期"
+                f"（状态：{filing.status}）",
+                f"batch {batch.batch_id} evaluated on {batch.evaluated_on} with no filing in"
+                f" force (status: {filing.status})",
+            )
+        ]
+    if filing.suspended:
+        return [
+            _Raised(
+                "during_suspension",
+                checks.during_suspension,
+                f"批次 {batch.batch_id} 于暂停评价期间（{batch.evaluated_on}）开展评价",
+                f"batch {batch.batch_id} evaluated on {batch.evaluated_on} while evaluation was"
+                " suspended",
+            )
+        ]
+    return []
+
+
+def _filed_particulars(
+    filing: FilingSnapshot, checks: EvaluationChecks, batch: Batch
+) -> list[_Raised]:
+    """The batch's occupation and level, territory and test site against the filing."""
+    raised: list[_Raised] = []
     levels = filing.scope.get(batch.occupation)
     if levels is None or batch.level not in levels:
-        flag(
-            "outside_scope",
-            checks.outside_scope,
-            f"批次 {batch.batch_id}：职业 {batch.occupation} {batch.level} 级不在备案范围内",
-            f"batch {batch.batch_id}: occupation {batch.occupation} level {batch.level} is not"
-            " in the filed scope",
+        raised.append(
+            _Raised(
+                "outside_scope",
+                checks.outside_scope,
+                f"批次 {batch.batch_id}：职业 {batch.occupation} {batch.level} 级不在备案范围内",
+                f"batch {batch.batch_id}: occupation {batch.occupation} level {batch.level} is"
+                " not in the filed scope",
+            )
         )
     if batch.territory != filing.jurisdiction:
-        flag(
-            "outside_territory",
-            checks.outside_territory,
-            f"批次 {batch.batch_id} 在 {batch.territory} 评价，超出 {filing.jurisdiction} 区域",
-            f"batch {batch.batch_id} was held in {batch.territory}, outside {filing.jurisdiction}",
+        raised.append(
+            _Raised(
+                "outside_territory",
+                checks.outside_territory,
+                f"批次 {batch.batch_id} 在 {batch.territory} 评价，超出 {filing.jurisdiction} 区域",
+                f"batch {batch.batch_id} was held in {batch.territory},"
+                f" outside {filing.jurisdiction}",
+            )
         )
     if batch.site not in filing.test_sites:
-        flag(
-            "unfiled_site",
-            checks.unfiled_site,
-            f"批次 {batch.batch_id} 的考点“{batch.site}”未备案",
-            f"batch {batch.batch_id} used the unfiled test site '{batch.site}'",
+        raised.append(
+            _Raised(
+                "unfiled_site",
+                checks.unfiled_site,
+                f"批次 {batch.batch_id} 的考点“{batch.site}”未备案",
+                f"batch {batch.batch_id} used the unfiled test site '{batch.site}'",
+            )
         )
+    return raised
+
+
+def _unqualified_share(rulebook: Rulebook, batch: Batch) -> list[_Raised]:
+    """The share of unqualified candidates at or above a rule's threshold."""
+    raised: list[_Raised] = []
     for spec in _rules(rulebook, "ratio_threshold_in_batch"):
         ratio = cast(RatioThresholdParams, spec.typed_params())
         if batch.candidates <= 0:
@@ -157,29 +195,41 @@ def batch_flags(
         share = Decimal(batch.unqualified_candidates) * 100 / Decimal(batch.candidates)
         limit = Decimal(str(ratio.threshold_percent))
         if share > limit or (ratio.inclusive and share == limit):
-            flag(
-                spec.id,
-                spec.yields,
-                f"批次 {batch.batch_id} 资格不符考生 {batch.unqualified_candidates}/"
-                f"{batch.candidates}（{share:.2f}%）达到 {limit}%",
-                f"batch {batch.batch_id}: {batch.unqualified_candidates} of {batch.candidates}"
-                f" candidates unqualified ({share:.2f} %), at or above {limit} %",
+            raised.append(
+                _Raised(
+                    spec.id,
+                    spec.yields,
+                    f"批次 {batch.batch_id} 资格不符考生 {batch.unqualified_candidates}/"
+                    f"{batch.candidates}（{share:.2f}%）达到 {limit}%",
+                    f"batch {batch.batch_id}: {batch.unqualified_candidates} of"
+                    f" {batch.candidates} candidates unqualified ({share:.2f} %),"
+                    f" at or above {limit} %",
+                )
             )
+    return raised
+
+
+def _paper_set_reuse(history: History, rulebook: Rulebook, batch: Batch) -> list[_Raised]:
+    """The batch's paper set used by another batch within a rule's window."""
+    raised: list[_Raised] = []
     for spec in _rules(rulebook, "paper_set_reuse"):
         window = cast(PaperSetReuseParams, spec.typed_params()).window_months
         other = _other_use(history.batches, batch, window)
         if other is not None:
-            flag(
-                spec.id,
-                spec.yields,
-                f"批次 {batch.batch_id} 使用的试卷 {batch.paper_set_id} 亦于 {other.evaluated_on}"
-                f"（批次 {other.batch_id}）使用，两次使用间隔不足 {window} 个月",
-                f"batch {batch.batch_id} used paper set {batch.paper_set_id}, also used on"
-                f" {other.evaluated_on} by batch {other.batch_id}, within {window} months",
-                (other.ref,),
-                max(batch.evaluated_on, other.evaluated_on),
+            raised.append(
+                _Raised(
+                    spec.id,
+                    spec.yields,
+                    f"批次 {batch.batch_id} 使用的试卷 {batch.paper_set_id} 亦于"
+                    f" {other.evaluated_on}（批次 {other.batch_id}）使用，两次使用间隔不足"
+                    f" {window} 个月",
+                    f"batch {batch.batch_id} used paper set {batch.paper_set_id}, also used on"
+                    f" {other.evaluated_on} by batch {other.batch_id}, within {window} months",
+                    (other.ref,),
+                    max(batch.evaluated_on, other.evaluated_on),
+                )
             )
-    return flags
+    return raised
 
 
 def _other_use(batches: tuple[BatchFact, ...], batch: Batch, months: int) -> BatchFact | None:

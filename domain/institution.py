@@ -3,279 +3,151 @@
 The id is derived from (jurisdiction, credit code), so one credit code has one record per
 jurisdiction whatever happens to its filings; a new application after a rejection,
 cancellation or lapse continues the same history, which is what escalation needs.
+
+The file is one event stream, because its rules span all of it (a ban from a revocation
+stops a re-filing; a rectification suspends evaluation). The aggregate only records and
+folds: each command asks a decider (``domain.deciders``) what to record over the frozen
+``state`` and records what it returns; ``when`` folds each event with
+``domain.evolve.evolve``. The read attributes below are the state's, in the shapes the
+file has always shown (records as dicts, sequences as lists), copied on every read.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any, Literal
-from uuid import NAMESPACE_URL, UUID, uuid5
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, Generic, TypeVar, overload
 
 from domain.base import LedgerAggregate, Stamp
-from domain.calendar import add_months, add_years
-from domain.casework import CaseworkMixin, OpinionsMixin
-from domain.creditcode import credit_code_problem
-from domain.errors import Conflict, InvalidInput, RuleRefusal
-from domain.events import (
-    Contact,
-    DetailsChanged,
-    FilingApproved,
-    FilingCancelled,
-    FilingExpired,
-    FilingLapsed,
-    FilingRejected,
-    FilingResubmitted,
-    FilingSubmitted,
-    RenewalApproved,
-    RenewalRejected,
-    RenewalRequested,
-    ScopeChangeApproved,
-    ScopeChangeRejected,
-    ScopeChangeRequested,
-    ScopeLine,
+from domain.deciders import appeals, cases, effects, filing, onsite
+from domain.deciders import evidence as _evidence
+from domain.deciders import opinions as _opinions
+from domain.deciders.common import NewEvent
+from domain.deciders.filing import (
+    CHANGEABLE_DETAILS,
+    KINDS,
+    OCCUPATION_CODE,
+    FilingApplication,
+    normalise_scope,
+    validate_scope,
 )
+from domain.events import LedgerCreated, LedgerEvent, ScopeLine
+from domain.evolve import evolve
 from domain.rulebook import Rulebook
+from domain.state import (
+    INSTITUTION_NAMESPACE,
+    OPEN_STATUSES,
+    InstitutionState,
+    Status,
+    institution_id,
+    plain,
+    plain_records,
+    state_from_plain,
+)
 
-INSTITUTION_NAMESPACE = uuid5(NAMESPACE_URL, "skills-oversight:institution")
-KINDS = ("employer", "social_org", "technical_school")
-OCCUPATION_CODE = re.compile(r"^\d-\d{2}-\d{2}-\d{2}(-\d{2})?$")
-CHANGEABLE_DETAILS = ("name", "address", "district", "legal_representative", "contact")
+__all__ = [
+    "CHANGEABLE_DETAILS",
+    "INSTITUTION_NAMESPACE",
+    "KINDS",
+    "OCCUPATION_CODE",
+    "OPEN_STATUSES",
+    "FilingApplication",
+    "Institution",
+    "Status",
+    "institution_id",
+    "normalise_scope",
+    "validate_scope",
+]
 
-Status = Literal["submitted", "active", "rejected", "expired", "lapsed", "cancelled", "revoked"]
-OPEN_STATUSES: tuple[Status, ...] = ("submitted", "active", "expired")
-
-
-def institution_id(jurisdiction: str, credit_code: str) -> UUID:
-    return uuid5(INSTITUTION_NAMESPACE, f"{jurisdiction}:{credit_code.upper()}")
-
-
-@dataclass(frozen=True)
-class FilingApplication:
-    """What an applicant files: validated here, before any event exists."""
-
-    credit_code: str
-    name: str
-    kind: str
-    jurisdiction: str
-    district: str
-    address: str
-    scope: list[ScopeLine]
-    test_sites: list[str]
-    legal_representative: str
-    contact: Contact
-
-    def validate(self) -> None:
-        problem = credit_code_problem(self.credit_code)
-        if problem:
-            raise InvalidInput(f"credit_code {problem}", field="credit_code")
-        if self.kind not in KINDS:
-            raise InvalidInput(f"kind must be one of {', '.join(KINDS)}", field="kind")
-        for name in ("name", "district", "address", "legal_representative"):
-            if not str(getattr(self, name)).strip():
-                raise InvalidInput(f"{name} must not be empty", field=name)
-        validate_scope(self.scope, self.test_sites)
+C = TypeVar("C")
+T = TypeVar("T")
 
 
-def validate_scope(scope: list[ScopeLine], test_sites: list[str]) -> None:
-    if not scope:
-        raise InvalidInput("scope must name at least one occupation", field="scope")
-    seen: set[str] = set()
-    for i, line in enumerate(scope):
-        if not OCCUPATION_CODE.match(line["occupation"]):
-            raise InvalidInput(
-                f"'{line['occupation']}' is not an occupation code like 4-07-05-04",
-                field=f"scope.{i}.occupation",
-            )
-        if line["occupation"] in seen:
-            raise InvalidInput(
-                f"occupation {line['occupation']} appears twice", field=f"scope.{i}.occupation"
-            )
-        seen.add(line["occupation"])
-        if not line["levels"] or any(lv not in (1, 2, 3, 4, 5) for lv in line["levels"]):
-            raise InvalidInput("levels must be a non-empty set of 1-5", field=f"scope.{i}.levels")
-    if not test_sites or any(not s.strip() for s in test_sites):
-        raise InvalidInput("test_sites must name at least one site", field="test_sites")
+class _read(Generic[T]):  # noqa: N801 - used like ``property``
+    """A read-only attribute computed from the aggregate's state."""
+
+    def __init__(self, read: Callable[[InstitutionState], T]) -> None:
+        self.read = read
+
+    @overload
+    def __get__(self, aggregate: None, owner: type[Institution]) -> _read[T]: ...
+    @overload
+    def __get__(self, aggregate: Institution, owner: type[Institution] | None = None) -> T: ...
+    def __get__(
+        self, aggregate: Institution | None, owner: type[Institution] | None = None
+    ) -> T | _read[T]:
+        return self if aggregate is None else self.read(aggregate.state)
 
 
-def normalise_scope(scope: list[ScopeLine]) -> list[ScopeLine]:
-    return sorted(
-        ({"occupation": ln["occupation"], "levels": sorted(set(ln["levels"]))} for ln in scope),
-        key=lambda ln: ln["occupation"],
-    )
+def _pending_scope_change(state: InstitutionState) -> dict[str, Any] | None:
+    pending: dict[str, Any] | None = plain(state.pending_scope_change)
+    return pending
 
 
-class Institution(CaseworkMixin, OpinionsMixin, LedgerAggregate):
+class Institution(LedgerAggregate):
+    #: 2: the attributes are one ``state`` (snapshots before it stored them one by one).
+    class_version = 2
+
     def __init__(self) -> None:
         super().__init__()
-        self.credit_code: str = ""
-        self.name: str = ""
-        self.kind: str = ""
-        self.jurisdiction: str = ""
-        self.district: str = ""
-        self.address: str = ""
-        self.scope: list[ScopeLine] = []
-        self.test_sites: list[str] = []
-        self.legal_representative: str = ""
-        self.contact: Contact = {"name": "", "phone": ""}
-        self.status: Status = "submitted"
-        self.submitted_on: date = date.min
-        self.receipt_number: str | None = None
-        self.valid_from: date | None = None
-        self.valid_until: date | None = None
-        self.approvals: int = 0
-        self.renewal_requested_on: date | None = None
-        self.pending_scope_change: dict[str, Any] | None = None
-        self.evaluations_reported: int = 0
-        self._init_casework()
+        self.state = InstitutionState()
+
+    def when(self, event: LedgerEvent) -> None:
+        self.chain_head = event.chain_hash
+        self.state = evolve(self.state, event)
+
+    @staticmethod
+    def upcast_v1_v2(attrs: dict[str, Any]) -> None:
+        """A snapshot of the attributes one by one becomes a snapshot of the state."""
+        state = state_from_plain(attrs)
+        kept: dict[str, Any] = {
+            k: attrs[k] for k in ("_created_on", "_modified_on", "chain_head") if k in attrs
+        }
+        attrs.clear()
+        attrs.update(kept, state=state)
+
+    def _decide(
+        self,
+        decider: Callable[[InstitutionState, C], Sequence[NewEvent]],
+        command: C,
+        stamp: Stamp,
+    ) -> list[str]:
+        """Record what ``decider`` decides over the current state; the names recorded."""
+        decided = decider(self.state, command)
+        for event in decided:
+            self._record(event.type, stamp=stamp, occurred_on=event.occurred_on, **event.fields)
+        return [event.name for event in decided]
 
     # --- filing ---------------------------------------------------------------------------
 
     @classmethod
     def submit(cls, application: FilingApplication, on: date, stamp: Stamp) -> Institution:
-        application.validate()
+        first = filing.submit(filing.Submit(application, on))
+        assert issubclass(first.type, LedgerCreated)
         return cls._start(
-            FilingSubmitted,
+            first.type,
             id=institution_id(application.jurisdiction, application.credit_code),
             stamp=stamp,
-            occurred_on=on,
-            credit_code=application.credit_code.upper(),
-            name=application.name,
-            kind=application.kind,
-            jurisdiction=application.jurisdiction,
-            district=application.district,
-            address=application.address,
-            scope=normalise_scope(application.scope),
-            test_sites=sorted(set(application.test_sites)),
-            legal_representative=application.legal_representative,
-            contact=application.contact,
+            occurred_on=first.occurred_on,
+            **first.fields,
         )
-
-    def _on_FilingSubmitted(self, e: FilingSubmitted) -> None:
-        self.credit_code = e.credit_code
-        self.jurisdiction = e.jurisdiction
-        self.receipt_number = None
-        self.valid_from = None
-        self.valid_until = None
-        self.approvals = 0
-        self.evaluations_reported = 0
-        self._take_application(e)
 
     def resubmit(self, application: FilingApplication, on: date, stamp: Stamp) -> None:
-        application.validate()
-        if self.banned_on(on):
-            decision = self.decisions.get(self.ban_decision or "", {})
-            until = "indefinitely" if self.ban_indefinite else f"until {self.ban_until}"
-            raise RuleRefusal(
-                f"credit code {self.credit_code} is banned from filing in {self.jurisdiction}"
-                f" {until} by decision {self.ban_decision}",
-                field="credit_code",
-                articles=[str(a) for a in decision.get("articles", [])],
-            )
-        if self.status in OPEN_STATUSES:
-            raise Conflict(
-                f"credit code {self.credit_code} already has a {self.status} filing"
-                f" in {self.jurisdiction}",
-                existing=str(self.id),
-                field="credit_code",
-            )
-        self._record(
-            FilingResubmitted,
-            stamp=stamp,
-            occurred_on=on,
-            name=application.name,
-            kind=application.kind,
-            district=application.district,
-            address=application.address,
-            scope=normalise_scope(application.scope),
-            test_sites=sorted(set(application.test_sites)),
-            legal_representative=application.legal_representative,
-            contact=application.contact,
-        )
-
-    def _on_FilingResubmitted(self, e: FilingResubmitted) -> None:
-        self._take_application(e)
-
-    def _take_application(self, e: FilingSubmitted | FilingResubmitted) -> None:
-        self.name = e.name
-        self.kind = e.kind
-        self.district = e.district
-        self.address = e.address
-        self.scope = [dict(line) for line in e.scope]  # type: ignore[misc]
-        self.test_sites = list(e.test_sites)
-        self.legal_representative = e.legal_representative
-        self.contact = e.contact
-        self.status = "submitted"
-        self.submitted_on = e.occurred_on
-        self.renewal_requested_on = None
-        self.pending_scope_change = None
+        self._decide(filing.resubmit, filing.Resubmit(application, on), stamp)
 
     def approve(
         self, on: date, stamp: Stamp, rulebook: Rulebook, receipt_number: str | None = None
     ) -> None:
-        self._require_status("submitted", "approve a filing")
-        if on < self.submitted_on:
-            raise InvalidInput("approval cannot precede the submission", field="occurred_on")
-        number = receipt_number or (
-            f"{self.jurisdiction.upper()}-{on.year}-{self.credit_code}-{self.approvals + 1}"
-        )
-        self._record(
-            FilingApproved,
-            stamp=stamp,
-            occurred_on=on,
-            receipt_number=number,
-            valid_from=on,
-            valid_until=add_years(on, rulebook.filing.validity_years) - timedelta(days=1),
-            rulebook=rulebook.ref,
-        )
-
-    def _on_FilingApproved(self, e: FilingApproved) -> None:
-        self.status = "active"
-        self.receipt_number = e.receipt_number
-        self.valid_from = e.valid_from
-        self.valid_until = e.valid_until
-        self.approvals += 1
+        self._decide(filing.approve, filing.Approve(on, rulebook, receipt_number), stamp)
 
     def reject(self, on: date, stamp: Stamp, reason: str) -> None:
-        self._require_status("submitted", "reject a filing")
-        _require_reason(reason)
-        self._record(FilingRejected, stamp=stamp, occurred_on=on, reason=reason)
-
-    def _on_FilingRejected(self, e: FilingRejected) -> None:
-        self.status = "rejected"
+        self._decide(filing.reject, filing.Reject(on, reason), stamp)
 
     def cancel(self, on: date, stamp: Stamp, reason: str) -> None:
-        self._require_status(("submitted", "active", "expired"), "cancel a filing")
-        _require_reason(reason)
-        self._record(FilingCancelled, stamp=stamp, occurred_on=on, reason=reason)
-
-    def _on_FilingCancelled(self, e: FilingCancelled) -> None:
-        self.status = "cancelled"
-        self.pending_scope_change = None
-        self.renewal_requested_on = None
-
-    # --- details and scope ----------------------------------------------------------------
+        self._decide(filing.cancel, filing.Cancel(on, reason), stamp)
 
     def change_details(self, on: date, stamp: Stamp, changes: dict[str, Any]) -> None:
-        self._require_status(("submitted", "active", "expired"), "change details")
-        unknown = sorted(set(changes) - set(CHANGEABLE_DETAILS))
-        if unknown:
-            raise InvalidInput(
-                f"{unknown[0]} is not a basic detail (scope changes are requested separately)",
-                field=unknown[0],
-            )
-        effective = {k: v for k, v in changes.items() if getattr(self, k) != v}
-        if not effective:
-            raise InvalidInput("nothing would change", field="changes")
-        for key, value in effective.items():
-            if isinstance(value, str) and not value.strip():
-                raise InvalidInput(f"{key} must not be empty", field=key)
-        self._record(DetailsChanged, stamp=stamp, occurred_on=on, changes=effective)
-
-    def _on_DetailsChanged(self, e: DetailsChanged) -> None:
-        for key, value in e.changes.items():
-            setattr(self, key, value)
+        self._decide(filing.change_details, filing.ChangeDetails(on, changes), stamp)
 
     def request_scope_change(
         self,
@@ -286,184 +158,379 @@ class Institution(CaseworkMixin, OpinionsMixin, LedgerAggregate):
         test_sites: list[str],
         reason: str,
     ) -> None:
-        self._require_status("active", "request a scope change")
-        if self.pending_scope_change is not None:
-            raise Conflict(
-                "a scope change is already pending",
-                existing=str(self.pending_scope_change["change_id"]),
-            )
-        validate_scope(scope, test_sites)
-        scope = normalise_scope(scope)
-        if scope == self.scope and sorted(set(test_sites)) == self.test_sites:
-            raise InvalidInput("the requested scope equals the filed one", field="scope")
-        self._record(
-            ScopeChangeRequested,
-            stamp=stamp,
-            occurred_on=on,
-            change_id=change_id,
-            scope=scope,
-            test_sites=sorted(set(test_sites)),
-            reason=reason,
-        )
-
-    def _on_ScopeChangeRequested(self, e: ScopeChangeRequested) -> None:
-        self.pending_scope_change = {
-            "change_id": e.change_id,
-            "scope": [dict(line) for line in e.scope],
-            "test_sites": list(e.test_sites),
-            "requested_on": e.occurred_on,
-            "reason": e.reason,
-        }
-
-    def _require_pending_change(self, change_id: str) -> dict[str, Any]:
-        pending = self.pending_scope_change
-        if pending is None or pending["change_id"] != change_id:
-            raise Conflict(f"no pending scope change {change_id}", field="change_id")
-        return pending
+        command = filing.RequestScopeChange(on, change_id, scope, test_sites, reason)
+        self._decide(filing.request_scope_change, command, stamp)
 
     def approve_scope_change(
         self, on: date, stamp: Stamp, change_id: str, rulebook: Rulebook
     ) -> None:
-        self._require_pending_change(change_id)
-        self._require_status("active", "approve a scope change")
-        self._record(
-            ScopeChangeApproved,
-            stamp=stamp,
-            occurred_on=on,
-            change_id=change_id,
-            rulebook=rulebook.ref,
-        )
-
-    def _on_ScopeChangeApproved(self, e: ScopeChangeApproved) -> None:
-        assert self.pending_scope_change is not None
-        self.scope = self.pending_scope_change["scope"]
-        self.test_sites = self.pending_scope_change["test_sites"]
-        self.pending_scope_change = None
+        command = filing.ApproveScopeChange(on, change_id, rulebook)
+        self._decide(filing.approve_scope_change, command, stamp)
 
     def reject_scope_change(self, on: date, stamp: Stamp, change_id: str, reason: str) -> None:
-        self._require_pending_change(change_id)
-        _require_reason(reason)
-        self._record(
-            ScopeChangeRejected, stamp=stamp, occurred_on=on, change_id=change_id, reason=reason
-        )
-
-    def _on_ScopeChangeRejected(self, e: ScopeChangeRejected) -> None:
-        self.pending_scope_change = None
-
-    # --- validity: renewal, expiry, lapse -------------------------------------------------
+        command = filing.RejectScopeChange(on, change_id, reason)
+        self._decide(filing.reject_scope_change, command, stamp)
 
     def renewal_window(self, rulebook: Rulebook) -> tuple[date, date, date]:
         """(window opens, last valid day, lapse date) of the current validity."""
-        if self.valid_until is None:
-            raise Conflict("the filing has never been approved")
-        end = self.valid_until + timedelta(days=1)
-        return (
-            add_months(end, -rulebook.filing.renewal_window_months),
-            self.valid_until,
-            add_months(end, rulebook.filing.lapse_after_months),
-        )
+        return filing.renewal_window(self.state, rulebook)
 
     def request_renewal(self, on: date, stamp: Stamp, rulebook: Rulebook) -> None:
-        self._require_status(("active", "expired"), "request a renewal")
-        if self.renewal_requested_on is not None:
-            raise Conflict(f"a renewal was already requested on {self.renewal_requested_on}")
-        opens, last_day, lapses = self.renewal_window(rulebook)
-        articles = rulebook.filing.renewal_articles
-        if on < opens:
-            raise RuleRefusal(
-                f"the renewal window opens on {opens} ({rulebook.filing.renewal_window_months}"
-                f" months before expiry on {last_day + timedelta(days=1)})",
-                field="occurred_on",
-                articles=articles,
-            )
-        if on >= lapses:
-            raise RuleRefusal(
-                f"the filing was deemed abandoned on {lapses}: file anew",
-                field="occurred_on",
-                articles=articles,
-            )
-        self._record(RenewalRequested, stamp=stamp, occurred_on=on, late=on > last_day)
-
-    def _on_RenewalRequested(self, e: RenewalRequested) -> None:
-        self.renewal_requested_on = e.occurred_on
+        self._decide(filing.request_renewal, filing.RequestRenewal(on, rulebook), stamp)
 
     def approve_renewal(self, on: date, stamp: Stamp, rulebook: Rulebook) -> None:
-        if self.renewal_requested_on is None:
-            raise Conflict("no renewal has been requested")
-        if on < self.renewal_requested_on:
-            raise InvalidInput("approval cannot precede the request", field="occurred_on")
-        assert self.valid_until is not None
-        new_until = add_years(
-            self.valid_until + timedelta(days=1), rulebook.filing.validity_years
-        ) - timedelta(days=1)
-        self._record(RenewalApproved, stamp=stamp, occurred_on=on, valid_until=new_until)
-
-    def _on_RenewalApproved(self, e: RenewalApproved) -> None:
-        self.valid_until = e.valid_until
-        self.renewal_requested_on = None
-        self.status = "active"
+        self._decide(filing.approve_renewal, filing.ApproveRenewal(on, rulebook), stamp)
 
     def reject_renewal(self, on: date, stamp: Stamp, reason: str) -> None:
-        if self.renewal_requested_on is None:
-            raise Conflict("no renewal has been requested")
-        _require_reason(reason)
-        self._record(RenewalRejected, stamp=stamp, occurred_on=on, reason=reason)
-
-    def _on_RenewalRejected(self, e: RenewalRejected) -> None:
-        self.renewal_requested_on = None
+        self._decide(filing.reject_renewal, filing.RejectRenewal(on, reason), stamp)
 
     def advance_to(self, today: date, stamp: Stamp, rulebook: Rulebook) -> list[str]:
-        """Record the expiry and lapse that are due by ``today``; names of events recorded.
+        """Record the expiry and lapse that are due by ``today``; names of events recorded."""
+        return self._decide(filing.advance_to, filing.AdvanceTo(today, rulebook), stamp)
 
-        Running it again for the same or an earlier day records nothing: each transition
-        is checked against the current state, which history has already changed.
-        """
-        recorded: list[str] = []
-        if self.valid_until is None or self.status not in ("active", "expired"):
-            return recorded
-        _, last_day, lapses = self.renewal_window(rulebook)
-        if self.status == "active" and today > last_day:
-            # A renewal still under assessment does not stop the expiry; it stops the lapse.
-            self._record(
-                FilingExpired,
-                stamp=stamp,
-                occurred_on=last_day + timedelta(days=1),
-                valid_until=last_day,
-            )
-            recorded.append("FilingExpired")
-        if self.status == "expired" and today >= lapses and self.renewal_requested_on is None:
-            self._record(
-                FilingLapsed,
-                stamp=stamp,
-                occurred_on=lapses,
-                expired_on=last_day + timedelta(days=1),
-                articles=list(rulebook.filing.renewal_articles),
-            )
-            recorded.append("FilingLapsed")
-        return recorded
+    # --- findings, batches, complaints, annual assessment ----------------------------------
 
-    def _on_FilingExpired(self, e: FilingExpired) -> None:
-        self.status = "expired"
+    def record_finding(
+        self,
+        on: date,
+        stamp: Stamp,
+        *,
+        finding_id: str,
+        rule_id: str,
+        severity: str,
+        source: str,
+        reference: str,
+        facts: str,
+        evidence: list[dict[str, str]],
+        assessment: dict[str, Any],
+    ) -> None:
+        command = _evidence.RecordFinding(
+            on, finding_id, rule_id, severity, source, reference, facts, evidence, assessment
+        )
+        self._decide(_evidence.record_finding, command, stamp)
 
-    def _on_FilingLapsed(self, e: FilingLapsed) -> None:
-        self.status = "lapsed"
-        self.pending_scope_change = None
+    def dismiss_finding(self, on: date, stamp: Stamp, finding_id: str, reason: str) -> None:
+        command = _evidence.DismissFinding(on, finding_id, reason)
+        self._decide(_evidence.dismiss_finding, command, stamp)
 
-    # --- helpers --------------------------------------------------------------------------
+    def report_evaluation(
+        self,
+        on: date,
+        stamp: Stamp,
+        *,
+        batch_id: str,
+        occupation: str,
+        level: int,
+        site: str,
+        territory: str,
+        candidates: int,
+        unqualified_candidates: int,
+        passed: int,
+        paper_set_id: str,
+        flags: list[dict[str, str]],
+    ) -> None:
+        command = _evidence.ReportEvaluation(
+            on,
+            batch_id=batch_id,
+            occupation=occupation,
+            level=level,
+            site=site,
+            territory=territory,
+            candidates=candidates,
+            unqualified_candidates=unqualified_candidates,
+            passed=passed,
+            paper_set_id=paper_set_id,
+            flags=flags,
+        )
+        self._decide(_evidence.report_evaluation, command, stamp)
+
+    def receive_complaint(
+        self, on: date, stamp: Stamp, complaint_id: str, channel: str, summary: str, reference: str
+    ) -> None:
+        command = _evidence.ReceiveComplaint(on, complaint_id, channel, summary, reference)
+        self._decide(_evidence.receive_complaint, command, stamp)
+
+    def verify_complaint(
+        self, on: date, stamp: Stamp, complaint_id: str, substantiated: bool, reason: str
+    ) -> None:
+        command = _evidence.VerifyComplaint(on, complaint_id, substantiated, reason)
+        self._decide(_evidence.verify_complaint, command, stamp)
+
+    def record_annual_assessment(
+        self,
+        on: date,
+        stamp: Stamp,
+        *,
+        assessment_id: str,
+        year: int,
+        assessing_body: str,
+        passed: bool,
+        grade: str,
+        scores: dict[str, float],
+        remarks: str,
+        dimensions: tuple[str, ...],
+        published: bool = False,
+        articles: tuple[str, ...] = (),
+    ) -> None:
+        command = _evidence.RecordAnnualAssessment(
+            on,
+            assessment_id=assessment_id,
+            year=year,
+            assessing_body=assessing_body,
+            passed=passed,
+            grade=grade,
+            scores=scores,
+            remarks=remarks,
+            dimensions=dimensions,
+            published=published,
+            articles=articles,
+        )
+        self._decide(_evidence.record_annual_assessment, command, stamp)
+
+    # --- cases and due process ------------------------------------------------------------
+
+    def open_case(self, on: date, stamp: Stamp, case_id: str, finding_ids: list[str]) -> None:
+        self._decide(cases.open_case, cases.OpenCase(on, case_id, finding_ids), stamp)
+
+    def issue_notice(
+        self,
+        on: date,
+        stamp: Stamp,
+        *,
+        case_id: str,
+        intended_level: int,
+        intended_actions: list[str],
+        facts: str,
+        reasons: str,
+        legal_basis: list[str],
+        defence_deadline: date,
+        requirement: dict[str, Any],
+    ) -> None:
+        command = cases.IssueNotice(
+            on,
+            case_id=case_id,
+            intended_level=intended_level,
+            intended_actions=intended_actions,
+            facts=facts,
+            reasons=reasons,
+            legal_basis=legal_basis,
+            defence_deadline=defence_deadline,
+            requirement=requirement,
+        )
+        self._decide(cases.issue_notice, command, stamp)
+
+    def submit_defence(
+        self, on: date, stamp: Stamp, case_id: str, statement: str, evidence: list[dict[str, str]]
+    ) -> None:
+        command = cases.SubmitDefence(on, case_id, statement, evidence)
+        self._decide(cases.submit_defence, command, stamp)
+
+    def waive_defence(self, on: date, stamp: Stamp, case_id: str) -> None:
+        self._decide(cases.waive_defence, cases.WaiveDefence(on, case_id), stamp)
+
+    def decide(
+        self,
+        on: date,
+        stamp: Stamp,
+        *,
+        case_id: str,
+        decision_id: str,
+        level: int,
+        actions: list[str],
+        articles: list[str],
+        reasons: str,
+        deciding_body: str,
+        requirement: dict[str, Any],
+        below_reason: str,
+        rectification_days: int | None,
+        ban_years: int | None,
+        ban_indefinite: bool,
+        revocation_authority: str,
+        revocation_article: str | None,
+        due_process_articles: list[str],
+    ) -> None:
+        command = cases.DecideCase(
+            on,
+            case_id=case_id,
+            decision_id=decision_id,
+            level=level,
+            actions=actions,
+            articles=articles,
+            reasons=reasons,
+            deciding_body=deciding_body,
+            requirement=requirement,
+            below_reason=below_reason,
+            rectification_days=rectification_days,
+            ban_years=ban_years,
+            ban_indefinite=ban_indefinite,
+            revocation_authority=revocation_authority,
+            revocation_article=revocation_article,
+            due_process_articles=due_process_articles,
+            known_version=self.version,
+        )
+        self._decide(cases.decide_case, command, stamp)
+
+    # --- service and its effects ----------------------------------------------------------
+
+    def serve(
+        self,
+        on: date,
+        stamp: Stamp,
+        case_id: str,
+        *,
+        public_announcement: bool,
+        abnormal_activity_list: bool,
+        void_batch_ids: list[str],
+    ) -> None:
+        """Serve the decision and apply its effects (suspension, revocation, voiding)."""
+        command = effects.Serve(
+            on, case_id, public_announcement, abnormal_activity_list, void_batch_ids
+        )
+        self._decide(effects.serve, command, stamp)
+
+    def hold_interview(
+        self, on: date, stamp: Stamp, decision_id: str, attendees: list[str], pledge: str
+    ) -> None:
+        command = effects.HoldInterview(on, decision_id, attendees, pledge)
+        self._decide(effects.hold_interview, command, stamp)
+
+    def submit_rectification_report(
+        self, on: date, stamp: Stamp, decision_id: str, report: str
+    ) -> None:
+        command = effects.SubmitRectificationReport(on, decision_id, report)
+        self._decide(effects.submit_rectification_report, command, stamp)
+
+    def accept_rectification(self, on: date, stamp: Stamp, decision_id: str, remarks: str) -> None:
+        command = effects.AcceptRectification(on, decision_id, remarks)
+        self._decide(effects.accept_rectification, command, stamp)
+
+    def overdue_rectifications(self, today: date) -> list[tuple[str, date]]:
+        """(decision id, deadline) of rectifications past their deadline and not yet marked."""
+        return effects.overdue_rectifications(self.state, today)
+
+    def mark_rectification_overdue(self, stamp: Stamp, decision_id: str, deadline: date) -> None:
+        command = effects.MarkRectificationOverdue(decision_id, deadline)
+        self._decide(effects.mark_rectification_overdue, command, stamp)
+
+    # --- appeals --------------------------------------------------------------------------
+
+    def file_appeal(
+        self, on: date, stamp: Stamp, appeal_id: str, decision_id: str, kind: str, grounds: str
+    ) -> None:
+        command = appeals.FileAppeal(on, appeal_id, decision_id, kind, grounds)
+        self._decide(appeals.file_appeal, command, stamp)
+
+    def decide_appeal(
+        self,
+        on: date,
+        stamp: Stamp,
+        *,
+        appeal_id: str,
+        outcome: str,
+        new_level: int | None,
+        new_actions: list[str],
+        reasons: str,
+    ) -> None:
+        command = appeals.DecideAppeal(on, appeal_id, outcome, new_level, new_actions, reasons)
+        self._decide(appeals.decide_appeal, command, stamp)
+
+    # --- on-site supervision (hunan-2023/17.3) and opinion letters ------------------------
+
+    def pause_evaluation(
+        self,
+        on: date,
+        stamp: Stamp,
+        session_id: str,
+        supervisor: str,
+        problem: str,
+        assignment_id: str = "",
+    ) -> None:
+        command = onsite.PauseEvaluation(on, session_id, supervisor, problem, assignment_id)
+        self._decide(onsite.pause_evaluation, command, stamp)
+
+    def resume_evaluation(self, on: date, stamp: Stamp, session_id: str, correction: str) -> None:
+        command = onsite.ResumeEvaluation(on, session_id, correction)
+        self._decide(onsite.resume_evaluation, command, stamp)
+
+    def stop_evaluation(
+        self, on: date, stamp: Stamp, session_id: str, reason: str, batch_id: str
+    ) -> None:
+        command = onsite.StopEvaluation(on, session_id, reason, batch_id)
+        self._decide(onsite.stop_evaluation, command, stamp)
+
+    def issue_opinion(
+        self,
+        on: date,
+        stamp: Stamp,
+        visit_id: str,
+        opinions: list[str],
+        report_due: date,
+        articles: list[str],
+    ) -> None:
+        command = _opinions.IssueOpinion(on, visit_id, opinions, report_due, articles)
+        self._decide(_opinions.issue_opinion, command, stamp)
+
+    def submit_opinion_report(self, on: date, stamp: Stamp, visit_id: str, report: str) -> None:
+        command = _opinions.SubmitOpinionReport(on, visit_id, report)
+        self._decide(_opinions.submit_opinion_report, command, stamp)
+
+    def overdue_opinion_reports(self, today: date) -> list[tuple[str, date]]:
+        return _opinions.overdue_opinion_reports(self.state, today)
+
+    def mark_opinion_report_overdue(self, stamp: Stamp, visit_id: str, due: date) -> None:
+        command = _opinions.MarkOpinionReportOverdue(visit_id, due)
+        self._decide(_opinions.mark_opinion_report_overdue, command, stamp)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def case(self, case_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = plain(cases.case_of(self.state, case_id))
+        return result
+
+    def decision(self, decision_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = plain(cases.decision_of(self.state, decision_id))
+        return result
 
     def holds_scope(self) -> bool:
         """Whether this record occupies places under the filing caps."""
-        return self.status in ("active", "expired")
+        return self.state.holds_scope()
 
-    def _require_status(self, allowed: str | tuple[str, ...], action: str) -> None:
-        allowed_t = (allowed,) if isinstance(allowed, str) else allowed
-        if self.status not in allowed_t:
-            raise Conflict(
-                f"cannot {action}: the filing is {self.status} (needs {' or '.join(allowed_t)})",
-                existing=str(self.id),
-            )
+    def banned_on(self, day: date) -> bool:
+        return self.state.banned_on(day)
 
-
-def _require_reason(reason: str) -> None:
-    if not reason.strip():
-        raise InvalidInput("a reason is required", field="reason")
+    # The state's values, in the file's shapes.
+    suspended = _read(lambda s: s.suspended)
+    credit_code = _read(lambda s: s.credit_code)
+    name = _read(lambda s: s.name)
+    kind = _read(lambda s: s.kind)
+    jurisdiction = _read(lambda s: s.jurisdiction)
+    district = _read(lambda s: s.district)
+    address = _read(lambda s: s.address)
+    scope = _read(lambda s: s.scope_lines())
+    test_sites = _read(lambda s: list(s.test_sites))
+    legal_representative = _read(lambda s: s.legal_representative)
+    contact = _read(lambda s: s.contact_details())
+    status = _read(lambda s: s.status)
+    submitted_on = _read(lambda s: s.submitted_on)
+    receipt_number = _read(lambda s: s.receipt_number)
+    valid_from = _read(lambda s: s.valid_from)
+    valid_until = _read(lambda s: s.valid_until)
+    approvals = _read(lambda s: s.approvals)
+    renewal_requested_on = _read(lambda s: s.renewal_requested_on)
+    pending_scope_change = _read(_pending_scope_change)
+    evaluations_reported = _read(lambda s: s.evaluations_reported)
+    last_evaluated_on = _read(lambda s: s.last_evaluated_on)
+    findings = _read(lambda s: plain_records(s.findings))
+    complaints = _read(lambda s: plain_records(s.complaints))
+    batches = _read(lambda s: plain_records(s.batches))
+    annual_assessments = _read(lambda s: plain_records(s.annual_assessments))
+    cases = _read(lambda s: plain_records(s.cases))
+    decisions = _read(lambda s: plain_records(s.decisions))
+    appeals = _read(lambda s: plain_records(s.appeals))
+    sessions = _read(lambda s: plain_records(s.sessions))
+    opinions = _read(lambda s: plain_records(s.opinions))
+    suspensions = _read(lambda s: list(s.suspensions))
+    ban_until = _read(lambda s: s.ban_until)
+    ban_indefinite = _read(lambda s: s.ban_indefinite)
+    ban_decision = _read(lambda s: s.ban_decision)
+    status_before_revocation = _read(lambda s: s.status_before_revocation)

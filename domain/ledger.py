@@ -29,6 +29,7 @@ from domain.events import IdempotentRequestRecorded, LedgerCreated
 from domain.history import History
 from domain.institution import Institution
 from domain.rulebook import Catalogue, Rulebook
+from domain.state import TRANSCODINGS as STATE_TRANSCODINGS
 from domain.supervisor import SupervisionPolicy
 
 Clock = Callable[[], datetime]
@@ -119,6 +120,8 @@ class LedgerStore(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+        for transcoding in STATE_TRANSCODINGS:
+            transcoder.register(transcoding)
 
 
 def require_in_jurisdiction(principal: Principal, action: Action, jurisdiction: str) -> None:

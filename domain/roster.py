@@ -13,7 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.base import LedgerAggregate, Stamp
 from domain.events import RosterHoldingSet, RosterOpened, ScopeLine
-from domain.rulebook import Rulebook
+from domain.rulebook import CapRule, Rulebook
 
 ROSTER_NAMESPACE = uuid5(NAMESPACE_URL, "skills-oversight:occupation-roster")
 
@@ -97,8 +97,7 @@ def cap_breaches(
     wanted = {line["occupation"]: set(line["levels"]) for line in proposed}
     for cap in rulebook.filing.caps:
         if cap.kind == "no_scope_growth_before_first_evaluation":
-            grows = any(not levels <= held.get(occ, set()) for occ, levels in wanted.items())
-            if current and grows and not has_evaluated:
+            if current and not has_evaluated and _grows(held, wanted):
                 breaches.append(
                     CapBreach(
                         cap.article,
@@ -106,43 +105,67 @@ def cap_breaches(
                         "no evaluation run yet: occupations or levels may not be added",
                     )
                 )
-            continue
-        if kind != "social_org":
-            continue
-        if cap.kind == "occupations_per_social_org" and len(wanted) > cap.limit:
+        elif kind == "social_org":
+            breaches.extend(_social_org_breaches(cap, institution_id, held, wanted, rosters))
+    return breaches
+
+
+def _grows(held: Mapping[str, set[int]], wanted: Mapping[str, set[int]]) -> bool:
+    return any(not levels <= held.get(occ, set()) for occ, levels in wanted.items())
+
+
+def _social_org_breaches(
+    cap: CapRule,
+    institution_id: UUID,
+    held: Mapping[str, set[int]],
+    wanted: Mapping[str, set[int]],
+    rosters: Mapping[str, OccupationRoster | None],
+) -> list[CapBreach]:
+    """A social org's caps: occupations it files, holders per occupation and per level."""
+    breaches: list[CapBreach] = []
+    if cap.kind == "occupations_per_social_org" and len(wanted) > cap.limit:
+        breaches.append(
+            CapBreach(
+                cap.article,
+                f"社会培训评价组织备案职业不超过{cap.limit}个，申请{len(wanted)}个",
+                f"a social org files at most {cap.limit} occupations; {len(wanted)} asked",
+            )
+        )
+    for occupation, levels in sorted(wanted.items()):
+        roster = rosters.get(occupation)
+        others = roster.other_holders(institution_id, "social_org") if roster else {}
+        if (
+            cap.kind == "social_orgs_per_occupation"
+            and occupation not in held
+            and len(others) >= cap.limit
+        ):
             breaches.append(
                 CapBreach(
                     cap.article,
-                    f"社会培训评价组织备案职业不超过{cap.limit}个，申请{len(wanted)}个",
-                    f"a social org files at most {cap.limit} occupations; {len(wanted)} asked",
+                    f"职业{occupation}已有{len(others)}家社评组织，不超过{cap.limit}家",
+                    f"occupation {occupation} already has {len(others)} social orgs;"
+                    f" the cap is {cap.limit}",
                 )
             )
-        for occupation, levels in sorted(wanted.items()):
-            roster = rosters.get(occupation)
-            others = roster.other_holders(institution_id, "social_org") if roster else {}
-            if (
-                cap.kind == "social_orgs_per_occupation"
-                and occupation not in held
-                and len(others) >= cap.limit
-            ):
-                breaches.append(
-                    CapBreach(
-                        cap.article,
-                        f"职业{occupation}已有{len(others)}家社评组织，不超过{cap.limit}家",
-                        f"occupation {occupation} already has {len(others)} social orgs;"
-                        f" the cap is {cap.limit}",
-                    )
+        if cap.kind == "social_orgs_per_occupation_level":
+            new_levels = sorted(levels - held.get(occupation, set()))
+            breaches.extend(_level_breaches(cap, occupation, new_levels, others))
+    return breaches
+
+
+def _level_breaches(
+    cap: CapRule, occupation: str, new_levels: list[int], others: Mapping[str, list[int]]
+) -> list[CapBreach]:
+    breaches: list[CapBreach] = []
+    for level in new_levels:
+        count = sum(1 for lv in others.values() if level in lv)
+        if count >= cap.limit:
+            breaches.append(
+                CapBreach(
+                    cap.article,
+                    f"职业{occupation}第{level}级已有{count}家社评组织备案，不再新增",
+                    f"occupation {occupation} level {level} already has {count}"
+                    f" social orgs; no new one (cap {cap.limit})",
                 )
-            if cap.kind == "social_orgs_per_occupation_level":
-                for level in sorted(levels - held.get(occupation, set())):
-                    count = sum(1 for lv in others.values() if level in lv)
-                    if count >= cap.limit:
-                        breaches.append(
-                            CapBreach(
-                                cap.article,
-                                f"职业{occupation}第{level}级已有{count}家社评组织备案，不再新增",
-                                f"occupation {occupation} level {level} already has {count}"
-                                f" social orgs; no new one (cap {cap.limit})",
-                            )
-                        )
+            )
     return breaches

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from domain.deciders.effects import overdue_rectifications
 from domain.detection import (
     Batch,
     FilingSnapshot,
@@ -26,16 +27,9 @@ from domain.detection import (
 )
 from domain.escalation import COUNTING_RULES, ESCALATION_RULES
 from domain.rulebook import DERIVED_RULE_PARAMS, Rulebook, default_catalogue
-from tests.domain.histories import (
-    INSTITUTION_RULEBOOKS,
-    OCCUPATION,
-    SITE,
-    Ledger,
-    assert_explained,
-    day,
-    rule_ids,
-    rulebook,
-)
+from tests.domain.histories import INSTITUTION_RULEBOOKS, assert_explained, rule_ids
+from tests.gwt import OCCUPATION, SITE, Ledger, rulebook
+from tests.gwt import d as day
 
 EARLY = "2023-01-02"  # filed early enough for windows reaching back a year
 
@@ -455,8 +449,8 @@ def test_a_rectification_is_overdue_the_day_after_its_deadline_not_on_it(
     decision = ledger.decide(ledger.finding(breach, "2024-04-01"), "2024-04-25")
     deadline = ledger.deadline_of(decision)
 
-    on_the_deadline = ledger.inst.overdue_rectifications(deadline)
-    the_day_after = ledger.inst.overdue_rectifications(deadline + timedelta(days=1))
+    on_the_deadline = overdue_rectifications(ledger.state, deadline)
+    the_day_after = overdue_rectifications(ledger.state, deadline + timedelta(days=1))
 
     assert deadline == date(2024, 5, 25)
     assert (on_the_deadline, the_day_after) == ([], [(decision, deadline)])

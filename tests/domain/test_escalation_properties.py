@@ -17,13 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.escalation import Assessment
-from tests.domain.histories import (
-    INSTITUTION_RULEBOOKS,
-    Ledger,
-    assert_explained,
-    rulebook,
-    sanction_items,
-)
+from tests.domain.histories import INSTITUTION_RULEBOOKS, assert_explained, sanction_items
+from tests.gwt import Ledger, rulebook
 
 T = TypeVar("T")
 EPOCH = date(2024, 3, 1)

@@ -7,13 +7,17 @@ from typing import Any
 import pytest
 
 from domain.creditcode import make_credit_code
+from domain.deciders import filing
+from domain.deciders.common import NewEvent
 from domain.errors import Conflict, InvalidInput, RuleRefusal
 from domain.institution import FilingApplication, Institution, institution_id
 from domain.rulebook import default_catalogue
-from tests.gwt import Given, d, stamp
+from domain.state import plain
+from tests.gwt import Step, d, given, stamp, step
 
 CHENGDU = default_catalogue().get("chengdu-2024")
 CODE = make_credit_code("91510104MA61X2Y3K")
+WIDER = [{"occupation": "4-03-02-01", "levels": [2, 3, 4, 5]}]
 
 
 def application(**overrides: Any) -> FilingApplication:
@@ -33,20 +37,29 @@ def application(**overrides: Any) -> FilingApplication:
     return FilingApplication(**values)
 
 
-def submitted(on: str = "2024-03-01") -> Institution:
-    return Institution.submit(application(), d(on), stamp(day=on))
+def submitted(on: str = "2024-03-01") -> NewEvent:
+    return filing.submit(filing.Submit(application(), d(on)))
 
 
-def approved(on: str) -> Any:
-    return lambda i: i.approve(d(on), stamp(day=on), CHENGDU)
+def approved(on: str) -> Step:
+    return step(filing.approve, filing.Approve(d(on), CHENGDU))
 
 
-def renewal_requested(on: str) -> Any:
-    return lambda i: i.request_renewal(d(on), stamp(day=on), CHENGDU)
+def renewal_requested(on: str) -> Step:
+    return step(filing.request_renewal, filing.RequestRenewal(d(on), CHENGDU))
+
+
+def advanced_to(today: str) -> Step:
+    return step(filing.advance_to, filing.AdvanceTo(d(today), CHENGDU))
+
+
+def scope_change_requested(on: str, change_id: str, sites: list[str]) -> Step:
+    command = filing.RequestScopeChange(d(on), change_id, WIDER, sites, "增加二级")
+    return step(filing.request_scope_change, command)
 
 
 def test_submission_derives_the_id_from_jurisdiction_and_credit_code() -> None:
-    inst = submitted()
+    inst = Institution.submit(application(), d("2024-03-01"), stamp())
     assert inst.id == institution_id("chengdu", CODE)
     assert inst.status == "submitted"
     assert inst.scope == [{"occupation": "4-03-02-01", "levels": [3, 4, 5]}]
@@ -74,7 +87,7 @@ def test_bad_application_is_refused_naming_the_field(field: str, value: Any, rea
 
 def test_approval_grants_three_years_of_validity() -> None:
     (
-        Given(submitted)
+        given(submitted())
         .when(approved("2024-03-15"))
         .then("FilingApproved", valid_from=d("2024-03-15"), valid_until=d("2027-03-14"))
         .state(status="active")
@@ -82,14 +95,14 @@ def test_approval_grants_three_years_of_validity() -> None:
 
 
 def test_approval_records_the_rulebook_it_used() -> None:
-    outcome = Given(submitted).when(approved("2024-03-15"))
+    outcome = given(submitted()).when(approved("2024-03-15"))
     assert outcome.events[0].rulebook == CHENGDU.ref
 
 
 def test_renewal_is_refused_before_the_window_opens_citing_the_article() -> None:
     # Valid until 2027-03-14: the window opens three months before expiry, on 2026-12-15.
     (
-        Given(submitted, approved("2024-03-15"))
+        given(submitted(), approved("2024-03-15"))
         .when(renewal_requested("2026-12-14"))
         .then_refused(RuleRefusal, article="chengdu-2024/14", field="occurred_on")
     )
@@ -97,7 +110,7 @@ def test_renewal_is_refused_before_the_window_opens_citing_the_article() -> None
 
 def test_renewal_on_the_first_day_of_the_window_is_accepted() -> None:
     (
-        Given(submitted, approved("2024-03-15"))
+        given(submitted(), approved("2024-03-15"))
         .when(renewal_requested("2026-12-15"))
         .then("RenewalRequested", late=False)
     )
@@ -105,16 +118,17 @@ def test_renewal_on_the_first_day_of_the_window_is_accepted() -> None:
 
 def test_renewal_approval_extends_validity_by_three_years_from_the_old_end() -> None:
     (
-        Given(submitted, approved("2024-03-15"), renewal_requested("2027-01-10"))
-        .when(lambda i: i.approve_renewal(d("2027-02-01"), stamp(day="2027-02-01"), CHENGDU))
+        given(submitted(), approved("2024-03-15"), renewal_requested("2027-01-10"))
+        .when(filing.approve_renewal, filing.ApproveRenewal(d("2027-02-01"), CHENGDU))
         .then("RenewalApproved", valid_until=d("2030-03-14"))
         .state(status="active", renewal_requested_on=None)
     )
 
 
 def test_expiry_then_lapse_two_months_later_each_once() -> None:
-    given = Given(submitted, approved("2024-03-15"))
-    inst = given.aggregate
+    inst = Institution.submit(application(), d("2024-03-01"), stamp())
+    inst.approve(d("2024-03-15"), stamp(day="2024-03-15"), CHENGDU)
+    inst.collect_events()
     assert inst.advance_to(d("2027-03-14"), stamp(), CHENGDU) == []
     assert inst.advance_to(d("2027-03-15"), stamp(), CHENGDU) == ["FilingExpired"]
     assert inst.advance_to(d("2027-03-15"), stamp(), CHENGDU) == []
@@ -127,26 +141,23 @@ def test_expiry_then_lapse_two_months_later_each_once() -> None:
 
 
 def test_a_late_renewal_request_in_the_grace_period_stops_the_lapse() -> None:
-    given = Given(submitted, approved("2024-03-15"))
-    inst = given.aggregate
-    inst.advance_to(d("2027-03-20"), stamp(), CHENGDU)
-    inst.request_renewal(d("2027-04-01"), stamp(day="2027-04-01"), CHENGDU)
-    assert inst.collect_events()[-1].late is True
-    assert inst.advance_to(d("2027-06-01"), stamp(), CHENGDU) == []
-    assert inst.status == "expired"
+    file = given(submitted(), approved("2024-03-15"), advanced_to("2027-03-20"))
+    file.when(renewal_requested("2027-04-01")).then("RenewalRequested", late=True)
+    file.when(advanced_to("2027-06-01")).then().state(status="expired")
 
 
 def test_renewal_after_the_lapse_date_is_refused() -> None:
-    given = Given(submitted, approved("2024-03-15"))
-    given.aggregate.advance_to(d("2027-03-20"), stamp(), CHENGDU)
-    given.aggregate.collect_events()
-    given.when(renewal_requested("2027-05-15")).then_refused(RuleRefusal, article="chengdu-2024/14")
+    (
+        given(submitted(), approved("2024-03-15"), advanced_to("2027-03-20"))
+        .when(renewal_requested("2027-05-15"))
+        .then_refused(RuleRefusal, article="chengdu-2024/14")
+    )
 
 
 def test_resubmission_while_a_filing_is_open_names_the_existing_record() -> None:
     refused = (
-        Given(submitted, approved("2024-03-15"))
-        .when(lambda i: i.resubmit(application(), d("2024-05-01"), stamp()))
+        given(submitted(), approved("2024-03-15"))
+        .when(filing.resubmit, filing.Resubmit(application(), d("2024-05-01")))
         .then_refused(Conflict, field="credit_code")
     )
     assert isinstance(refused, Conflict)
@@ -155,8 +166,8 @@ def test_resubmission_while_a_filing_is_open_names_the_existing_record() -> None
 
 def test_resubmission_after_rejection_continues_the_same_history() -> None:
     (
-        Given(submitted, lambda i: i.reject(d("2024-03-10"), stamp(), "材料不全"))
-        .when(lambda i: i.resubmit(application(name="新名称"), d("2024-04-01"), stamp()))
+        given(submitted(), step(filing.reject, filing.Reject(d("2024-03-10"), "材料不全")))
+        .when(filing.resubmit, filing.Resubmit(application(name="新名称"), d("2024-04-01")))
         .then("FilingResubmitted", name="新名称")
         .state(status="submitted")
     )
@@ -164,61 +175,70 @@ def test_resubmission_after_rejection_continues_the_same_history() -> None:
 
 def test_details_change_accepts_only_basic_details() -> None:
     (
-        Given(submitted, approved("2024-03-15"))
-        .when(lambda i: i.change_details(d("2024-04-01"), stamp(), {"scope": []}))
+        given(submitted(), approved("2024-03-15"))
+        .when(filing.change_details, filing.ChangeDetails(d("2024-04-01"), {"scope": []}))
         .then_refused(InvalidInput, field="scope")
     )
     (
-        Given(submitted, approved("2024-03-15"))
-        .when(lambda i: i.change_details(d("2024-04-01"), stamp(), {"address": "新地址"}))
+        given(submitted(), approved("2024-03-15"))
+        .when(filing.change_details, filing.ChangeDetails(d("2024-04-01"), {"address": "新地址"}))
         .then("DetailsChanged", changes={"address": "新地址"})
         .state(address="新地址")
     )
 
 
 def test_scope_change_applies_only_when_approved() -> None:
-    wider = [{"occupation": "4-03-02-01", "levels": [2, 3, 4, 5]}]
-    given = Given(
-        submitted,
-        approved("2024-03-15"),
-        lambda i: i.request_scope_change(
-            d("2024-06-01"), stamp(), "SC-3", wider, ["A"], "增加二级"
-        ),
+    file = given(
+        submitted(), approved("2024-03-15"), scope_change_requested("2024-06-01", "SC-3", ["A"])
     )
-    assert given.aggregate.scope == [{"occupation": "4-03-02-01", "levels": [3, 4, 5]}]
+    assert plain(file.ledger.state.scope) == [{"occupation": "4-03-02-01", "levels": [3, 4, 5]}]
     (
-        given.when(lambda i: i.approve_scope_change(d("2024-07-01"), stamp(), "SC-3", CHENGDU))
+        file.when(
+            filing.approve_scope_change,
+            filing.ApproveScopeChange(d("2024-07-01"), "SC-3", CHENGDU),
+        )
         .then("ScopeChangeApproved", change_id="SC-3")
-        .state(scope=wider, test_sites=["A"], pending_scope_change=None)
+        .state(scope=WIDER, test_sites=["A"], pending_scope_change=None)
     )
 
 
 def test_a_second_scope_change_waits_for_the_first() -> None:
-    wider = [{"occupation": "4-03-02-01", "levels": [2, 3, 4, 5]}]
     (
-        Given(
-            submitted,
+        given(
+            submitted(),
             approved("2024-03-15"),
-            lambda i: i.request_scope_change(d("2024-06-01"), stamp(), "SC-3", wider, ["A"], "x"),
+            scope_change_requested("2024-06-01", "SC-3", ["A"]),
         )
-        .when(lambda i: i.request_scope_change(d("2024-06-02"), stamp(), "SC-4", wider, ["B"], "y"))
+        .when(scope_change_requested("2024-06-02", "SC-4", ["B"]))
         .then_refused(Conflict)
     )
 
 
 def test_cancellation_ends_an_active_filing_and_releases_its_places() -> None:
     outcome = (
-        Given(submitted, approved("2024-03-15"))
-        .when(lambda i: i.cancel(d("2025-01-01"), stamp(), "自愿终止"))
+        given(submitted(), approved("2024-03-15"))
+        .when(filing.cancel, filing.Cancel(d("2025-01-01"), "自愿终止"))
         .then("FilingCancelled")
         .state(status="cancelled")
     )
-    assert not outcome.aggregate.holds_scope()
+    assert not outcome.ledger.state.holds_scope()
 
 
 def test_every_event_carries_both_clocks_and_its_author() -> None:
-    inst = submitted("2024-03-01")
+    inst = Institution.submit(application(), d("2024-03-01"), stamp(day="2024-03-01"))
     event = inst.collect_events()[0]
     assert event.occurred_on == d("2024-03-01")
     assert event.timestamp.tzinfo is not None
     assert (event.actor, event.role, event.request_id) == ("regulator.li", "regulator", "req-test")
+
+
+def test_the_aggregate_records_what_the_deciders_decide() -> None:
+    inst = Institution.submit(application(), d("2024-03-01"), stamp(day="2024-03-01"))
+    inst.approve(d("2024-03-15"), stamp(day="2024-03-15"), CHENGDU)
+    inst.request_renewal(d("2027-01-10"), stamp(day="2027-01-10"), CHENGDU)
+    recorded = inst.collect_events()
+    file = given(submitted(), approved("2024-03-15"), renewal_requested("2027-01-10")).ledger
+    assert [(type(e), e.occurred_on) for e in recorded] == [
+        (type(e), e.occurred_on) for e in file.events
+    ]
+    assert inst.state == file.state

@@ -20,7 +20,7 @@ from domain.assignment import (
 from domain.errors import Conflict, InvalidInput, RuleRefusal
 from domain.rulebook import default_catalogue
 from domain.supervisor import SupervisionPolicy, Supervisor, refusal, supervisor_id
-from tests.gwt import Given, d, stamp
+from tests.gwt import d, given_aggregate, stamp
 
 CATALOGUE = default_catalogue()
 HUNAN_BOOK = CATALOGUE.get("hunan-2023")
@@ -134,14 +134,14 @@ def test_bad_certification_names_the_field(kind: str, extra: dict[str, Any], fie
 
 def test_appointment_is_a_three_year_term() -> None:
     (
-        Given(certified("2023-09-01"))
+        given_aggregate(certified("2023-09-01"))
         .when(appointed("2023-09-15"))
         .then("SupervisorAppointed", term=1, term_ends_on=d("2026-09-14"))
     )
 
 
 def test_a_fourth_term_is_refused_citing_hunan_8() -> None:
-    given = Given(
+    given = given_aggregate(
         certified("2023-09-01"),
         appointed("2023-09-01"),
         card_renewed("2026-08-01"),
@@ -157,7 +157,7 @@ def test_a_fourth_term_is_refused_citing_hunan_8() -> None:
 
 def test_only_a_valid_card_holder_is_engaged() -> None:
     refused = (
-        Given(certified("2023-09-01"))
+        given_aggregate(certified("2023-09-01"))
         .when(appointed("2026-09-01"))
         .then_refused(RuleRefusal, article="zhengzhou-2014/5")
     )
@@ -165,11 +165,13 @@ def test_only_a_valid_card_holder_is_engaged() -> None:
 
 
 def test_a_second_appointment_inside_a_running_term_is_a_conflict() -> None:
-    Given(certified(), appointed("2023-09-01")).when(appointed("2024-01-01")).then_refused(Conflict)
+    given_aggregate(certified(), appointed("2023-09-01")).when(
+        appointed("2024-01-01")
+    ).then_refused(Conflict)
 
 
 def test_annual_review_once_per_year_and_a_fail_states_reasons() -> None:
-    given = Given(
+    given = given_aggregate(
         certified(),
         lambda s: s.record_annual_review(2023, True, "", d("2024-01-10"), stamp()),
     )
@@ -277,13 +279,13 @@ def test_annual_review_once_per_year_and_a_fail_states_reasons() -> None:
 def test_what_bars_an_assignment_cites_its_article(
     history: list[Any], on: str, articles: list[str]
 ) -> None:
-    supervisor = Given(history[0], *history[1:]).aggregate
+    supervisor = given_aggregate(history[0], *history[1:]).aggregate
     assert assignable(on, supervisor) == sorted(articles)
 
 
 @pytest.mark.parametrize("role", ["examiners", "internal_supervisors"])
 def test_examiner_or_internal_supervisor_of_the_same_session_is_recused(role: str) -> None:
-    supervisor = Given(certified(card="HN-0001"), appointed("2023-09-01")).aggregate
+    supervisor = given_aggregate(certified(card="HN-0001"), appointed("2023-09-01")).aggregate
     session: dict[str, Any] = {"session_id": "S-1", "examiners": [], "internal_supervisors": []}
     session[role] = ["hn-0001"]
     assert assignable("2024-03-20", supervisor, sessions=[session]) == RECUSAL
@@ -292,19 +294,21 @@ def test_examiner_or_internal_supervisor_of_the_same_session_is_recused(role: st
 
 
 def test_an_internal_supervisor_is_not_sent_to_external_supervision() -> None:
-    internal = Given(certified(kind="internal", institution_id=OTHER_INSTITUTION)).aggregate
+    internal = given_aggregate(
+        certified(kind="internal", institution_id=OTHER_INSTITUTION)
+    ).aggregate
     bars = assignment_bars([internal], INSTITUTION, "hunan", d("2024-03-20"), HUNAN, [])
     assert [b.code for b in bars] == ["internal"]
 
 
 def test_a_supervisor_of_another_jurisdiction_is_refused() -> None:
-    supervisor = Given(certified(), appointed("2023-09-01")).aggregate
+    supervisor = given_aggregate(certified(), appointed("2023-09-01")).aggregate
     bars = assignment_bars([supervisor], INSTITUTION, "chengdu", d("2024-03-20"), CHENGDU, [])
     assert [b.code for b in bars] == ["jurisdiction"]
 
 
 def test_refusal_names_every_bar_and_cites_each_article_once() -> None:
-    supervisor = Given(
+    supervisor = given_aggregate(
         certified(), appointed("2023-09-01"), conflict_declared(), suspended("2024-01-01")
     ).aggregate
     bars = assignment_bars(
@@ -353,7 +357,7 @@ def test_consecutive_run_in_the_institutions_sequence(
 
 
 def test_a_fourth_consecutive_assignment_is_refused_citing_zhengzhou_19() -> None:
-    supervisor = Given(certified(), appointed("2023-09-01")).aggregate
+    supervisor = given_aggregate(certified(), appointed("2023-09-01")).aggregate
     me = str(supervisor.id)
     three = runs(("2024-01-01", {me}), ("2024-02-01", {me}), ("2024-03-01", {me}))
     assert assignable("2024-03-20", supervisor, history=three) == ["zhengzhou-2014/19"]

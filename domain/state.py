@@ -1,0 +1,347 @@
+"""An institution's state: frozen values folded from its events, read by the deciders.
+
+``InstitutionState`` and its records are frozen dataclasses; sequences are tuples and the
+keyed collections are dicts that are never changed once built (``domain.evolve`` makes a
+new one for every change), so a state handed to a decider cannot be altered by it, and a
+state kept from an earlier version stays what it was.
+
+The records keep the names the institution's file has always used (``case["step"]``,
+``decision["rectification"]["deadline"]``): ``plain`` turns a record into that dict, which
+is what the aggregate's read attributes return, and ``state_from_plain`` turns such dicts
+back into a state, which is how a snapshot taken before the state existed is read.
+
+A snapshot stores the aggregate's attributes through the store's JSON transcoder; the
+``TRANSCODINGS`` here let it write these records and read them back (lists come back as
+tuples, which is all the state holds).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal, TypeVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.persistence import Transcoding
+
+from domain.events import Contact, ScopeLine
+
+INSTITUTION_NAMESPACE = uuid5(NAMESPACE_URL, "skills-oversight:institution")
+
+Status = Literal["submitted", "active", "rejected", "expired", "lapsed", "cancelled", "revoked"]
+OPEN_STATUSES: tuple[Status, ...] = ("submitted", "active", "expired")
+
+
+def institution_id(jurisdiction: str, credit_code: str) -> UUID:
+    return uuid5(INSTITUTION_NAMESPACE, f"{jurisdiction}:{credit_code.upper()}")
+
+
+@dataclass(frozen=True)
+class ScopeItem:
+    """One occupation of the filed scope and its levels, ascending."""
+
+    occupation: str
+    levels: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class PendingScopeChange:
+    change_id: str
+    scope: tuple[ScopeItem, ...]
+    test_sites: tuple[str, ...]
+    requested_on: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class FindingState:
+    rule_id: str
+    severity: str
+    occurred_on: date
+    source: str
+    case_id: str | None = None
+    dismissed: bool = False
+    decided: bool = False
+
+
+@dataclass(frozen=True)
+class BatchState:
+    evaluated_on: date
+    flags: int
+    voided_by: str | None = None  # a decision id, or "stopped:<session id>"
+
+
+@dataclass(frozen=True)
+class ComplaintState:
+    received_on: date
+    substantiated: bool | None = None  # None until verified
+
+
+@dataclass(frozen=True)
+class AssessmentState:
+    year: int
+    passed: bool
+    grade: str
+    recorded_on: date
+
+
+@dataclass(frozen=True)
+class CaseState:
+    finding_ids: tuple[str, ...]
+    step: str  # opened | noticed | decided | served
+    opened_on: date
+    defence_deadline: date | None = None
+    defences: int = 0
+    waived: bool = False
+    decision_id: str | None = None
+    noticed_on: date | None = None
+    intended_level: int | None = None
+
+
+@dataclass(frozen=True)
+class Rectification:
+    deadline: date
+    state: str  # ordered | reported | accepted | overdue | lifted
+    reports: int = 0
+
+
+@dataclass(frozen=True)
+class DecisionState:
+    case_id: str
+    level: int
+    actions: tuple[str, ...]
+    articles: tuple[str, ...]
+    decided_on: date
+    served_on: date | None = None
+    rectification_days: int | None = None
+    ban_years: int | None = None
+    ban_indefinite: bool = False
+    rectification: Rectification | None = None
+    interview_held: bool = False
+    rescinded: bool = False
+    below_requirement: bool = False
+
+
+@dataclass(frozen=True)
+class AppealState:
+    decision_id: str
+    kind: str
+    filed_on: date
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionState:
+    state: str  # paused | resumed | stopped
+    paused_on: date
+
+
+@dataclass(frozen=True)
+class OpinionState:
+    report_due: date
+    state: str  # awaiting_report | reported | overdue
+
+
+@dataclass(frozen=True)
+class InstitutionState:
+    """Everything the deciders read about one institution; empty before its first event."""
+
+    credit_code: str = ""
+    name: str = ""
+    kind: str = ""
+    jurisdiction: str = ""
+    district: str = ""
+    address: str = ""
+    scope: tuple[ScopeItem, ...] = ()
+    test_sites: tuple[str, ...] = ()
+    legal_representative: str = ""
+    contact: Mapping[str, str] = field(default_factory=lambda: {"name": "", "phone": ""})
+    status: Status = "submitted"
+    submitted_on: date = date.min
+    receipt_number: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    approvals: int = 0
+    renewal_requested_on: date | None = None
+    pending_scope_change: PendingScopeChange | None = None
+    evaluations_reported: int = 0
+    last_evaluated_on: date | None = None
+    findings: Mapping[str, FindingState] = field(default_factory=dict)
+    complaints: Mapping[str, ComplaintState] = field(default_factory=dict)
+    batches: Mapping[str, BatchState] = field(default_factory=dict)
+    annual_assessments: Mapping[str, AssessmentState] = field(default_factory=dict)
+    cases: Mapping[str, CaseState] = field(default_factory=dict)
+    decisions: Mapping[str, DecisionState] = field(default_factory=dict)
+    appeals: Mapping[str, AppealState] = field(default_factory=dict)
+    sessions: Mapping[str, SessionState] = field(default_factory=dict)
+    opinions: Mapping[str, OpinionState] = field(default_factory=dict)
+    suspensions: tuple[str, ...] = ()  # decisions whose rectification suspends evaluation
+    ban_until: date | None = None
+    ban_indefinite: bool = False
+    ban_decision: str | None = None
+    status_before_revocation: Status | None = None
+
+    @property
+    def id(self) -> UUID:
+        """The aggregate's id: it is derived from what the state holds."""
+        return institution_id(self.jurisdiction, self.credit_code)
+
+    @property
+    def suspended(self) -> bool:
+        return bool(self.suspensions)
+
+    def banned_on(self, day: date) -> bool:
+        return self.ban_indefinite or (self.ban_until is not None and day < self.ban_until)
+
+    def holds_scope(self) -> bool:
+        """Whether this record occupies places under the filing caps."""
+        return self.status in ("active", "expired")
+
+    def scope_lines(self) -> list[ScopeLine]:
+        return [{"occupation": s.occupation, "levels": list(s.levels)} for s in self.scope]
+
+    def contact_details(self) -> Contact:
+        return {"name": self.contact["name"], "phone": self.contact["phone"]}
+
+
+def scope_items(lines: list[ScopeLine]) -> tuple[ScopeItem, ...]:
+    return tuple(ScopeItem(line["occupation"], tuple(line["levels"])) for line in lines)
+
+
+# --- the file's dicts -------------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """A record as the dict the file has always shown (tuples as lists), recursively."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def plain_records(records: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {key: plain(record) for key, record in records.items()}
+
+
+R = TypeVar("R")
+
+
+def _record(cls: type[R], data: Mapping[str, Any]) -> R:
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: _tupled(v) for k, v in data.items() if k in names})
+
+
+def _records(cls: type[R], data: Mapping[str, Mapping[str, Any]]) -> dict[str, R]:
+    return {key: _record(cls, value) for key, value in data.items()}
+
+
+def _tupled(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_tupled(v) for v in value)
+    return value
+
+
+def _scope(lines: Any) -> tuple[ScopeItem, ...]:
+    return tuple(ScopeItem(line["occupation"], tuple(line["levels"])) for line in lines)
+
+
+def _decision(data: Mapping[str, Any]) -> DecisionState:
+    rect = data.get("rectification")
+    decision = _record(DecisionState, {k: v for k, v in data.items() if k != "rectification"})
+    if rect is None:
+        return decision
+    return dataclasses.replace(decision, rectification=_record(Rectification, rect))
+
+
+def state_from_plain(attrs: Mapping[str, Any]) -> InstitutionState:
+    """The state an institution's attributes describe, as a snapshot taken before the
+    state existed stored them (records as dicts, sequences as lists)."""
+    pending = attrs.get("pending_scope_change")
+    scalars = {
+        f.name: attrs[f.name]
+        for f in dataclasses.fields(InstitutionState)
+        if f.name in attrs and f.name not in _COLLECTIONS
+    }
+    return InstitutionState(
+        **scalars,
+        contact=dict(attrs["contact"]),
+        scope=_scope(attrs["scope"]),
+        test_sites=tuple(attrs["test_sites"]),
+        suspensions=tuple(attrs["suspensions"]),
+        pending_scope_change=None
+        if pending is None
+        else PendingScopeChange(
+            change_id=pending["change_id"],
+            scope=_scope(pending["scope"]),
+            test_sites=tuple(pending["test_sites"]),
+            requested_on=pending["requested_on"],
+            reason=pending["reason"],
+        ),
+        findings=_records(FindingState, attrs["findings"]),
+        complaints=_records(ComplaintState, attrs["complaints"]),
+        batches=_records(BatchState, attrs["batches"]),
+        annual_assessments=_records(AssessmentState, attrs["annual_assessments"]),
+        cases=_records(CaseState, attrs["cases"]),
+        decisions={key: _decision(value) for key, value in attrs["decisions"].items()},
+        appeals=_records(AppealState, attrs["appeals"]),
+        sessions=_records(SessionState, attrs["sessions"]),
+        opinions=_records(OpinionState, attrs["opinions"]),
+    )
+
+
+_COLLECTIONS = {
+    "contact",
+    "scope",
+    "test_sites",
+    "suspensions",
+    "pending_scope_change",
+    "findings",
+    "complaints",
+    "batches",
+    "annual_assessments",
+    "cases",
+    "decisions",
+    "appeals",
+    "sessions",
+    "opinions",
+}
+
+
+# --- snapshots --------------------------------------------------------------------------
+
+
+class RecordTranscoding(Transcoding):
+    """Writes a frozen state record as its fields; reads lists back as tuples."""
+
+    def __init__(self, cls: type[Any]) -> None:
+        self.type = cls
+        self.name = f"institution_state.{cls.__name__}"
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self.type(**{key: _tupled(value) for key, value in data.items()})
+
+
+RECORD_TYPES: tuple[type[Any], ...] = (
+    InstitutionState,
+    ScopeItem,
+    PendingScopeChange,
+    FindingState,
+    BatchState,
+    ComplaintState,
+    AssessmentState,
+    CaseState,
+    Rectification,
+    DecisionState,
+    AppealState,
+    SessionState,
+    OpinionState,
+)
+TRANSCODINGS: tuple[Transcoding, ...] = tuple(RecordTranscoding(t) for t in RECORD_TYPES)

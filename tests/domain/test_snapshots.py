@@ -1,0 +1,215 @@
+"""Institution snapshots: the frozen state is written and read back whole, on SQLite and
+PostgreSQL, and a snapshot taken before the state existed (attributes one by one, class
+version 1) still loads into the same state."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from api.bootstrap import build_application
+from api.settings import Settings
+from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
+
+from domain.creditcode import make_credit_code
+from domain.evolve import fold
+from domain.institution import FilingApplication, Institution
+from domain.ledger import DateAsISO
+from domain.rulebook import default_catalogue
+from domain.state import TRANSCODINGS
+from tests.gwt import stamp
+
+CHENGDU = default_catalogue().get("chengdu-2024")
+V1_SNAPSHOT = Path(__file__).parent / "data" / "institution_snapshot_v1.json"
+
+
+def d(day: str) -> date:
+    return date.fromisoformat(day)
+
+
+def full_file() -> Institution:
+    """A file that touches every record the state holds."""
+    inst = Institution.submit(
+        FilingApplication(
+            credit_code=make_credit_code("91510104MA61X2Y3K"),
+            name="成都天府职业技能评价中心",
+            kind="social_org",
+            jurisdiction="chengdu",
+            district="锦江区",
+            address="东大街100号",
+            scope=[{"occupation": "4-03-02-01", "levels": [5, 4, 3]}],
+            test_sites=["东大街考点"],
+            legal_representative="王某",
+            contact={"name": "李某", "phone": "028-00000000"},
+        ),
+        d("2024-03-01"),
+        stamp(day="2024-03-01"),
+    )
+    s = stamp(day="2024-03-15")
+    inst.approve(d("2024-03-15"), s, CHENGDU)
+    inst.change_details(d("2024-03-20"), s, {"contact": {"name": "赵某", "phone": "1"}})
+    _evidence(inst, s)
+    _decided(inst, s, "C1", "D1", ["F1"], level=2, rectification_days=20)
+    inst.serve(
+        d("2024-05-01"),
+        s,
+        "C1",
+        public_announcement=True,
+        abnormal_activity_list=False,
+        void_batch_ids=["B1"],
+    )
+    inst.submit_rectification_report(d("2024-05-10"), s, "D1", "整改报告")
+    _decided(inst, s, "C2", "D2", ["F2"], level=1, actions=["interview"])
+    inst.serve(
+        d("2024-05-01"),
+        s,
+        "C2",
+        public_announcement=False,
+        abnormal_activity_list=False,
+        void_batch_ids=[],
+    )
+    inst.hold_interview(d("2024-05-03"), s, "D2", ["主要负责人"], "规范操作")
+    inst.file_appeal(d("2024-05-04"), s, "A1", "D2", "reconsideration", "事实不清")
+    inst.decide_appeal(
+        d("2024-05-20"),
+        s,
+        appeal_id="A1",
+        outcome="annulled",
+        new_level=None,
+        new_actions=[],
+        reasons="撤销",
+    )
+    inst.pause_evaluation(d("2024-06-01"), s, "S1", "sup.zhang", "考务不规范")
+    inst.issue_opinion(d("2024-06-02"), s, "V1", ["整改考务"], d("2024-07-01"), ["x/1"])
+    wider = [{"occupation": "4-03-02-01", "levels": [2, 3, 4, 5]}]
+    inst.request_scope_change(d("2024-06-03"), s, "SC-1", wider, ["东大街考点"], "增加二级")
+    return inst
+
+
+def _evidence(inst: Institution, s: Any) -> None:
+    for fid in ("F1", "F2", "F3"):
+        inst.record_finding(
+            d("2024-04-01"),
+            s,
+            finding_id=fid,
+            rule_id="chengdu-2024/20.1",
+            severity="minor",
+            source="inspection",
+            reference="检查",
+            facts="事实",
+            evidence=[],
+            assessment={},
+        )
+    inst.dismiss_finding(d("2024-04-02"), s, "F3", "不成立")
+    inst.report_evaluation(
+        d("2024-04-03"),
+        s,
+        batch_id="B1",
+        occupation="4-03-02-01",
+        level=4,
+        site="东大街考点",
+        territory="chengdu",
+        candidates=10,
+        unqualified_candidates=0,
+        passed=9,
+        paper_set_id="P-1",
+        flags=[],
+    )
+    inst.receive_complaint(d("2024-04-04"), s, "CP1", "12333", "投诉", "来信")
+    inst.verify_complaint(d("2024-04-05"), s, "CP1", True, "属实")
+    inst.record_annual_assessment(
+        d("2024-04-06"),
+        s,
+        assessment_id="AA1",
+        year=2023,
+        assessing_body="市人社局",
+        passed=True,
+        grade="合格",
+        scores={},
+        remarks="",
+        dimensions=(),
+    )
+
+
+def _decided(
+    inst: Institution,
+    s: Any,
+    case_id: str,
+    decision_id: str,
+    finding_ids: list[str],
+    *,
+    level: int,
+    actions: list[str] | None = None,
+    rectification_days: int | None = None,
+) -> None:
+    on = d("2024-04-20")
+    inst.open_case(on, s, case_id, finding_ids)
+    inst.issue_notice(
+        on,
+        s,
+        case_id=case_id,
+        intended_level=level,
+        intended_actions=actions or [],
+        facts="事实",
+        reasons="理由",
+        legal_basis=["chengdu-2024/20"],
+        defence_deadline=on + timedelta(days=10),
+        requirement={"level": level},
+    )
+    inst.waive_defence(on, s, case_id)
+    inst.decide(
+        on,
+        s,
+        case_id=case_id,
+        decision_id=decision_id,
+        level=level,
+        actions=actions or [],
+        articles=["chengdu-2024/20"],
+        reasons="理由",
+        deciding_body="city",
+        requirement={"level": level},
+        below_reason="",
+        rectification_days=rectification_days,
+        ban_years=None,
+        ban_indefinite=False,
+        revocation_authority="any",
+        revocation_article=None,
+        due_process_articles=[],
+    )
+
+
+def test_snapshots_write_and_read_back_the_whole_state(settings: Settings) -> None:
+    app = build_application(settings.model_copy(update={"snapshot_interval": 2}))
+    inst = full_file()
+    events = list(full_file().collect_events())
+    app.save(inst)
+    assert app.snapshots is not None
+    taken = [s.originator_version for s in app.snapshots.get(inst.id)]
+    assert taken == list(range(2, inst.version + 1, 2))
+    reloaded = app.repository.get(inst.id)  # the last snapshot and one event after it
+    assert reloaded.state == inst.state
+    assert reloaded.chain_head == inst.chain_head
+    at_snapshot = app.repository.get(inst.id, version=taken[-1])
+    assert at_snapshot.state == fold(events[: taken[-1]])
+    assert at_snapshot.decision("D1")["rectification"]["state"] == "reported"
+
+
+def test_a_snapshot_of_the_attributes_one_by_one_loads_into_the_same_state() -> None:
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO(), *TRANSCODINGS):
+        transcoder.register(transcoding)
+    inst = full_file()
+    snapshot = Snapshot(
+        originator_id=inst.id,
+        originator_version=inst.version,
+        timestamp=Snapshot.create_timestamp(),
+        topic="domain.institution:Institution",
+        state=transcoder.decode(V1_SNAPSHOT.read_bytes()),
+    )
+    restored = snapshot.mutate(None)
+    assert isinstance(restored, Institution)
+    assert restored.state == inst.state
+    assert restored.chain_head == inst.chain_head
+    assert restored.decision("D1")["rectification"]["state"] == "reported"
