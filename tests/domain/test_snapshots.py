@@ -8,11 +8,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from api.bootstrap import build_application
-from api.settings import Settings
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
 
+from bootstrap import build_application
+from config.settings import Settings
 from domain.creditcode import make_credit_code
 from domain.evolve import fold
 from domain.institution import FilingApplication, Institution
@@ -184,14 +184,14 @@ def test_snapshots_write_and_read_back_the_whole_state(settings: Settings) -> No
     app = build_application(settings.model_copy(update={"snapshot_interval": 2}))
     inst = full_file()
     events = list(full_file().collect_events())
-    app.save(inst)
-    assert app.snapshots is not None
-    taken = [s.originator_version for s in app.snapshots.get(inst.id)]
+    app.store.save(inst)
+    assert app.store.snapshots is not None
+    taken = [s.originator_version for s in app.store.snapshots.get(inst.id)]
     assert taken == list(range(2, inst.version + 1, 2))
-    reloaded = app.repository.get(inst.id)  # the last snapshot and one event after it
+    reloaded = app.store.repository.get(inst.id)  # the last snapshot and one event after it
     assert reloaded.state == inst.state
     assert reloaded.chain_head == inst.chain_head
-    at_snapshot = app.repository.get(inst.id, version=taken[-1])
+    at_snapshot = app.store.repository.get(inst.id, version=taken[-1])
     assert at_snapshot.state == fold(events[: taken[-1]])
     assert at_snapshot.decision("D1")["rectification"]["state"] == "reported"
 
