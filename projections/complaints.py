@@ -24,6 +24,7 @@ from uuid import UUID
 from domain.events import ComplaintReceived, ComplaintVerified, LedgerEvent
 from projections.base import ReadModel
 from projections.rows import (
+    NAME_AND_PLACE,
     BatchTables,
     apply_handlers,
     filing_handlers,
@@ -33,7 +34,7 @@ from projections.rows import (
 )
 from projections.store import Column, Index, Table, ViewSession
 
-INSTITUTIONS = lookup_table("complaints_institutions", ("name", "jurisdiction", "district"))
+INSTITUTIONS = lookup_table("complaints_institutions", NAME_AND_PLACE)
 
 COMPLAINTS = institution_rows(
     "complaints_complaints",

@@ -18,7 +18,13 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
-from domain.events import DetailsChanged, FilingResubmitted, FilingSubmitted, LedgerEvent
+from domain.events import (
+    CaseDecided,
+    DetailsChanged,
+    FilingResubmitted,
+    FilingSubmitted,
+    LedgerEvent,
+)
 from projections.store import Column, Index, Row, Table, ViewSession
 
 H = TypeVar("H")
@@ -137,7 +143,22 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+def requirement_columns(e: CaseDecided) -> Row:
+    """What the rules required of a decision and whether it fell below that, as columns."""
+    requirement = e.requirement or {}
+    level = requirement.get("level")
+    return {
+        "requirement_level": int(level) if level is not None else None,
+        "requirement_article": requirement.get("article"),
+        "below_requirement": 1 if e.below_requirement else 0,
+    }
+
+
 # --- tables -------------------------------------------------------------------------------
+
+
+#: What most lookup tables keep: the institution's name and place.
+NAME_AND_PLACE = ("name", "jurisdiction", "district")
 
 
 def lookup_table(name: str, columns: Sequence[str], indexes: tuple[Index, ...] = ()) -> Table:

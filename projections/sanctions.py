@@ -32,16 +32,18 @@ from uuid import UUID
 from domain.events import AppealDecided, CaseDecided, DecisionServed, LedgerEvent
 from projections.base import ReadModel
 from projections.rows import (
+    NAME_AND_PLACE,
     BatchTables,
     apply_handlers,
     filing_handlers,
     institution_rows,
     lookup_table,
     month_of,
+    requirement_columns,
 )
 from projections.store import Column, Index, Table, ViewSession
 
-INSTITUTIONS = lookup_table("sanctions_institutions", ("name", "jurisdiction", "district"))
+INSTITUTIONS = lookup_table("sanctions_institutions", NAME_AND_PLACE)
 
 DECISIONS = institution_rows(
     "sanctions_decisions",
@@ -98,8 +100,6 @@ def _decided(b: _Batch, e: CaseDecided) -> None:
     institution = b.institutions.get(e.originator_id)
     if institution is None:
         return  # no filing (cannot happen in a consistent store)
-    requirement = e.requirement or {}
-    required = requirement.get("level")
     b.decisions.add(
         {
             "institution_id": e.originator_id,
@@ -114,9 +114,7 @@ def _decided(b: _Batch, e: CaseDecided) -> None:
             "decided_on": e.occurred_on,
             "month": month_of(e.occurred_on),
             "served_on": None,
-            "below_requirement": 1 if e.below_requirement else 0,
-            "requirement_level": int(required) if required is not None else None,
-            "requirement_article": requirement.get("article"),
+            **requirement_columns(e),
             "status": "decided",
             "new_level": None,
             "new_actions": None,

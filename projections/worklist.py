@@ -57,17 +57,19 @@ from domain.events import (
 )
 from projections.base import ReadModel
 from projections.rows import (
+    NAME_AND_PLACE,
     BatchTables,
     apply_handlers,
     filing_handlers,
     institution_rows,
     lookup_table,
+    requirement_columns,
 )
 from projections.store import Column, Index, Row, Table, ViewSession
 
 INSTITUTIONS = lookup_table(
     "worklist_institutions",
-    ("name", "jurisdiction", "district"),
+    NAME_AND_PLACE,
     indexes=(Index("worklist_institutions_by_place", ("jurisdiction", "district")),),
 )
 
@@ -279,16 +281,12 @@ def _case_decided(b: _Batch, e: CaseDecided) -> None:
     case = b.cases.get(e.originator_id, e.case_id)
     if case is None:
         return
-    requirement = e.requirement or {}
-    required = requirement.get("level")
     case.update(
         step="decided",
         decision_id=e.decision_id,
         level=e.level,
         actions=list(e.actions),
-        requirement_level=int(required) if required is not None else None,
-        requirement_article=requirement.get("article"),
-        below_requirement=1 if e.below_requirement else 0,
+        **requirement_columns(e),
         decided_on=e.occurred_on,
         decision_status="decided",
         due_on=None,
