@@ -247,6 +247,12 @@ def test_filters_match_exactly(projections: Projections, ledger: Ledger) -> None
         list_sanctions(store, status="rescinded")
     with pytest.raises(InvalidInput):
         list_sanctions(store, limit=0)
+    # A filter the ledger does not know is refused, not ignored.
+    unknown: dict[str, Any] = {"levle": 2}
+    with pytest.raises(TypeError, match="unexpected filters: levle"):
+        list_sanctions(store, **unknown)
+    with pytest.raises(TypeError, match="unexpected filters: levle"):
+        sanctions_by_district(store, **unknown)
 
 
 def test_the_callers_scope_confines_every_read(projections: Projections, ledger: Ledger) -> None:
