@@ -21,44 +21,32 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
-from domain.events import (
-    ComplaintReceived,
-    ComplaintVerified,
-    DetailsChanged,
-    FilingResubmitted,
-    FilingSubmitted,
-    LedgerEvent,
-)
+from domain.events import ComplaintReceived, ComplaintVerified, LedgerEvent
 from projections.base import ReadModel
-from projections.rows import BatchRows, apply_handlers, month_of
+from projections.rows import (
+    NAME_AND_PLACE,
+    BatchTables,
+    apply_handlers,
+    filing_handlers,
+    institution_rows,
+    lookup_table,
+    month_of,
+)
 from projections.store import Column, Index, Table, ViewSession
 
-INSTITUTIONS = Table(
-    name="complaints_institutions",
-    columns=(
-        Column("id", "uuid", nullable=False),
-        Column("name", nullable=False),
-        Column("jurisdiction", nullable=False),
-        Column("district", nullable=False),
-    ),
-    primary_key=("id",),
-)
+INSTITUTIONS = lookup_table("complaints_institutions", NAME_AND_PLACE)
 
-COMPLAINTS = Table(
-    name="complaints_complaints",
-    columns=(
-        Column("institution_id", "uuid", nullable=False),
-        Column("complaint_id", nullable=False),
-        Column("jurisdiction", nullable=False),
-        Column("district", nullable=False),
-        Column("channel", nullable=False),
-        Column("received_on", "date", nullable=False),
-        Column("month", nullable=False),
-        Column("verified_on", "date"),
-        #: 1 substantiated, 0 not substantiated, NULL not yet verified.
-        Column("substantiated", "int"),
-    ),
-    primary_key=("institution_id", "complaint_id"),
+COMPLAINTS = institution_rows(
+    "complaints_complaints",
+    ("complaint_id",),
+    Column("jurisdiction", nullable=False),
+    Column("district", nullable=False),
+    Column("channel", nullable=False),
+    Column("received_on", "date", nullable=False),
+    Column("month", nullable=False),
+    Column("verified_on", "date"),
+    #: 1 substantiated, 0 not substantiated, NULL not yet verified.
+    Column("substantiated", "int"),
     indexes=(
         Index("complaints_complaints_by_place", ("jurisdiction", "district", "month")),
         Index("complaints_complaints_by_month", ("month",)),
@@ -66,42 +54,11 @@ COMPLAINTS = Table(
 )
 
 
-class _Batch:
+class _Batch(BatchTables):
     def __init__(self, session: ViewSession, ids: set[UUID]) -> None:
-        self.institutions = BatchRows(session, INSTITUTIONS)
-        self.institutions.load("id", ids)
-        self.complaints = BatchRows(session, COMPLAINTS)
-        self.complaints.load("institution_id", ids)
-
-    def flush(self) -> None:
-        self.institutions.flush()
-        self.complaints.flush()
-
-
-def _submitted(b: _Batch, e: FilingSubmitted) -> None:
-    b.institutions.add(
-        {
-            "id": e.originator_id,
-            "name": e.name,
-            "jurisdiction": e.jurisdiction,
-            "district": e.district,
-        }
-    )
-
-
-def _resubmitted(b: _Batch, e: FilingResubmitted) -> None:
-    row = b.institutions.get(e.originator_id)
-    if row is not None:
-        row.update(name=e.name, district=e.district)
-
-
-def _details_changed(b: _Batch, e: DetailsChanged) -> None:
-    row = b.institutions.get(e.originator_id)
-    if row is None:
-        return
-    for key in ("name", "district"):
-        if key in e.changes:
-            row[key] = e.changes[key]
+        super().__init__(session, ids)
+        self.institutions = self.hold(INSTITUTIONS, "id")
+        self.complaints = self.hold(COMPLAINTS, "institution_id")
 
 
 def _received(b: _Batch, e: ComplaintReceived) -> None:
@@ -132,9 +89,7 @@ def _verified(b: _Batch, e: ComplaintVerified) -> None:
 Handler = Callable[[_Batch, Any], None]
 
 HANDLERS: dict[type[LedgerEvent], Handler] = {
-    FilingSubmitted: _submitted,
-    FilingResubmitted: _resubmitted,
-    DetailsChanged: _details_changed,
+    **filing_handlers(INSTITUTIONS),
     ComplaintReceived: _received,
     ComplaintVerified: _verified,
 }

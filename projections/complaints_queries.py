@@ -25,7 +25,7 @@ from uuid import UUID
 
 from domain.errors import InvalidInput
 from projections.complaints import COMPLAINTS, INSTITUTIONS
-from projections.querying import Where, check_month
+from projections.querying import Select
 from projections.store import ViewStore
 
 GroupBy = Literal["month", "district", "jurisdiction", "institution"]
@@ -60,38 +60,34 @@ def complaint_stats(
     """Complaints received, substantiated, unsubstantiated and pending, per group."""
     if by not in GROUPS:
         raise InvalidInput(f"by must be one of {', '.join(GROUPS)}", field="by")
-    check_month(month_from, "month_from")
-    check_month(month_to, "month_to")
-    where = Where(
-        "c",
-        allowed_jurisdiction=allowed_jurisdiction,
-        allowed_district=allowed_district,
-        allowed_institution_id=allowed_institution_id,
+    select = (
+        Select(
+            store.dialect,
+            COMPLAINTS,
+            "c",
+            allowed_jurisdiction=allowed_jurisdiction,
+            allowed_district=allowed_district,
+            allowed_institution_id=allowed_institution_id,
+        )
+        .months(month_from, month_to)
+        .in_place(jurisdiction, district, institution_id)
     )
-    where.equals("jurisdiction", jurisdiction)
-    where.equals("district", district)
-    where.equals("institution_id", institution_id)
-    if month_from is not None:
-        where.add("c.month >= :month_from", month_from=month_from)
-    if month_to is not None:
-        where.add("c.month <= :month_to", month_to=month_to)
-    dialect = store.dialect
-    source = f"{dialect.table(COMPLAINTS.name)} c"
-    key = label = group = order = f"c.{by}"
+    key = label = group = f"c.{by}"
     if by == "institution":
         # Institutions are shown by their current name, and ordered by it.
-        source += f" JOIN {dialect.table(INSTITUTIONS.name)} i ON i.id = c.institution_id"
-        key, label = "c.institution_id", "i.name"
-        group = order = "i.name, c.institution_id"
-    statement = dialect.sql(
-        f"SELECT {key} AS grp, {label} AS label, COUNT(*) AS received,"
-        " SUM(CASE WHEN c.substantiated = 1 THEN 1 ELSE 0 END) AS substantiated,"
-        " SUM(CASE WHEN c.substantiated = 0 THEN 1 ELSE 0 END) AS unsubstantiated,"
-        " SUM(CASE WHEN c.substantiated IS NULL THEN 1 ELSE 0 END) AS pending"
-        f" FROM {source} WHERE {where.sql()} GROUP BY {group} ORDER BY {order}"
+        select.join(INSTITUTIONS, "i", "i.id = c.institution_id")
+        key, label, group = "c.institution_id", "i.name", "i.name, c.institution_id"
+    rows = (
+        select.columns(
+            f"{key} AS grp, {label} AS label, COUNT(*) AS received,"
+            " SUM(CASE WHEN c.substantiated = 1 THEN 1 ELSE 0 END) AS substantiated,"
+            " SUM(CASE WHEN c.substantiated = 0 THEN 1 ELSE 0 END) AS unsubstantiated,"
+            " SUM(CASE WHEN c.substantiated IS NULL THEN 1 ELSE 0 END) AS pending"
+        )
+        .group_by(group)
+        .order_by(group)
+        .read(store)
     )
-    with store.reading() as session:
-        rows = session.rows(statement, where.params)
     return [
         ComplaintStat(
             key=str(r["grp"]),

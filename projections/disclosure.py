@@ -42,39 +42,27 @@ from domain.events import (
     AnnualAssessmentRecorded,
     AppealDecided,
     CaseDecided,
-    DetailsChanged,
-    FilingResubmitted,
     FilingRevoked,
-    FilingSubmitted,
     LedgerEvent,
     RectificationAccepted,
     RectificationOrdered,
 )
 from projections.base import ReadModel
-from projections.rows import BatchRows, apply_handlers
+from projections.rows import (
+    BatchTables,
+    apply_handlers,
+    filing_handlers,
+    institution_rows,
+    lookup_table,
+)
 from projections.store import Column, Index, Row, Table, ViewSession
 
 KINDS = ("rectification_notice", "abnormal_activity_list", "revocation", "ban")
 
-INSTITUTIONS = Table(
-    name="disclosure_institutions",
-    columns=(
-        Column("id", "uuid", nullable=False),
-        Column("name", nullable=False),
-        Column("credit_code", nullable=False),
-        Column("jurisdiction", nullable=False),
-    ),
-    primary_key=("id",),
-)
+INSTITUTIONS = lookup_table("disclosure_institutions", ("name", "credit_code", "jurisdiction"))
 
-DECISIONS = Table(
-    name="disclosure_decisions",
-    columns=(
-        Column("institution_id", "uuid", nullable=False),
-        Column("decision_id", nullable=False),
-        Column("articles", "json", nullable=False),
-    ),
-    primary_key=("institution_id", "decision_id"),
+DECISIONS = institution_rows(
+    "disclosure_decisions", ("decision_id",), Column("articles", "json", nullable=False)
 )
 
 ENTRIES = Table(
@@ -103,21 +91,14 @@ ENTRIES = Table(
 )
 
 
-class _Batch:
+class _Batch(BatchTables):
     """The rows one batch of events may change."""
 
     def __init__(self, session: ViewSession, ids: set[UUID]) -> None:
-        self.institutions = BatchRows(session, INSTITUTIONS)
-        self.institutions.load("id", ids)
-        self.decisions = BatchRows(session, DECISIONS)
-        self.decisions.load("institution_id", ids)
-        self.entries = BatchRows(session, ENTRIES)
-        self.entries.load("institution_id", ids)
-
-    def flush(self) -> None:
-        self.institutions.flush()
-        self.decisions.flush()
-        self.entries.flush()
+        super().__init__(session, ids)
+        self.institutions = self.hold(INSTITUTIONS, "id")
+        self.decisions = self.hold(DECISIONS, "institution_id")
+        self.entries = self.hold(ENTRIES, "institution_id")
 
     def publish(self, e: LedgerEvent, kind: str, decision_id: str) -> Row | None:
         institution = self.institutions.get(e.originator_id)
@@ -146,29 +127,6 @@ def _end(entry: Row, on: date, reason: str) -> None:
     if entry["ends_on"] is None or on < entry["ends_on"]:
         entry["ends_on"] = on
         entry["ended_reason"] = reason
-
-
-def _submitted(b: _Batch, e: FilingSubmitted) -> None:
-    b.institutions.add(
-        {
-            "id": e.originator_id,
-            "name": e.name,
-            "credit_code": e.credit_code,
-            "jurisdiction": e.jurisdiction,
-        }
-    )
-
-
-def _resubmitted(b: _Batch, e: FilingResubmitted) -> None:
-    row = b.institutions.get(e.originator_id)
-    if row is not None:
-        row["name"] = e.name
-
-
-def _details_changed(b: _Batch, e: DetailsChanged) -> None:
-    row = b.institutions.get(e.originator_id)
-    if row is not None and "name" in e.changes:
-        row["name"] = e.changes["name"]
 
 
 def _decided(b: _Batch, e: CaseDecided) -> None:
@@ -224,10 +182,8 @@ def _appeal_decided(b: _Batch, e: AppealDecided) -> None:
 Handler = Callable[[_Batch, Any], None]
 
 HANDLERS: dict[type[LedgerEvent], Handler] = {
-    FilingSubmitted: _submitted,
+    **filing_handlers(INSTITUTIONS),
     AnnualAssessmentRecorded: _annual_result,
-    FilingResubmitted: _resubmitted,
-    DetailsChanged: _details_changed,
     CaseDecided: _decided,
     RectificationOrdered: _rectification_ordered,
     RectificationAccepted: _rectification_accepted,

@@ -27,6 +27,7 @@ from datetime import date
 from uuid import UUID
 
 from projections.disclosure import ENTRIES
+from projections.querying import Select
 from projections.store import Row, ViewStore
 
 
@@ -71,18 +72,14 @@ def public_entries(
     store: ViewStore, on: date, jurisdiction: str | None = None
 ) -> list[DisclosureEntry]:
     """The entries in force on ``on``."""
-    clauses = ["e.published_on <= :on", "(e.ends_on IS NULL OR e.ends_on > :on)"]
-    params: dict[str, object] = {"on": on}
-    if jurisdiction is not None:
-        clauses.append("e.jurisdiction = :jurisdiction")
-        params["jurisdiction"] = jurisdiction
-    dialect = store.dialect
-    statement = dialect.sql(
-        f"SELECT e.* FROM {dialect.table(ENTRIES.name)} e WHERE {' AND '.join(clauses)}"
-        " ORDER BY e.published_on DESC, e.institution_name, e.entry_id"
+    rows = (
+        Select(store.dialect, ENTRIES, "e")
+        .where("e.published_on <= :on", on=on)
+        .where("(e.ends_on IS NULL OR e.ends_on > :on)")
+        .equals("jurisdiction", jurisdiction)
+        .order_by("e.published_on DESC, e.institution_name, e.entry_id")
+        .read(store, ENTRIES)
     )
-    with store.reading() as session:
-        rows = session.rows(statement, params, ENTRIES)
     return [_entry(r) for r in rows]
 
 
@@ -93,20 +90,10 @@ def publication_history(
     jurisdiction: str | None = None,
 ) -> list[DisclosureEntry]:
     """Every entry ever published, with its start and end, oldest first."""
-    clauses: list[str] = []
-    params: dict[str, object] = {}
-    if institution_id is not None:
-        clauses.append("e.institution_id = :institution_id")
-        params["institution_id"] = institution_id
-    if jurisdiction is not None:
-        clauses.append("e.jurisdiction = :jurisdiction")
-        params["jurisdiction"] = jurisdiction
-    where = " AND ".join(clauses) if clauses else "1 = 1"
-    dialect = store.dialect
-    statement = dialect.sql(
-        f"SELECT e.* FROM {dialect.table(ENTRIES.name)} e WHERE {where}"
-        " ORDER BY e.published_on, e.entry_id"
+    rows = (
+        Select(store.dialect, ENTRIES, "e")
+        .in_place(jurisdiction, None, institution_id)
+        .order_by("e.published_on, e.entry_id")
+        .read(store, ENTRIES)
     )
-    with store.reading() as session:
-        rows = session.rows(statement, params, ENTRIES)
     return [_entry(r) for r in rows]

@@ -11,22 +11,26 @@ never make a page repeat or skip a row that kept its name.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 from uuid import UUID
 
 from domain.access import Principal
-from domain.errors import InvalidInput
+
+# The API reads the limit and the page from here, with the register's reads.
+from projections.querying import MAX_LIMIT as MAX_LIMIT
+from projections.querying import Page as Page
+from projections.querying import (
+    Select,
+    check_limit,
+    decode_key,
+    decode_uuid,
+    encode_key,
+    page,
+)
 from projections.register import INSTITUTIONS, OCCUPATIONS
 from projections.store import Row, ViewStore
-
-T = TypeVar("T")
-
-MAX_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -69,13 +73,6 @@ class RegisterEntry:
     submitted_on: date
     #: When the store recorded that event.
     last_event_at: datetime
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    #: Pass back as ``cursor`` for the next page; ``None`` on the last page.
-    next_cursor: str | None
 
 
 def allowed_scope(principal: Principal) -> dict[str, Any]:
@@ -131,49 +128,32 @@ def _entry(row: Row) -> RegisterEntry:
     )
 
 
-def encode_cursor(name: str, institution_id: UUID) -> str:
-    raw = json.dumps([name, str(institution_id)], ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _select(
+    store: ViewStore,
+    allowed_jurisdiction: str | None,
+    allowed_district: str | None,
+    allowed_institution_id: UUID | None,
+) -> Select:
+    """A query on the register, confined to the caller's scope."""
+    return Select(
+        store.dialect,
+        INSTITUTIONS,
+        "i",
+        id_column="id",
+        allowed_jurisdiction=allowed_jurisdiction,
+        allowed_district=allowed_district,
+        allowed_institution_id=allowed_institution_id,
+    )
 
 
-def decode_cursor(cursor: str) -> tuple[str, UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        name, iid = json.loads(raw)
-        return str(name), UUID(str(iid))
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise InvalidInput("the cursor is not one this service issued", field="cursor") from exc
+def _after(cursor: str) -> tuple[tuple[str, str, Any], ...]:
+    """The sort key of the institution a cursor of :func:`list_institutions` names."""
+    name, iid = decode_key(cursor, 2)
+    return ("i.name", "after_name", name), ("i.id", "after_id", decode_uuid(iid))
 
 
-class _Where:
-    """Conditions and parameters of a query on the register, the caller's scope included."""
-
-    def __init__(
-        self,
-        *,
-        allowed_jurisdiction: str | None,
-        allowed_district: str | None,
-        allowed_institution_id: UUID | None,
-    ) -> None:
-        self.clauses: list[str] = []
-        self.params: dict[str, Any] = {}
-        self.equals("jurisdiction", allowed_jurisdiction, "allowed_jurisdiction")
-        self.equals("district", allowed_district, "allowed_district")
-        self.equals("id", allowed_institution_id, "allowed_institution_id")
-
-    def equals(self, column: str, value: Any, param: str | None = None) -> None:
-        if value is None:
-            return
-        param = param or column
-        self.clauses.append(f"i.{column} = :{param}")
-        self.params[param] = value
-
-    def add(self, clause: str, **params: Any) -> None:
-        self.clauses.append(clause)
-        self.params.update(params)
-
-    def sql(self) -> str:
-        return " AND ".join(self.clauses) if self.clauses else "1 = 1"
+def _cursor(last: RegisterEntry) -> str:
+    return encode_key(last.name, str(last.id))
 
 
 def list_institutions(
@@ -190,42 +170,20 @@ def list_institutions(
     allowed_institution_id: UUID | None = None,
 ) -> Page[RegisterEntry]:
     """Institutions in the register, by name, filtered and confined to the caller's scope."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
-    where = _Where(
-        allowed_jurisdiction=allowed_jurisdiction,
-        allowed_district=allowed_district,
-        allowed_institution_id=allowed_institution_id,
-    )
-    where.equals("jurisdiction", jurisdiction)
-    where.equals("district", district)
-    where.equals("status", status)
-    dialect = store.dialect
+    check_limit(limit)
+    select = _select(store, allowed_jurisdiction, allowed_district, allowed_institution_id)
+    select.in_place(jurisdiction, district).equals("status", status)
     if occupation is not None:
-        where.add(
-            f"EXISTS (SELECT 1 FROM {dialect.table(OCCUPATIONS.name)} o"
-            " WHERE o.occupation = :occupation AND o.institution_id = i.id)",
+        select.exists(
+            OCCUPATIONS,
+            "o",
+            "o.occupation = :occupation AND o.institution_id = i.id",
             occupation=occupation,
         )
     if cursor is not None:
-        after_name, after_id = decode_cursor(cursor)
-        where.add(
-            "(i.name > :after_name OR (i.name = :after_name AND i.id > :after_id))",
-            after_name=after_name,
-            after_id=after_id,
-        )
-    statement = dialect.sql(
-        f"SELECT i.* FROM {dialect.table(INSTITUTIONS.name)} i WHERE {where.sql()}"
-        " ORDER BY i.name, i.id LIMIT :limit"
-    )
-    with store.reading() as session:
-        rows = session.rows(statement, {**where.params, "limit": limit + 1}, INSTITUTIONS)
-    items = [_entry(r) for r in rows[:limit]]
-    more = len(rows) > limit
-    return Page(
-        items=items,
-        next_cursor=encode_cursor(items[-1].name, items[-1].id) if more and items else None,
-    )
+        select.after(*_after(cursor))
+    rows = select.order_by("i.name, i.id").limit(limit + 1).read(store, INSTITUTIONS)
+    return page(rows, limit, _entry, _cursor)
 
 
 def get_institution(
@@ -237,18 +195,8 @@ def get_institution(
     allowed_institution_id: UUID | None = None,
 ) -> RegisterEntry | None:
     """One institution's register row, or None if absent or outside the caller's scope."""
-    where = _Where(
-        allowed_jurisdiction=allowed_jurisdiction,
-        allowed_district=allowed_district,
-        allowed_institution_id=allowed_institution_id,
-    )
-    where.equals("id", institution_id)
-    dialect = store.dialect
-    statement = dialect.sql(
-        f"SELECT i.* FROM {dialect.table(INSTITUTIONS.name)} i WHERE {where.sql()}"
-    )
-    with store.reading() as session:
-        rows = session.rows(statement, where.params, INSTITUTIONS)
+    select = _select(store, allowed_jurisdiction, allowed_district, allowed_institution_id)
+    rows = select.in_place(None, None, institution_id).read(store, INSTITUTIONS)
     return _entry(rows[0]) if rows else None
 
 
@@ -262,18 +210,12 @@ def count_by_status(
     allowed_institution_id: UUID | None = None,
 ) -> dict[str, int]:
     """How many institutions are in each status (statuses with none are absent)."""
-    where = _Where(
-        allowed_jurisdiction=allowed_jurisdiction,
-        allowed_district=allowed_district,
-        allowed_institution_id=allowed_institution_id,
+    select = _select(store, allowed_jurisdiction, allowed_district, allowed_institution_id)
+    rows = (
+        select.in_place(jurisdiction, district)
+        .columns("i.status AS status, COUNT(*) AS n")
+        .group_by("i.status")
+        .order_by("i.status")
+        .read(store)
     )
-    where.equals("jurisdiction", jurisdiction)
-    where.equals("district", district)
-    dialect = store.dialect
-    statement = dialect.sql(
-        f"SELECT i.status AS status, COUNT(*) AS n FROM {dialect.table(INSTITUTIONS.name)} i"
-        f" WHERE {where.sql()} GROUP BY i.status ORDER BY i.status"
-    )
-    with store.reading() as session:
-        rows = session.rows(statement, where.params)
     return {str(r["status"]): int(r["n"]) for r in rows}

@@ -1,8 +1,14 @@
-"""Helpers for read models that keep several tables: rows held for one batch, and dispatch.
+"""Helpers for read models that keep several tables: their declaration, the rows held for
+one batch, and dispatch.
 
 A read model loads the rows its batch may touch (usually every row of the institutions
 the batch names), changes them in memory as the events say, and writes back only the rows
 that changed, once, at the end of the batch, in the batch's transaction.
+
+Most read models keep their own copy of what each institution's filing states (its name
+and place), so that each can be rebuilt alone: :func:`lookup_table` declares that table and
+:func:`filing_handlers` keeps it as the filing events state it. Their other tables hold
+rows of one institution each, declared by :func:`institution_rows`.
 """
 
 from __future__ import annotations
@@ -12,8 +18,14 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
-from domain.events import LedgerEvent
-from projections.store import Row, Table, ViewSession
+from domain.events import (
+    CaseDecided,
+    DetailsChanged,
+    FilingResubmitted,
+    FilingSubmitted,
+    LedgerEvent,
+)
+from projections.store import Column, Index, Row, Table, ViewSession
 
 H = TypeVar("H")
 
@@ -67,6 +79,34 @@ class BatchRows:
         self._loaded = {k: copy.deepcopy(r) for k, r in self._rows.items()}
 
 
+class BatchTables:
+    """The rows of several tables that one batch reads and writes, written back together."""
+
+    def __init__(self, session: ViewSession, keys: Collection[Any]) -> None:
+        self.session = session
+        #: What the batch is about: the ids of the aggregates its events belong to.
+        self.keys = keys
+        self._held: dict[str, BatchRows] = {}
+
+    def hold(self, table: Table, by: str | None = None) -> BatchRows:
+        """Hold ``table``'s rows whose ``by`` column is one of the batch's keys.
+
+        Without ``by`` nothing is loaded: the table's rows are only ever added.
+        """
+        rows = BatchRows(self.session, table)
+        if by is not None:
+            rows.load(by, self.keys)
+        self._held[table.name] = rows
+        return rows
+
+    def rows(self, table: Table) -> BatchRows:
+        return self._held[table.name]
+
+    def flush(self) -> None:
+        for rows in self._held.values():
+            rows.flush()
+
+
 class Batch(Protocol):
     """The rows a read model holds for one batch."""
 
@@ -101,3 +141,88 @@ def handler_for(handlers: Mapping[type[LedgerEvent], H], cls: type[LedgerEvent])
 def month_of(day: date) -> str:
     """The month ("YYYY-MM") of a business date."""
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def requirement_columns(e: CaseDecided) -> Row:
+    """What the rules required of a decision and whether it fell below that, as columns."""
+    requirement = e.requirement or {}
+    level = requirement.get("level")
+    return {
+        "requirement_level": int(level) if level is not None else None,
+        "requirement_article": requirement.get("article"),
+        "below_requirement": 1 if e.below_requirement else 0,
+    }
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+#: What most lookup tables keep: the institution's name and place.
+NAME_AND_PLACE = ("name", "jurisdiction", "district")
+
+
+def lookup_table(name: str, columns: Sequence[str], indexes: tuple[Index, ...] = ()) -> Table:
+    """A read model's copy of each institution's filing facts (``columns``), keyed by ``id``."""
+    return Table(
+        name=name,
+        columns=(
+            Column("id", "uuid", nullable=False),
+            *(Column(c, nullable=False) for c in columns),
+        ),
+        primary_key=("id",),
+        indexes=indexes,
+    )
+
+
+def institution_rows(
+    name: str, key: Sequence[str], *columns: Column, indexes: tuple[Index, ...] = ()
+) -> Table:
+    """A table of rows of one institution each, keyed by ``institution_id`` and ``key``."""
+    return Table(
+        name=name,
+        columns=(
+            Column("institution_id", "uuid", nullable=False),
+            *(Column(c, nullable=False) for c in key),
+            *columns,
+        ),
+        primary_key=("institution_id", *key),
+        indexes=indexes,
+    )
+
+
+# --- the institutions' filing facts -------------------------------------------------------
+
+#: What a re-filing or a change of details can change of the facts a lookup table keeps
+#: (the credit code and jurisdiction name the record, so they never change).
+CHANGEABLE = ("name", "district")
+
+FilingHandler = Callable[[BatchTables, Any], None]
+
+
+def filing_handlers(table: Table) -> dict[type[LedgerEvent], FilingHandler]:
+    """Handlers keeping ``table`` (a :func:`lookup_table`) as the filing events state it.
+
+    ``FilingSubmitted`` writes the row; ``FilingResubmitted`` and ``DetailsChanged`` change
+    the name and district where the table keeps them. The batch must hold ``table``.
+    """
+    copied = tuple(c for c in table.column_names if c != "id")
+    changeable = tuple(c for c in copied if c in CHANGEABLE)
+
+    def submitted(b: BatchTables, e: FilingSubmitted) -> None:
+        b.rows(table).add({"id": e.originator_id, **{c: getattr(e, c) for c in copied}})
+
+    def resubmitted(b: BatchTables, e: FilingResubmitted) -> None:
+        row = b.rows(table).get(e.originator_id)
+        if row is not None:
+            row.update({c: getattr(e, c) for c in changeable})
+
+    def details_changed(b: BatchTables, e: DetailsChanged) -> None:
+        row = b.rows(table).get(e.originator_id)
+        if row is not None:
+            row.update({c: e.changes[c] for c in changeable if c in e.changes})
+
+    return {
+        FilingSubmitted: submitted,
+        FilingResubmitted: resubmitted,
+        DetailsChanged: details_changed,
+    }

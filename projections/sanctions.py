@@ -29,60 +29,48 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
-from domain.events import (
-    AppealDecided,
-    CaseDecided,
-    DecisionServed,
-    DetailsChanged,
-    FilingResubmitted,
-    FilingSubmitted,
-    LedgerEvent,
-)
+from domain.events import AppealDecided, CaseDecided, DecisionServed, LedgerEvent
 from projections.base import ReadModel
-from projections.rows import BatchRows, apply_handlers, month_of
+from projections.rows import (
+    NAME_AND_PLACE,
+    BatchTables,
+    apply_handlers,
+    filing_handlers,
+    institution_rows,
+    lookup_table,
+    month_of,
+    requirement_columns,
+)
 from projections.store import Column, Index, Table, ViewSession
 
-INSTITUTIONS = Table(
-    name="sanctions_institutions",
-    columns=(
-        Column("id", "uuid", nullable=False),
-        Column("name", nullable=False),
-        Column("jurisdiction", nullable=False),
-        Column("district", nullable=False),
-    ),
-    primary_key=("id",),
-)
+INSTITUTIONS = lookup_table("sanctions_institutions", NAME_AND_PLACE)
 
-DECISIONS = Table(
-    name="sanctions_decisions",
-    columns=(
-        Column("institution_id", "uuid", nullable=False),
-        Column("decision_id", nullable=False),
-        Column("case_id", nullable=False),
-        Column("institution_name", nullable=False),
-        Column("jurisdiction", nullable=False),
-        Column("district", nullable=False),
-        #: The decided level (0 void results, 1 interview, 2 rectification, 3 revocation).
-        Column("level", "int", nullable=False),
-        Column("actions", "json", nullable=False),
-        Column("articles", "json", nullable=False),
-        Column("decided_on", "date", nullable=False),
-        Column("month", nullable=False),
-        Column("served_on", "date"),
-        Column("below_requirement", "int", nullable=False),
-        #: What the rules required when the decision was made.
-        Column("requirement_level", "int"),
-        Column("requirement_article"),
-        #: decided | served | annulled | varied
-        Column("status", nullable=False),
-        Column("new_level", "int"),
-        Column("new_actions", "json"),
-        #: The date of the appeal decision that annulled or varied it.
-        Column("appeal_decided_on", "date"),
-        #: The level in force: the new level of a varied decision, else ``level``.
-        Column("effective_level", "int", nullable=False),
-    ),
-    primary_key=("institution_id", "decision_id"),
+DECISIONS = institution_rows(
+    "sanctions_decisions",
+    ("decision_id",),
+    Column("case_id", nullable=False),
+    Column("institution_name", nullable=False),
+    Column("jurisdiction", nullable=False),
+    Column("district", nullable=False),
+    #: The decided level (0 void results, 1 interview, 2 rectification, 3 revocation).
+    Column("level", "int", nullable=False),
+    Column("actions", "json", nullable=False),
+    Column("articles", "json", nullable=False),
+    Column("decided_on", "date", nullable=False),
+    Column("month", nullable=False),
+    Column("served_on", "date"),
+    Column("below_requirement", "int", nullable=False),
+    #: What the rules required when the decision was made.
+    Column("requirement_level", "int"),
+    Column("requirement_article"),
+    #: decided | served | annulled | varied
+    Column("status", nullable=False),
+    Column("new_level", "int"),
+    Column("new_actions", "json"),
+    #: The date of the appeal decision that annulled or varied it.
+    Column("appeal_decided_on", "date"),
+    #: The level in force: the new level of a varied decision, else ``level``.
+    Column("effective_level", "int", nullable=False),
     indexes=(
         Index("sanctions_decisions_by_date", ("decided_on", "institution_id", "decision_id")),
         Index("sanctions_decisions_by_place", ("jurisdiction", "district", "month")),
@@ -90,67 +78,28 @@ DECISIONS = Table(
     ),
 )
 
-ARTICLES = Table(
-    name="sanctions_articles",
-    columns=(
-        Column("institution_id", "uuid", nullable=False),
-        Column("decision_id", nullable=False),
-        Column("article", nullable=False),
-    ),
-    primary_key=("institution_id", "decision_id", "article"),
+ARTICLES = institution_rows(
+    "sanctions_articles",
+    ("decision_id", "article"),
     indexes=(Index("sanctions_articles_by_article", ("article",)),),
 )
 
 
-class _Batch:
+class _Batch(BatchTables):
     """The rows one batch of events may change."""
 
     def __init__(self, session: ViewSession, ids: set[UUID]) -> None:
-        self.institutions = BatchRows(session, INSTITUTIONS)
-        self.institutions.load("id", ids)
-        self.decisions = BatchRows(session, DECISIONS)
-        self.decisions.load("institution_id", ids)
+        super().__init__(session, ids)
+        self.institutions = self.hold(INSTITUTIONS, "id")
+        self.decisions = self.hold(DECISIONS, "institution_id")
         # Articles are only ever added, once per decision: nothing to load.
-        self.articles = BatchRows(session, ARTICLES)
-
-    def flush(self) -> None:
-        self.institutions.flush()
-        self.decisions.flush()
-        self.articles.flush()
-
-
-def _submitted(b: _Batch, e: FilingSubmitted) -> None:
-    b.institutions.add(
-        {
-            "id": e.originator_id,
-            "name": e.name,
-            "jurisdiction": e.jurisdiction,
-            "district": e.district,
-        }
-    )
-
-
-def _resubmitted(b: _Batch, e: FilingResubmitted) -> None:
-    row = b.institutions.get(e.originator_id)
-    if row is not None:
-        row.update(name=e.name, district=e.district)
-
-
-def _details_changed(b: _Batch, e: DetailsChanged) -> None:
-    row = b.institutions.get(e.originator_id)
-    if row is None:
-        return
-    for key in ("name", "district"):
-        if key in e.changes:
-            row[key] = e.changes[key]
+        self.articles = self.hold(ARTICLES)
 
 
 def _decided(b: _Batch, e: CaseDecided) -> None:
     institution = b.institutions.get(e.originator_id)
     if institution is None:
         return  # no filing (cannot happen in a consistent store)
-    requirement = e.requirement or {}
-    required = requirement.get("level")
     b.decisions.add(
         {
             "institution_id": e.originator_id,
@@ -165,9 +114,7 @@ def _decided(b: _Batch, e: CaseDecided) -> None:
             "decided_on": e.occurred_on,
             "month": month_of(e.occurred_on),
             "served_on": None,
-            "below_requirement": 1 if e.below_requirement else 0,
-            "requirement_level": int(required) if required is not None else None,
-            "requirement_article": requirement.get("article"),
+            **requirement_columns(e),
             "status": "decided",
             "new_level": None,
             "new_actions": None,
@@ -209,9 +156,7 @@ def _appeal_decided(b: _Batch, e: AppealDecided) -> None:
 Handler = Callable[[_Batch, Any], None]
 
 HANDLERS: dict[type[LedgerEvent], Handler] = {
-    FilingSubmitted: _submitted,
-    FilingResubmitted: _resubmitted,
-    DetailsChanged: _details_changed,
+    **filing_handlers(INSTITUTIONS),
     CaseDecided: _decided,
     DecisionServed: _served,
     AppealDecided: _appeal_decided,

@@ -45,9 +45,6 @@ from domain.events import (
     DecisionServed,
     DefenceSubmitted,
     DefenceWaived,
-    DetailsChanged,
-    FilingResubmitted,
-    FilingSubmitted,
     FindingDismissed,
     FindingRecorded,
     InterviewHeld,
@@ -59,145 +56,117 @@ from domain.events import (
     RectificationReportSubmitted,
 )
 from projections.base import ReadModel
-from projections.rows import BatchRows, apply_handlers
+from projections.rows import (
+    NAME_AND_PLACE,
+    BatchTables,
+    apply_handlers,
+    filing_handlers,
+    institution_rows,
+    lookup_table,
+    requirement_columns,
+)
 from projections.store import Column, Index, Row, Table, ViewSession
 
-INSTITUTIONS = Table(
-    name="worklist_institutions",
-    columns=(
-        Column("id", "uuid", nullable=False),
-        Column("name", nullable=False),
-        Column("jurisdiction", nullable=False),
-        Column("district", nullable=False),
-    ),
-    primary_key=("id",),
+INSTITUTIONS = lookup_table(
+    "worklist_institutions",
+    NAME_AND_PLACE,
     indexes=(Index("worklist_institutions_by_place", ("jurisdiction", "district")),),
 )
 
-FINDINGS = Table(
-    name="worklist_findings",
-    columns=(
-        Column("institution_id", "uuid", nullable=False),
-        Column("finding_id", nullable=False),
-        Column("rule_id", nullable=False),
-        Column("severity", nullable=False),
-        Column("source", nullable=False),
-        Column("occurred_on", "date", nullable=False),
-        Column("required_level", "int"),
-        Column("required_article"),
-        Column("required_actions", "json", nullable=False),
-        #: open | in_case | dismissed
-        Column("state", nullable=False),
-        Column("case_id"),
-    ),
-    primary_key=("institution_id", "finding_id"),
+FINDINGS = institution_rows(
+    "worklist_findings",
+    ("finding_id",),
+    Column("rule_id", nullable=False),
+    Column("severity", nullable=False),
+    Column("source", nullable=False),
+    Column("occurred_on", "date", nullable=False),
+    Column("required_level", "int"),
+    Column("required_article"),
+    Column("required_actions", "json", nullable=False),
+    #: open | in_case | dismissed
+    Column("state", nullable=False),
+    Column("case_id"),
     indexes=(Index("worklist_findings_by_state", ("state", "occurred_on")),),
 )
 
-CASES = Table(
-    name="worklist_cases",
-    columns=(
-        Column("institution_id", "uuid", nullable=False),
-        Column("case_id", nullable=False),
-        Column("finding_ids", "json", nullable=False),
-        #: opened | noticed | decided | served
-        Column("step", nullable=False),
-        Column("opened_on", "date", nullable=False),
-        Column("noticed_on", "date"),
-        Column("intended_level", "int"),
-        Column("defence_deadline", "date"),
-        Column("defences", "int", nullable=False),
-        Column("defence_waived", "int", nullable=False),
-        Column("decision_id"),
-        Column("level", "int"),
-        Column("actions", "json"),
-        Column("requirement_level", "int"),
-        Column("requirement_article"),
-        Column("below_requirement", "int", nullable=False),
-        Column("decided_on", "date"),
-        Column("served_on", "date"),
-        #: decided | served | annulled | varied (None before the decision)
-        Column("decision_status"),
-        Column("new_level", "int"),
-        Column("new_actions", "json"),
-        Column("interview_held_on", "date"),
-        Column("interview_pending", "int", nullable=False),
-        Column("due_on", "date"),
-    ),
-    primary_key=("institution_id", "case_id"),
+CASES = institution_rows(
+    "worklist_cases",
+    ("case_id",),
+    Column("finding_ids", "json", nullable=False),
+    #: opened | noticed | decided | served
+    Column("step", nullable=False),
+    Column("opened_on", "date", nullable=False),
+    Column("noticed_on", "date"),
+    Column("intended_level", "int"),
+    Column("defence_deadline", "date"),
+    Column("defences", "int", nullable=False),
+    Column("defence_waived", "int", nullable=False),
+    Column("decision_id"),
+    Column("level", "int"),
+    Column("actions", "json"),
+    Column("requirement_level", "int"),
+    Column("requirement_article"),
+    Column("below_requirement", "int", nullable=False),
+    Column("decided_on", "date"),
+    Column("served_on", "date"),
+    #: decided | served | annulled | varied (None before the decision)
+    Column("decision_status"),
+    Column("new_level", "int"),
+    Column("new_actions", "json"),
+    Column("interview_held_on", "date"),
+    Column("interview_pending", "int", nullable=False),
+    Column("due_on", "date"),
     indexes=(
         Index("worklist_cases_by_step", ("step", "due_on")),
         Index("worklist_cases_below_requirement", ("below_requirement", "decided_on")),
     ),
 )
 
-RECTIFICATIONS = Table(
-    name="worklist_rectifications",
-    columns=(
-        Column("institution_id", "uuid", nullable=False),
-        Column("decision_id", nullable=False),
-        Column("ordered_on", "date", nullable=False),
-        Column("deadline", "date", nullable=False),
-        #: ordered | reported | accepted | overdue | lifted
-        Column("state", nullable=False),
-        Column("reports", "int", nullable=False),
-        Column("last_report_on", "date"),
-        Column("accepted_on", "date"),
-        #: The day the deadline watcher recorded it overdue.
-        Column("overdue_on", "date"),
-        Column("lifted_on", "date"),
-        Column("due_on", "date"),
-    ),
-    primary_key=("institution_id", "decision_id"),
+RECTIFICATIONS = institution_rows(
+    "worklist_rectifications",
+    ("decision_id",),
+    Column("ordered_on", "date", nullable=False),
+    Column("deadline", "date", nullable=False),
+    #: ordered | reported | accepted | overdue | lifted
+    Column("state", nullable=False),
+    Column("reports", "int", nullable=False),
+    Column("last_report_on", "date"),
+    Column("accepted_on", "date"),
+    #: The day the deadline watcher recorded it overdue.
+    Column("overdue_on", "date"),
+    Column("lifted_on", "date"),
+    Column("due_on", "date"),
     indexes=(Index("worklist_rectifications_by_state", ("state", "due_on")),),
 )
 
-APPEALS = Table(
-    name="worklist_appeals",
-    columns=(
-        Column("institution_id", "uuid", nullable=False),
-        Column("appeal_id", nullable=False),
-        Column("decision_id", nullable=False),
-        #: reconsideration | review
-        Column("kind", nullable=False),
-        Column("filed_on", "date", nullable=False),
-        #: pending | decided
-        Column("state", nullable=False),
-        #: upheld | varied | annulled
-        Column("outcome"),
-        Column("decided_on", "date"),
-    ),
-    primary_key=("institution_id", "appeal_id"),
+APPEALS = institution_rows(
+    "worklist_appeals",
+    ("appeal_id",),
+    Column("decision_id", nullable=False),
+    #: reconsideration | review
+    Column("kind", nullable=False),
+    Column("filed_on", "date", nullable=False),
+    #: pending | decided
+    Column("state", nullable=False),
+    #: upheld | varied | annulled
+    Column("outcome"),
+    Column("decided_on", "date"),
     indexes=(Index("worklist_appeals_by_state", ("state", "filed_on")),),
 )
 
 OPEN_RECTIFICATION_STATES = ("ordered", "reported", "overdue")
 
 
-class _Batch:
+class _Batch(BatchTables):
     """The rows one batch of events may change."""
 
     def __init__(self, session: ViewSession, ids: set[UUID]) -> None:
-        self.institutions = BatchRows(session, INSTITUTIONS)
-        self.institutions.load("id", ids)
-        self.findings = BatchRows(session, FINDINGS)
-        self.findings.load("institution_id", ids)
-        self.cases = BatchRows(session, CASES)
-        self.cases.load("institution_id", ids)
-        self.rectifications = BatchRows(session, RECTIFICATIONS)
-        self.rectifications.load("institution_id", ids)
-        self.appeals = BatchRows(session, APPEALS)
-        self.appeals.load("institution_id", ids)
-
-    def flush(self) -> None:
-        for rows in (
-            self.institutions,
-            self.findings,
-            self.cases,
-            self.rectifications,
-            self.appeals,
-        ):
-            rows.flush()
+        super().__init__(session, ids)
+        self.institutions = self.hold(INSTITUTIONS, "id")
+        self.findings = self.hold(FINDINGS, "institution_id")
+        self.cases = self.hold(CASES, "institution_id")
+        self.rectifications = self.hold(RECTIFICATIONS, "institution_id")
+        self.appeals = self.hold(APPEALS, "institution_id")
 
     def case_of_decision(self, institution_id: UUID, decision_id: str) -> Row | None:
         return next(self.cases.where(institution_id=institution_id, decision_id=decision_id), None)
@@ -215,35 +184,6 @@ def _refresh_interview(case: Row) -> None:
         and case["interview_held_on"] is None
         else 0
     )
-
-
-# --- institutions -------------------------------------------------------------------------
-
-
-def _submitted(b: _Batch, e: FilingSubmitted) -> None:
-    b.institutions.add(
-        {
-            "id": e.originator_id,
-            "name": e.name,
-            "jurisdiction": e.jurisdiction,
-            "district": e.district,
-        }
-    )
-
-
-def _resubmitted(b: _Batch, e: FilingResubmitted) -> None:
-    row = b.institutions.get(e.originator_id)
-    if row is not None:
-        row.update(name=e.name, district=e.district)
-
-
-def _details_changed(b: _Batch, e: DetailsChanged) -> None:
-    row = b.institutions.get(e.originator_id)
-    if row is None:
-        return
-    for key in ("name", "district"):
-        if key in e.changes:
-            row[key] = e.changes[key]
 
 
 # --- findings -----------------------------------------------------------------------------
@@ -341,16 +281,12 @@ def _case_decided(b: _Batch, e: CaseDecided) -> None:
     case = b.cases.get(e.originator_id, e.case_id)
     if case is None:
         return
-    requirement = e.requirement or {}
-    required = requirement.get("level")
     case.update(
         step="decided",
         decision_id=e.decision_id,
         level=e.level,
         actions=list(e.actions),
-        requirement_level=int(required) if required is not None else None,
-        requirement_article=requirement.get("article"),
-        below_requirement=1 if e.below_requirement else 0,
+        **requirement_columns(e),
         decided_on=e.occurred_on,
         decision_status="decided",
         due_on=None,
@@ -461,9 +397,7 @@ def _appeal_decided(b: _Batch, e: AppealDecided) -> None:
 Handler = Callable[[_Batch, Any], None]
 
 HANDLERS: dict[type[LedgerEvent], Handler] = {
-    FilingSubmitted: _submitted,
-    FilingResubmitted: _resubmitted,
-    DetailsChanged: _details_changed,
+    **filing_handlers(INSTITUTIONS),
     FindingRecorded: _finding_recorded,
     FindingDismissed: _finding_dismissed,
     CaseOpened: _case_opened,

@@ -34,13 +34,14 @@ is never read. It sets the flags only: every item recorded so far is listed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
 from domain.errors import InvalidInput
-from projections.querying import Where, check_limit
+from projections.querying import Select, check_limit
 from projections.store import Column, Row, Table, ViewSession, ViewStore
 from projections.worklist import (
     APPEALS,
@@ -303,35 +304,108 @@ def _appeal(row: Row) -> AppealItem:
     )
 
 
-class _Reader:
-    """Reads one kind of item in the caller's scope, in one snapshot."""
+def _quoted(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
 
-    def __init__(self, session: ViewSession, where: Where, limit: int) -> None:
+
+@dataclass(frozen=True)
+class _Kind:
+    """One kind of item: where it is kept, which are listed and in which order."""
+
+    name: str
+    table: Table
+    #: What every listed item meets (None: nothing).
+    listed: str | None
+    #: What an item still to act on meets besides (listed unless ``include_closed``).
+    still_open: str
+    order: str
+
+
+_KINDS = (
+    _Kind(
+        "findings",
+        FINDINGS,
+        None,
+        "x.state = 'open'",
+        "x.occurred_on, i.name, x.institution_id, x.finding_id",
+    ),
+    _Kind(
+        "cases",
+        CASES,
+        None,
+        "(x.step IN ('opened', 'noticed', 'decided') OR x.interview_pending = 1)",
+        "(x.due_on IS NULL), x.due_on, x.opened_on, i.name, x.institution_id, x.case_id",
+    ),
+    _Kind(
+        "rectifications",
+        RECTIFICATIONS,
+        None,
+        f"x.state IN ({_quoted(OPEN_RECTIFICATION_STATES)})",
+        "x.deadline, i.name, x.institution_id, x.decision_id",
+    ),
+    _Kind(
+        "below_requirement",
+        CASES,
+        "x.below_requirement = 1",
+        "x.decision_status IN ('decided', 'served')",
+        "x.decided_on DESC, i.name, x.institution_id, x.case_id",
+    ),
+    _Kind(
+        "appeals",
+        APPEALS,
+        None,
+        "x.state = 'pending'",
+        "x.filed_on, i.name, x.institution_id, x.appeal_id",
+    ),
+)
+
+
+class _Reader:
+    """Reads each kind of item, with its institution's name and place, in one snapshot."""
+
+    def __init__(
+        self,
+        session: ViewSession,
+        select: Callable[[Table], Select],
+        *,
+        limit: int,
+        include_closed: bool,
+    ) -> None:
         self.session = session
-        self.where = where
+        self.select = select
         self.limit = limit
+        self.include_closed = include_closed
         self.truncated: list[str] = []
 
-    def read(self, kind: str, table: Table, condition: str | None, order: str) -> list[Row]:
-        dialect = self.session.dialect
-        clauses = [self.where.sql()] + ([condition] if condition else [])
-        statement = dialect.sql(
-            "SELECT x.*, i.name AS institution_name, i.jurisdiction AS jurisdiction,"
+    def read(self, kind: _Kind) -> list[Row]:
+        select = self.select(kind.table).columns(
+            "x.*, i.name AS institution_name, i.jurisdiction AS jurisdiction,"
             " i.district AS district"
-            f" FROM {dialect.table(table.name)} x"
-            f" JOIN {dialect.table(INSTITUTIONS.name)} i ON i.id = x.institution_id"
-            f" WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT :limit"
         )
-        rows = self.session.rows(
-            statement, {**self.where.params, "limit": self.limit + 1}, _shape(table)
+        if kind.listed is not None:
+            select.where(kind.listed)
+        if not self.include_closed:
+            select.where(kind.still_open)
+        rows = (
+            select.order_by(kind.order).limit(self.limit + 1).rows(self.session, _shape(kind.table))
         )
         if len(rows) > self.limit:
-            self.truncated.append(kind)
+            self.truncated.append(kind.name)
         return rows[: self.limit]
 
 
-def _quoted(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
+def _items(
+    as_of: date, deadlines: _Deadlines, rows: dict[str, list[Row]], truncated: list[str]
+) -> WorklistItems:
+    return WorklistItems(
+        as_of=as_of,
+        findings=tuple(_finding(r) for r in rows["findings"]),
+        cases=tuple(_case(r, deadlines) for r in rows["cases"]),
+        rectifications=tuple(_rectification(r, deadlines) for r in rows["rectifications"]),
+        below_requirement=tuple(_flagged(r) for r in rows["below_requirement"]),
+        appeals=tuple(_appeal(r) for r in rows["appeals"]),
+        truncated=tuple(truncated),
+    )
 
 
 def worklist(
@@ -352,59 +426,25 @@ def worklist(
     check_limit(limit)
     if due_within_days < 0:
         raise InvalidInput("due_within_days must not be negative", field="due_within_days")
-    where = Where(
-        "i",
-        id_column="id",
-        allowed_jurisdiction=allowed_jurisdiction,
-        allowed_district=allowed_district,
-        allowed_institution_id=allowed_institution_id,
-    )
-    where.equals("jurisdiction", jurisdiction)
-    where.equals("district", district)
-    where.equals("id", institution_id, "institution_id")
-    deadlines = _Deadlines(as_of, due_within_days)
-    open_only = not include_closed
+
+    def select(table: Table) -> Select:
+        """``table``'s items, joined with their institution, in the scope and place asked."""
+        return (
+            Select(
+                store.dialect,
+                table,
+                "x",
+                place="i",
+                id_column="id",
+                allowed_jurisdiction=allowed_jurisdiction,
+                allowed_district=allowed_district,
+                allowed_institution_id=allowed_institution_id,
+            )
+            .join(INSTITUTIONS, "i", "i.id = x.institution_id")
+            .in_place(jurisdiction, district, institution_id)
+        )
+
     with store.reading() as session:
-        reader = _Reader(session, where, limit)
-        findings = reader.read(
-            "findings",
-            FINDINGS,
-            "x.state = 'open'" if open_only else None,
-            "x.occurred_on, i.name, x.institution_id, x.finding_id",
-        )
-        cases = reader.read(
-            "cases",
-            CASES,
-            "(x.step IN ('opened', 'noticed', 'decided') OR x.interview_pending = 1)"
-            if open_only
-            else None,
-            "(x.due_on IS NULL), x.due_on, x.opened_on, i.name, x.institution_id, x.case_id",
-        )
-        rectifications = reader.read(
-            "rectifications",
-            RECTIFICATIONS,
-            f"x.state IN ({_quoted(OPEN_RECTIFICATION_STATES)})" if open_only else None,
-            "x.deadline, i.name, x.institution_id, x.decision_id",
-        )
-        below = reader.read(
-            "below_requirement",
-            CASES,
-            "x.below_requirement = 1"
-            + (" AND x.decision_status IN ('decided', 'served')" if open_only else ""),
-            "x.decided_on DESC, i.name, x.institution_id, x.case_id",
-        )
-        appeals = reader.read(
-            "appeals",
-            APPEALS,
-            "x.state = 'pending'" if open_only else None,
-            "x.filed_on, i.name, x.institution_id, x.appeal_id",
-        )
-    return WorklistItems(
-        as_of=as_of,
-        findings=tuple(_finding(r) for r in findings),
-        cases=tuple(_case(r, deadlines) for r in cases),
-        rectifications=tuple(_rectification(r, deadlines) for r in rectifications),
-        below_requirement=tuple(_flagged(r) for r in below),
-        appeals=tuple(_appeal(r) for r in appeals),
-        truncated=tuple(reader.truncated),
-    )
+        reader = _Reader(session, select, limit=limit, include_closed=include_closed)
+        rows = {kind.name: reader.read(kind) for kind in _KINDS}
+    return _items(as_of, _Deadlines(as_of, due_within_days), rows, reader.truncated)

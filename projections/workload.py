@@ -24,7 +24,7 @@ from domain.events import (
     VisitFiled,
 )
 from projections.base import ReadModel
-from projections.rows import BatchRows, apply_handlers
+from projections.rows import BatchTables, apply_handlers
 from projections.store import Column, Index, Table, ViewSession
 
 SUPERVISORS = Table(
@@ -62,16 +62,11 @@ ASSIGNMENTS = Table(
 )
 
 
-class _Batch:
+class _Batch(BatchTables):
     def __init__(self, session: ViewSession, ids: set[Any]) -> None:
-        self.supervisors = BatchRows(session, SUPERVISORS)
-        self.supervisors.load("supervisor_id", ids)
-        self.assignments = BatchRows(session, ASSIGNMENTS)
-        self.assignments.load("assignment_id", ids)
-
-    def flush(self) -> None:
-        self.supervisors.flush()
-        self.assignments.flush()
+        super().__init__(session, ids)
+        self.supervisors = self.hold(SUPERVISORS, "supervisor_id")
+        self.assignments = self.hold(ASSIGNMENTS, "assignment_id")
 
 
 def _certified(b: _Batch, e: SupervisorCertified) -> None:

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from projections.querying import Select
 from projections.store import Table, ViewStore
 from projections.workload import ASSIGNMENTS, SUPERVISORS
 
@@ -47,11 +48,10 @@ class RotationCounter:
 
 
 def _rows(store: ViewStore, table: Table, where: dict[str, Any]) -> list[dict[str, Any]]:
-    dialect = store.dialect
-    clauses = " AND ".join(f"{column} = :{column}" for column in where) or "1 = 1"
-    statement = dialect.sql(f"SELECT * FROM {dialect.table(table.name)} WHERE {clauses}")
-    with store.reading() as session:
-        return [dict(r) for r in session.rows(statement, where, table)]
+    select = Select(store.dialect, table, "w")
+    for column, value in where.items():
+        select.equals(column, value)
+    return select.read(store, table)
 
 
 def _place(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from api.schemas.base import Out
 from api.schemas.institutions import Body, Dated
 
 
@@ -124,7 +125,7 @@ class AnnualAssessmentRequest(Dated):
     remarks: str = Field(default="", max_length=4000)
 
 
-class CommandResult(BaseModel):
+class CommandResult(Out):
     """What a command did: the record's new version and the ids it created."""
 
     institution_id: str
@@ -142,4 +143,4 @@ class CommandResult(BaseModel):
 
     @classmethod
     def of(cls, result: dict[str, Any]) -> CommandResult:
-        return cls.model_validate(result)
+        return cls.build(result)

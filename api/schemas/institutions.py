@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.base import Out
 from domain.application import StoredEvent
 from domain.events import ScopeLine
 from domain.institution import Institution
@@ -87,7 +88,7 @@ class RenewalWindow(BaseModel):
     lapses_on: date
 
 
-class InstitutionOut(BaseModel):
+class InstitutionOut(Out):
     id: UUID
     version: int
     credit_code: str
@@ -115,31 +116,10 @@ class InstitutionOut(BaseModel):
         if rulebook is not None and inst.valid_until is not None:
             opens, last, lapses = inst.renewal_window(rulebook)
             window = RenewalWindow(opens_on=opens, last_valid_day=last, lapses_on=lapses)
-        return cls(
-            id=inst.id,
-            version=inst.version,
-            credit_code=inst.credit_code,
-            name=inst.name,
-            kind=inst.kind,
-            jurisdiction=inst.jurisdiction,
-            district=inst.district,
-            address=inst.address,
-            status=inst.status,
-            scope=[dict(line) for line in inst.scope],
-            test_sites=list(inst.test_sites),
-            legal_representative=inst.legal_representative,
-            contact=dict(inst.contact),
-            submitted_on=inst.submitted_on,
-            receipt_number=inst.receipt_number,
-            valid_from=inst.valid_from,
-            valid_until=inst.valid_until,
-            renewal_requested_on=inst.renewal_requested_on,
-            renewal_window=window,
-            pending_scope_change=inst.pending_scope_change,
-        )
+        return cls.build(inst, renewal_window=window)
 
 
-class EventOut(BaseModel):
+class EventOut(Out):
     version: int
     type: str
     occurred_on: date = Field(description="business date")
@@ -151,16 +131,7 @@ class EventOut(BaseModel):
 
     @classmethod
     def of(cls, e: StoredEvent) -> EventOut:
-        return cls(
-            version=e.version,
-            type=e.name,
-            occurred_on=e.occurred_on,
-            recorded_at=e.recorded_at,
-            actor=e.actor,
-            role=e.role,
-            request_id=e.request_id,
-            data=e.data,
-        )
+        return cls.build(e, type=e.name)
 
 
 class IntegrityOut(BaseModel):
@@ -171,7 +142,7 @@ class IntegrityOut(BaseModel):
     reason: str | None = None
 
 
-class RegisterItem(BaseModel):
+class RegisterItem(Out):
     """One row of the register (a read model: it may lag the record by a moment)."""
 
     id: UUID
@@ -194,26 +165,12 @@ class RegisterItem(BaseModel):
 
     @classmethod
     def of(cls, entry: RegisterEntry) -> RegisterItem:
-        return cls(
-            id=entry.id,
-            credit_code=entry.credit_code,
-            name=entry.name,
-            kind=entry.kind,
-            jurisdiction=entry.jurisdiction,
-            district=entry.district,
-            status=entry.status,
+        return cls.build(
+            entry,
             suspended=bool(entry.suspended_by),
-            receipt_number=entry.receipt_number,
-            valid_from=entry.valid_from,
-            valid_until=entry.valid_until,
-            renewal_requested_on=entry.renewal_requested_on,
-            ban_until=entry.ban_until,
-            ban_indefinite=entry.ban_indefinite,
             scope=[
                 {"occupation": s.occupation, "levels": list(s.levels)} for s in entry.occupations
             ],
-            test_sites=list(entry.test_sites),
-            version=entry.version,
         )
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from api.schemas.base import Out
 from api.schemas.institutions import Body, Dated
 from domain.assignment import Assignment, SupervisionVisit
 from domain.campaign import Campaign, DrawCheck
@@ -137,17 +138,17 @@ class DrawRequest(Dated):
 # --- responses -----------------------------------------------------------------------------
 
 
-class BarOut(BaseModel):
+class BarOut(Out):
     code: str
     detail: str
     articles: list[str]
 
     @classmethod
     def of(cls, bar: Bar) -> BarOut:
-        return cls(code=bar.code, detail=bar.detail, articles=list(bar.articles))
+        return cls.build(bar)
 
 
-class SupervisorOut(BaseModel):
+class SupervisorOut(Out):
     id: UUID
     version: int
     jurisdiction: str
@@ -170,30 +171,16 @@ class SupervisorOut(BaseModel):
 
     @classmethod
     def of(cls, sup: Supervisor, policy: SupervisionPolicy, today: date) -> SupervisorOut:
-        return cls(
-            id=sup.id,
-            version=sup.version,
-            jurisdiction=sup.jurisdiction,
-            district=sup.district,
-            kind=sup.kind,
-            institution_id=sup.institution_id,
-            name=sup.name,
-            subject=sup.subject,
-            card_number=sup.card_number,
-            certified_on=sup.certified_on,
-            card_valid_until=sup.card_valid_until,
-            card_articles=list(sup.card_articles),
-            terms=[dict(t) for t in sup.terms],
+        return cls.build(
+            sup,
             reviews=sorted((dict(r) for r in sup.reviews), key=lambda r: int(r["year"])),
-            suspension=sup.suspension,
-            decertified=sup.decertified,
             conflicts=[{"institution_id": k, **v} for k, v in sorted(sup.conflicts.items())],
             assignable_on=today,
-            bars=[BarOut.of(b) for b in sup.bars(today, policy)],
+            bars=sup.bars(today, policy),
         )
 
 
-class AssignmentOut(BaseModel):
+class AssignmentOut(Out):
     id: UUID
     version: int
     number: int
@@ -213,24 +200,7 @@ class AssignmentOut(BaseModel):
 
     @classmethod
     def of(cls, a: Assignment) -> AssignmentOut:
-        return cls(
-            id=a.id,
-            version=a.version,
-            number=a.number,
-            institution_id=a.institution_id,
-            institution_name=a.institution_name,
-            jurisdiction=a.jurisdiction,
-            district=a.district,
-            kind=a.kind,
-            supervisors=list(a.supervisors),
-            made_on=a.made_on,
-            starts_on=a.starts_on,
-            sessions=[dict(s) for s in a.sessions],
-            matters=list(a.matters),
-            campaign_id=a.campaign_id,
-            withdrawn=a.withdrawn,
-            visits=[dict(v) for v in a.visits],
-        )
+        return cls.build(a)
 
 
 class VisitFindingOut(BaseModel):
@@ -241,7 +211,7 @@ class VisitFindingOut(BaseModel):
     facts: str
 
 
-class VisitOut(BaseModel):
+class VisitOut(Out):
     id: UUID
     version: int
     assignment_id: str
@@ -260,34 +230,13 @@ class VisitOut(BaseModel):
     @classmethod
     def of(cls, v: SupervisionVisit) -> VisitOut:
         ids: list[str | None] = [*v.finding_ids] or [None] * len(v.findings)
-        return cls(
-            id=v.id,
-            version=v.version,
-            assignment_id=v.assignment_id,
-            institution_id=v.institution_id,
-            jurisdiction=v.jurisdiction,
-            district=v.district,
-            kind=v.kind,
-            mode=v.mode,
-            visited_on=v.visited_on,
-            supervisors=list(v.supervisors),
-            sessions=[dict(s) for s in v.sessions],
-            checked=list(v.checked),
-            findings=[
-                VisitFindingOut(
-                    finding_id=fid,
-                    rule_id=f["rule_id"],
-                    severity=f["severity"],
-                    occurred_on=f["occurred_on"],
-                    facts=f["facts"],
-                )
-                for fid, f in zip(ids, v.findings, strict=True)
-            ],
-            summary=v.summary,
+        return cls.build(
+            v,
+            findings=[{"finding_id": fid, **f} for fid, f in zip(ids, v.findings, strict=True)],
         )
 
 
-class CampaignOut(BaseModel):
+class CampaignOut(Out):
     id: UUID
     version: int
     reference: str
@@ -312,27 +261,7 @@ class CampaignOut(BaseModel):
 
     @classmethod
     def of(cls, c: Campaign) -> CampaignOut:
-        return cls(
-            id=c.id,
-            version=c.version,
-            reference=c.reference,
-            title=c.title,
-            jurisdiction=c.jurisdiction,
-            district=c.district,
-            kind=c.kind,
-            matters=list(c.matters),
-            institution_kinds=list(c.institution_kinds),
-            occupations=list(c.occupations),
-            supervisor_district=c.supervisor_district,
-            target_count=c.target_count,
-            group_size=c.group_size,
-            max_targets_per_supervisor=c.max_targets_per_supervisor,
-            planned_on=c.planned_on,
-            opened_on=c.opened_on,
-            drawn_on=c.drawn_on,
-            published_on=c.published_on,
-            draw=c.drawn,
-        )
+        return cls.build(c, draw=c.drawn)
 
 
 class DrawnTargetOut(BaseModel):
@@ -340,7 +269,7 @@ class DrawnTargetOut(BaseModel):
     supervisors: list[str]
 
 
-class VerificationOut(BaseModel):
+class VerificationOut(Out):
     campaign_id: UUID
     algorithm: str
     seed: str
@@ -350,16 +279,12 @@ class VerificationOut(BaseModel):
 
     @classmethod
     def of(cls, cid: UUID, published: dict[str, Any], check: DrawCheck) -> VerificationOut:
-        return cls(
+        return cls.build(
+            check,
             campaign_id=cid,
             algorithm=str(published["algorithm"]),
             seed=str(published["seed"]),
-            matches=check.matches,
-            differences=list(check.differences),
-            recomputed=[
-                DrawnTargetOut(institution=t.institution, supervisors=list(t.supervisors))
-                for t in check.recomputed.targets
-            ],
+            recomputed=check.recomputed.targets,
         )
 
 

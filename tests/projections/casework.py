@@ -100,6 +100,32 @@ class Casework:
     def serve(self, case_id: str, on: str | date) -> None:
         self.app.cases.serve_decision(self.ctx, self.iid, case_id, day(on), [])
 
+    def decided(
+        self,
+        finding_ids: list[str],
+        on: str | date,
+        *,
+        decide_on: str | date,
+        defend_on: str | date | None = None,
+        level: int | None = None,
+        below_reason: str = "",
+        rectification_days: int | None = 30,
+    ) -> str:
+        """A case opened and noticed on ``on``, defended (on ``defend_on``, default ``on``)
+        and decided, not yet served: the decision (``case_id`` names the case)."""
+        case_id = self.open_case(finding_ids, on)
+        self.notice(case_id, on)
+        self.defend(case_id, defend_on or on)
+        decision_id = self.decide(
+            case_id,
+            decide_on,
+            level=level,
+            below_reason=below_reason,
+            rectification_days=rectification_days,
+        )
+        self.case_id = case_id
+        return decision_id
+
     def case(
         self,
         finding_ids: list[str],
@@ -112,18 +138,24 @@ class Casework:
         rectification_days: int | None = 30,
     ) -> str:
         """A whole case: opened, noticed and defended on ``on``, decided, served."""
-        case_id = self.open_case(finding_ids, on)
-        self.notice(case_id, on)
-        self.defend(case_id, on)
-        decision_id = self.decide(
-            case_id,
-            decide_on,
+        decision_id = self.decided(
+            finding_ids,
+            on,
+            decide_on=decide_on,
             level=level,
             below_reason=below_reason,
             rectification_days=rectification_days,
         )
-        self.serve(case_id, serve_on or decide_on)
-        self.case_id = case_id
+        self.serve(self.case_id, serve_on or decide_on)
+        return decision_id
+
+    def interviewed(self, rule_id: str) -> str:
+        """A first breach of ``rule_id`` (conduct on 2024-04-01), decided on 2024-04-25 with
+        an interview, held on 2024-05-06: the decision."""
+        decision_id = self.case(
+            [self.finding(rule_id, "2024-04-01")], "2024-04-10", decide_on="2024-04-25"
+        )
+        self.interview(decision_id, "2024-05-06")
         return decision_id
 
     def interview(self, decision_id: str, on: str | date) -> None:
@@ -194,15 +226,20 @@ class Casework:
         return complaint_id
 
 
-def busy_year(app: OversightApplication) -> list[Casework]:
-    """Casework of every kind at four institutions (the clock must read ``LATER``)."""
+def interview_then_rectification(app: OversightApplication) -> tuple[Casework, str, str]:
+    """成都甲中心 (chengdu, 锦江区): an interview for a first breach, then a rectification,
+    accepted, for a second one. The institution, the interview and the rectification."""
     chengdu = Casework.filed(app, 1, jurisdiction="chengdu", name="成都甲中心")
-    first = chengdu.finding("chengdu-2024/30.11", "2024-04-01")
-    interview = chengdu.case([first], "2024-04-10", decide_on="2024-04-25")
-    chengdu.interview(interview, "2024-05-06")
+    interview = chengdu.interviewed("chengdu-2024/30.11")
     again = chengdu.finding("chengdu-2024/30.4", "2024-06-01")
     rectification = chengdu.case([again], "2024-06-10", decide_on="2024-06-25")
     chengdu.rectify(rectification, "2024-07-10", "2024-07-20")
+    return chengdu, interview, rectification
+
+
+def busy_year(app: OversightApplication) -> list[Casework]:
+    """Casework of every kind at four institutions (the clock must read ``LATER``)."""
+    chengdu, _, _ = interview_then_rectification(app)
     chengdu.dismiss(chengdu.finding("chengdu-2024/30.1", "2024-07-01"), "2024-07-02")
     chengdu.complaint("2024-04-03", substantiated=True, verified_on="2024-04-10")
     chengdu.complaint("2024-08-03")

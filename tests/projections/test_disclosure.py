@@ -33,9 +33,7 @@ def huangshi(app: OversightApplication, clock: FakeClock) -> tuple[Casework, str
     """A warning (rectified) and then a market ban of three years, in Huangshi."""
     clock.set(LATER)
     inst = Casework.filed(app, 1, jurisdiction="huangshi", name="黄石某评价中心")
-    first = inst.finding("huangshi-2022/14.7", "2024-04-01")
-    interview = inst.case([first], "2024-04-10", decide_on="2024-04-25")
-    inst.interview(interview, "2024-05-06")
+    inst.interviewed("huangshi-2022/14.7")
     warned = inst.finding("huangshi-2022/15.5", "2024-06-15")
     warning = inst.case([warned], "2024-06-20", decide_on="2024-07-01")
     inst.rectify(warning, "2024-07-15", "2024-07-25")

@@ -25,7 +25,7 @@ from projections.sanctions_queries import (
     sanctions_by_month,
 )
 from tests.conftest import FakeClock
-from tests.projections.casework import LATER, Casework, day
+from tests.projections.casework import LATER, Casework, day, interview_then_rectification
 from tests.projections.filings import ADMIN
 
 
@@ -40,19 +40,15 @@ class Ledger:
 @pytest.fixture
 def ledger(app: OversightApplication, projections: Projections, clock: FakeClock) -> Ledger:
     clock.set(LATER)
-    chengdu = Casework.filed(app, 1, jurisdiction="chengdu", name="成都甲中心")
-    first = chengdu.finding("chengdu-2024/30.11", "2024-04-01")
-    interview = chengdu.case([first], "2024-04-10", decide_on="2024-04-25")
-    chengdu.interview(interview, "2024-05-06")
-    again = chengdu.finding("chengdu-2024/30.4", "2024-06-01")
-    rectification = chengdu.case([again], "2024-06-10", decide_on="2024-06-25")
-    chengdu.rectify(rectification, "2024-07-10", "2024-07-20")
+    chengdu, interview, rectification = interview_then_rectification(app)
 
     wuhou = Casework.filed(app, 2, jurisdiction="chengdu", district="武侯区", name="成都乙中心")
-    case_id = wuhou.open_case([wuhou.finding("chengdu-2024/30.11", "2024-05-02")], "2024-05-10")
-    wuhou.notice(case_id, "2024-05-10")
-    wuhou.defend(case_id, "2024-05-11")
-    unserved = wuhou.decide(case_id, "2024-05-15")
+    unserved = wuhou.decided(
+        [wuhou.finding("chengdu-2024/30.11", "2024-05-02")],
+        "2024-05-10",
+        defend_on="2024-05-11",
+        decide_on="2024-05-15",
+    )
 
     hunan = Casework.filed(app, 3, jurisdiction="hunan", name="湖南甲中心")
     below = hunan.case(
@@ -251,6 +247,12 @@ def test_filters_match_exactly(projections: Projections, ledger: Ledger) -> None
         list_sanctions(store, status="rescinded")
     with pytest.raises(InvalidInput):
         list_sanctions(store, limit=0)
+    # A filter the ledger does not know is refused, not ignored.
+    unknown: dict[str, Any] = {"levle": 2}
+    with pytest.raises(TypeError, match="unexpected filters: levle"):
+        list_sanctions(store, **unknown)
+    with pytest.raises(TypeError, match="unexpected filters: levle"):
+        sanctions_by_district(store, **unknown)
 
 
 def test_the_callers_scope_confines_every_read(projections: Projections, ledger: Ledger) -> None:

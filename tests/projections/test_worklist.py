@@ -3,7 +3,7 @@ and pending appeals, with deadlines flagged against a date the caller passes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
@@ -22,22 +22,23 @@ from tests.projections.filings import ADMIN
 AS_OF = date(2024, 5, 15)
 
 
+Key = tuple[UUID, str]
+
+
 @dataclass
 class Desk:
     """Work in every state, at six institutions."""
 
-    places: dict[str, Casework]
-    findings: dict[str, tuple[UUID, str]]
-    cases: dict[str, tuple[UUID, str]]
-    decisions: dict[str, tuple[UUID, str]]
-    appeals: dict[str, tuple[UUID, str]]
+    places: dict[str, Casework] = field(default_factory=dict)
+    findings: dict[str, Key] = field(default_factory=dict)
+    cases: dict[str, Key] = field(default_factory=dict)
+    decisions: dict[str, Key] = field(default_factory=dict)
+    appeals: dict[str, Key] = field(default_factory=dict)
 
 
-@pytest.fixture
-def desk(app: OversightApplication, projections: Projections, clock: FakeClock) -> Desk:
-    clock.set(LATER)
-    # Chengdu, 锦江区: a finding of each state and a case at each step.
-    a = Casework.filed(app, 1, jurisdiction="chengdu", name="成都甲中心")
+def _every_step(app: OversightApplication, desk: Desk) -> None:
+    """Chengdu, 锦江区: a finding of each state and a case at each step."""
+    a = desk.places["a"] = Casework.filed(app, 1, jurisdiction="chengdu", name="成都甲中心")
     served = a.case(
         [a.finding("chengdu-2024/30.11", "2024-04-01")], "2024-04-10", decide_on="2024-04-25"
     )
@@ -48,18 +49,33 @@ def desk(app: OversightApplication, projections: Projections, clock: FakeClock) 
     opened = a.open_case([a.finding("chengdu-2024/30.9", "2024-05-04")], "2024-05-10")
     noticed = a.open_case([a.finding("chengdu-2024/30.3", "2024-05-05")], "2024-05-10")
     a.notice(noticed, "2024-05-12", defence_days=10)
-    decided = a.open_case([a.finding("chengdu-2024/30.5", "2024-05-06")], "2024-05-10")
-    a.notice(decided, "2024-05-10")
-    a.defend(decided, "2024-05-11")
-    unserved = a.decide(decided, "2024-05-20")
+    unserved = a.decided(
+        [a.finding("chengdu-2024/30.5", "2024-05-06")],
+        "2024-05-10",
+        defend_on="2024-05-11",
+        decide_on="2024-05-20",
+    )
+    desk.findings.update(open=(a.iid, open_finding), dismissed=(a.iid, dismissed))
+    desk.cases.update(
+        opened=(a.iid, opened),
+        noticed=(a.iid, noticed),
+        decided=(a.iid, a.case_id),
+        served=(a.iid, served_case),
+    )
+    desk.decisions.update(served=(a.iid, served), unserved=(a.iid, unserved))
 
+
+def _rectifications(app: OversightApplication, desk: Desk) -> None:
+    """Rectifications ordered, overdue and accepted."""
     # Hunan, 长沙市: a rectification ordered (deadline 2024-05-20).
-    b = Casework.filed(app, 2, jurisdiction="hunan", name="湖南甲中心")
+    b = desk.places["b"] = Casework.filed(app, 2, jurisdiction="hunan", name="湖南甲中心")
     ordered = b.case(
         [b.finding("hunan-2023/26.7", "2024-04-01")], "2024-04-10", decide_on="2024-04-20"
     )
     # Hunan, 岳麓区: a rectification reported, then marked overdue by the deadline watcher.
-    c = Casework.filed(app, 3, jurisdiction="hunan", district="岳麓区", name="湖南乙中心")
+    c = desk.places["c"] = Casework.filed(
+        app, 3, jurisdiction="hunan", district="岳麓区", name="湖南乙中心"
+    )
     overdue = c.case(
         [c.finding("hunan-2023/26.7", "2024-04-01")], "2024-04-10", decide_on="2024-04-20"
     )
@@ -69,13 +85,20 @@ def desk(app: OversightApplication, projections: Projections, clock: FakeClock) 
         == "RectificationOverdue"
     )
     # Huangshi: a warning whose rectification was accepted.
-    d = Casework.filed(app, 4, jurisdiction="huangshi", name="黄石甲中心")
+    d = desk.places["d"] = Casework.filed(app, 4, jurisdiction="huangshi", name="黄石甲中心")
     accepted = d.case(
         [d.finding("huangshi-2022/15.5", "2024-04-01")], "2024-04-10", decide_on="2024-04-20"
     )
     d.rectify(accepted, "2024-05-01", "2024-05-08")
-    # Hunan: a decision below the requirement, appealed (pending).
-    e = Casework.filed(app, 5, jurisdiction="hunan", name="湖南丙中心")
+    desk.decisions.update(
+        ordered=(b.iid, ordered), overdue=(c.iid, overdue), accepted=(d.iid, accepted)
+    )
+
+
+def _appeals(app: OversightApplication, desk: Desk) -> None:
+    """Hunan: a decision below the requirement, appealed (pending), and a rectification
+    annulled on appeal (lifted)."""
+    e = desk.places["e"] = Casework.filed(app, 5, jurisdiction="hunan", name="湖南丙中心")
     below = e.case(
         [e.finding("hunan-2023/26.7", "2024-04-01")],
         "2024-04-10",
@@ -84,34 +107,24 @@ def desk(app: OversightApplication, projections: Projections, clock: FakeClock) 
         below_reason="首次发生且已主动纠正",
     )
     pending = e.file_appeal(below, "2024-05-02")
-    # Hunan: a rectification annulled on appeal (lifted).
-    f = Casework.filed(app, 6, jurisdiction="hunan", name="湖南丁中心")
+    f = desk.places["f"] = Casework.filed(app, 6, jurisdiction="hunan", name="湖南丁中心")
     lifted = f.case(
         [f.finding("hunan-2023/26.7", "2024-04-01")], "2024-04-10", decide_on="2024-04-20"
     )
     annulment = f.appeal(lifted, "2024-05-05", "annulled")
+    desk.decisions.update(below=(e.iid, below), lifted=(f.iid, lifted))
+    desk.appeals.update(pending=(e.iid, pending), decided=(f.iid, annulment))
 
+
+@pytest.fixture
+def desk(app: OversightApplication, projections: Projections, clock: FakeClock) -> Desk:
+    clock.set(LATER)
+    desk = Desk()
+    _every_step(app, desk)
+    _rectifications(app, desk)
+    _appeals(app, desk)
     projections["worklist"].catch_up()
-    return Desk(
-        places={"a": a, "b": b, "c": c, "d": d, "e": e, "f": f},
-        findings={"open": (a.iid, open_finding), "dismissed": (a.iid, dismissed)},
-        cases={
-            "opened": (a.iid, opened),
-            "noticed": (a.iid, noticed),
-            "decided": (a.iid, decided),
-            "served": (a.iid, served_case),
-        },
-        decisions={
-            "served": (a.iid, served),
-            "unserved": (a.iid, unserved),
-            "ordered": (b.iid, ordered),
-            "overdue": (c.iid, overdue),
-            "accepted": (d.iid, accepted),
-            "below": (e.iid, below),
-            "lifted": (f.iid, lifted),
-        },
-        appeals={"pending": (e.iid, pending), "decided": (f.iid, annulment)},
-    )
+    return desk
 
 
 def everything(projections: Projections, as_of: date = AS_OF, **kwargs: object) -> WorklistItems:
