@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Response
 
 from domain.application import OversightApplication
+from domain.errors import DomainError
 from domain.ledger import Context
 
 
@@ -19,7 +20,12 @@ def once(
 ) -> dict[str, Any]:
     """The command's result; a replay of the same key returns the first result unchanged."""
     previous = app.previous_result(ctx)
-    if previous is not None:
-        response.headers["Idempotent-Replay"] = "true"
-        return previous
-    return command()
+    if previous is None:
+        try:
+            return command()
+        except DomainError:  # refused, because a concurrent twin was recorded meanwhile?
+            previous = app.previous_result(ctx)
+            if previous is None:
+                raise
+    response.headers["Idempotent-Replay"] = "true"
+    return previous

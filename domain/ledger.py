@@ -163,7 +163,11 @@ class LedgerApplication(Application[UUID]):
         return uuid5(IDEMPOTENCY_NAMESPACE, f"{ctx.principal.subject}:{ctx.idempotency_key}")
 
     def _commit(self, ctx: Context, result: dict[str, Any], *aggregates: Aggregate) -> None:
-        """Save the aggregates (and the idempotency record) in one transaction."""
+        """Save the aggregates (and the idempotency record) in one transaction.
+
+        If a concurrent twin (same Idempotency-Key) was recorded first, nothing is saved
+        and ``result`` becomes the twin's stored result, which the command then returns.
+        """
         to_save: list[Aggregate] = list(aggregates)
         if ctx.idempotency_key:
             to_save.append(
@@ -179,8 +183,11 @@ class LedgerApplication(Application[UUID]):
         try:
             self.save(*to_save)
         except IntegrityError:
-            if ctx.idempotency_key and self.previous_result(ctx) is not None:
-                return  # a concurrent twin of this request won; its result stands
+            stored = self.previous_result(ctx)
+            if stored is not None:  # a concurrent twin of this request won; its result stands
+                result.clear()
+                result.update(stored)
+                return
             raise VersionConflict(
                 "the record changed while this command ran; reload and retry"
             ) from None

@@ -24,6 +24,7 @@ from api.schemas.institutions import (
     SubmitFilingRequest,
 )
 from domain.application import Context, OversightApplication
+from domain.errors import DomainError
 from domain.institution import FilingApplication, Institution
 from projections import Projections
 from projections.queries import allowed_scope
@@ -48,7 +49,13 @@ def _run(
     """Run a command once per Idempotency-Key and answer with the record it left."""
     result = app.previous_result(ctx)
     if result is None:
-        outcome = command()
+        try:
+            outcome = command()
+        except DomainError:  # refused, because a concurrent twin was recorded meanwhile?
+            result = app.previous_result(ctx)
+            if result is None:
+                raise
+    if result is None:
         target = UUID(str(outcome)) if isinstance(outcome, UUID) else iid
         assert target is not None
         inst = app.institution(ctx.principal, target)
