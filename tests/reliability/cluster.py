@@ -7,13 +7,17 @@ Found and started the way ``deploy/ensure-postgres.sh`` does it: the newest inst
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import pytest
 from psycopg import sql
 
 
@@ -36,6 +40,30 @@ def postgres_bindir() -> Path | None:
             return bindir
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
+
+
+@contextmanager
+def tiny_filesystem(path: Path, size_kib: int, owner: str | None = None) -> Iterator[Path]:
+    """A tmpfs of ``size_kib`` KiB mounted at ``path`` during the block: a disk that fills.
+
+    Mounting needs root (CAP_SYS_ADMIN); where it is refused the test is skipped.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    options = f"size={size_kib}k,mode=0700"
+    if owner is not None:
+        options += f",uid={pwd.getpwnam(owner).pw_uid}"
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "--lazy", str(path)], check=True, capture_output=True)
 
 
 class Cluster:
