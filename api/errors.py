@@ -2,10 +2,11 @@
 
 A store that cannot serve right now (connection lost, no pooled connection in time, the
 server shutting down, a read-only transaction, a full disk, a lock not granted in time)
-answers 503 with ``Retry-After``: the command was not recorded and may be sent again (with
-the same ``Idempotency-Key``, so that a command whose acknowledgement was lost still runs
-once). :func:`store_unavailable` decides this, for PostgreSQL and SQLite alike, from the
-driver's error class, SQLSTATE or SQLite result code.
+answers 503 with ``Retry-After``. The command may be sent again with the same
+``Idempotency-Key``: if it was recorded after all (its acknowledgement lost with the
+connection), the replay answers with its result. :func:`store_unavailable` decides, for
+PostgreSQL and SQLite alike, from the driver's error class, SQLSTATE or SQLite result code;
+any other store error remains a fault (500).
 """
 
 from __future__ import annotations

@@ -26,8 +26,10 @@ import pytest
 from eventsourcing.persistence import ConnectionUnavailableError, IntegrityError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from eventsourcing.persistence import ProgrammingError as StoreProgrammingError
+from fastapi.testclient import TestClient
 from psycopg import sql
 
+from api.app import create_app
 from api.errors import store_unavailable
 from api.settings import Settings
 from tests.reliability.cluster import Cluster, tiny_filesystem
@@ -47,9 +49,10 @@ def wrapped(error: Exception, outer: type[Exception] = StoreOperationalError) ->
         return raised
 
 
-def sqlite_error(provoke: Callable[[Path], None], tmp_path: Path) -> sqlite3.Error:
+def sqlite_error(provoke: Callable[[Path], None], directory: Path) -> sqlite3.Error:
+    directory.mkdir(parents=True, exist_ok=True)
     try:
-        provoke(tmp_path / "store.db")
+        provoke(directory / "store.db")
     except sqlite3.Error as exc:
         return exc
     raise AssertionError("SQLite raised nothing")
@@ -130,6 +133,26 @@ def test_the_store_librarys_own_timeouts_are_outages_and_conflicts_are_not() -> 
     assert store_unavailable(IntegrityError("version conflict")) is None
     assert store_unavailable(ValueError("not the store's")) is None
     assert store_unavailable(wrapped(psycopg.errors.UniqueViolation("dup"), IntegrityError)) is None
+
+
+def test_the_service_answers_an_outage_with_503_and_a_fault_with_500(tmp_path: Path) -> None:
+    web = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'store.db'}"))
+    locked = wrapped(sqlite_error(write_while_locked, tmp_path / "a"))
+    missing = wrapped(sqlite_error(read_a_missing_table, tmp_path / "b"), StoreProgrammingError)
+
+    @web.get("/locked")
+    def store_locked() -> None:
+        raise locked
+
+    @web.get("/missing")
+    def store_missing() -> None:
+        raise missing
+
+    with TestClient(web, raise_server_exceptions=False) as client:
+        busy = client.get("/locked")
+        assert_refused_with(busy, "store-busy")
+        assert busy.json()["retry_after"] == int(busy.headers["retry-after"])
+        assert client.get("/missing").status_code == 500
 
 
 # --- real refusals, through the live service -----------------------------------------------
