@@ -12,6 +12,7 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 
 import psycopg
 import pytest
@@ -36,17 +37,15 @@ pytestmark = [pytest.mark.postgres, pytest.mark.faults]
 
 @pytest.fixture
 def app(pg_settings: Settings, clock: FakeClock) -> Iterator[OversightApplication]:
-    clock.set(LATER)
-    application = build_application(pg_settings, clock=clock)
-    yield application
-    application.close()
+    clock.set(LATER)  # the casework's business dates are all before it
+    with closing(build_application(pg_settings, clock=clock)) as application:
+        yield application
 
 
 @pytest.fixture
 def projections(pg_settings: Settings, app: OversightApplication) -> Iterator[Projections]:
-    built = build_projections(pg_settings, app)
-    yield built
-    built.close()
+    with closing(build_projections(pg_settings, app)) as built:
+        yield built
 
 
 def batch_in_progress(settings: Settings) -> bool:
@@ -61,13 +60,10 @@ def batch_in_progress(settings: Settings) -> bool:
 
 def fresh_hashes(settings: Settings, app: OversightApplication) -> dict[str, str]:
     """Every read model's content after a rebuild from the store (new connections)."""
-    fresh = build_projections(settings, app)
-    try:
+    with closing(build_projections(settings, app)) as fresh:
         for projection in fresh.values():
             projection.rebuild()
         return {name: p.content_hash() for name, p in fresh.items()}
-    finally:
-        fresh.close()
 
 
 def test_a_worker_killed_mid_batch_while_commands_arrive_loses_and_doubles_nothing(
