@@ -38,9 +38,7 @@ def complaint(n: int) -> dict[str, Any]:
 def assert_chain_intact(live: LiveServer, iid: str, events: int) -> None:
     with live.client() as http:
         integrity = http.get(f"{BASE}/{iid}/integrity").json()
-    assert integrity == {"institution_id": iid, "intact": True, "events": events} | {
-        k: integrity[k] for k in integrity if k not in ("institution_id", "intact", "events")
-    }
+    assert (integrity["intact"], integrity["events"]) == (True, events)
     assert integrity.get("first_break_at") is None
     assert live.app.verify_aggregate(uuid.UUID(iid)) is None
 

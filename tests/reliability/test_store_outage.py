@@ -179,14 +179,10 @@ def test_a_stopped_store_answers_503_loses_nothing_acknowledged_and_recovers(
         assert_no_partial_write(live, clients)
 
 
-def events_of(live: LiveServer, iid: str) -> list[dict[str, Any]]:
-    return live.events(iid)
-
-
 def assert_every_command_landed_once(live: LiveServer, clients: list[Client]) -> None:
     """Each key's command is in the history once, under one of its attempts' request ids."""
     for client in clients:
-        history = events_of(live, client.iid)
+        history = live.events(client.iid)
         by_request = {e["request_id"]: e for e in history}
         for command in client.commands:
             if command.landed is None:
@@ -203,7 +199,7 @@ def assert_the_acknowledged_are_there(live: LiveServer, acknowledged: list[Comma
     for command in acknowledged:
         answer = command.landed.body if command.landed else {}
         iid = answer.get("institution_id") or answer["id"]
-        history = seen.setdefault(iid, events_of(live, iid))
+        history = seen.setdefault(iid, live.events(iid))
         event = history[answer["version"] - 1]
         assert event["request_id"] in {a.request_id for a in command.attempts}
         if command.name == "complaint":
@@ -213,13 +209,13 @@ def assert_the_acknowledged_are_there(live: LiveServer, acknowledged: list[Comma
 def assert_no_partial_write(live: LiveServer, clients: list[Client]) -> None:
     """Each command's aggregates and idempotency record landed together, or nothing did."""
     for client in clients:
-        approved = any(e["type"] == "FilingApproved" for e in events_of(live, client.iid))
+        approved = any(e["type"] == "FilingApproved" for e in live.events(client.iid))
         roster = live.app.repository.get(roster_id("chengdu", OCCUPATIONS[client.n]))
         assert set(roster.holders) == ({client.iid} if approved else set())
 
     with live.client() as http:  # every landed command, sent once more, is a replay
         for client in clients:
-            before = len(events_of(live, client.iid))
+            before = len(live.events(client.iid))
             for command in client.commands:
                 if command.landed is None:
                     continue
@@ -228,7 +224,7 @@ def assert_no_partial_write(live: LiveServer, clients: list[Client]) -> None:
                 )
                 assert again.status_code == command.landed.status, again.text
                 assert again.headers.get("idempotent-replay") == "true"
-            assert len(events_of(live, client.iid)) == before
+            assert len(live.events(client.iid)) == before
 
     for aggregate_id in live.app.all_originators():
         assert live.app.verify_aggregate(aggregate_id) is None, aggregate_id
