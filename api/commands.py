@@ -26,7 +26,8 @@ from api.schemas.casework import CommandResult, SessionRequest
 from api.schemas.institutions import Dated
 from domain.access import Principal
 from domain.application import OversightApplication
-from domain.ledger import Context
+from domain.errors import DomainError
+from domain.ledger import AlreadyRecorded, Context
 from domain.records import Records
 
 P = ParamSpec("P")
@@ -58,13 +59,25 @@ class Once:
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> R | dict[str, Any]:
-        """``command(ctx, *args, **kwargs)``, or the stored result of its first run."""
+        """``command(ctx, *args, **kwargs)``, or the stored result of its first run.
+
+        A concurrent twin of the request may be recorded while this one runs: then this one
+        saves nothing (:class:`AlreadyRecorded`), or is refused because the twin already
+        changed the record; either way the twin's result is the answer.
+        """
         previous = self.app.ledger.previous_result(self.ctx)
-        if previous is not None:
-            self.replayed = previous
-            self.response.headers["Idempotent-Replay"] = "true"
-            return previous
-        return command(self.ctx, *args, **kwargs)
+        if previous is None:
+            try:
+                return command(self.ctx, *args, **kwargs)
+            except AlreadyRecorded as twin:
+                previous = twin.result
+            except DomainError:
+                previous = self.app.ledger.previous_result(self.ctx)
+                if previous is None:
+                    raise
+        self.replayed = previous
+        self.response.headers["Idempotent-Replay"] = "true"
+        return previous
 
 
 def get_once(app: AppDep, ctx: ContextDep, response: Response) -> Once:

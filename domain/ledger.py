@@ -61,6 +61,15 @@ class IdempotencyRecord(LedgerAggregate):
         self.result = dict(e.result)
 
 
+class AlreadyRecorded(Exception):
+    """A concurrent twin of this request (same Idempotency-Key and body) was recorded
+    first: nothing more is saved, and the twin's result is the answer."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__("a concurrent request with this Idempotency-Key was recorded first")
+        self.result = result
+
+
 @dataclass(frozen=True)
 class Context:
     """The caller of a command: who, under which request, with which preconditions."""
@@ -275,7 +284,11 @@ class Ledger:
         return uuid5(IDEMPOTENCY_NAMESPACE, f"{ctx.principal.subject}:{ctx.idempotency_key}")
 
     def commit(self, ctx: Context, result: dict[str, Any], *aggregates: Aggregate) -> None:
-        """Save the aggregates (and the idempotency record) in one transaction."""
+        """Save the aggregates (and the idempotency record) in one transaction.
+
+        If a concurrent twin of the request (same Idempotency-Key) was recorded first,
+        nothing is saved and :class:`AlreadyRecorded` carries the twin's result.
+        """
         to_save: list[Aggregate] = list(aggregates)
         if ctx.idempotency_key:
             stamp = self.stamp(ctx)
@@ -292,8 +305,9 @@ class Ledger:
         try:
             self.store.save(*to_save)
         except IntegrityError:
-            if ctx.idempotency_key and self.previous_result(ctx) is not None:
-                return  # a concurrent twin of this request won; its result stands
+            stored = self.previous_result(ctx)
+            if stored is not None:  # a concurrent twin of this request won; its result stands
+                raise AlreadyRecorded(stored) from None
             raise VersionConflict(
                 "the record changed while this command ran; reload and retry"
             ) from None
