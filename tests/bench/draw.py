@@ -21,6 +21,7 @@ from uuid import UUID
 from bootstrap import build_application
 from config.settings import Settings
 from domain.access import SYSTEM
+from domain.application import OversightApplication
 from domain.campaign import DrawSpec, draw
 from domain.creditcode import make_credit_code
 from domain.institution import FilingApplication
@@ -51,11 +52,7 @@ def pure_draw(repeats: int = 20) -> None:
         )
 
 
-def end_to_end(settings: Settings) -> None:
-    now = datetime(2024, 6, 1, 2, tzinfo=UTC)
-    app = build_application(settings, clock=lambda: now)
-    ctx = Context(SYSTEM, "bench")
-    started = time.perf_counter()
+def _filed_institutions(app: OversightApplication, ctx: Context) -> list[UUID]:
     institutions: list[UUID] = []
     for n in range(INSTITUTIONS):
         application = FilingApplication(
@@ -73,6 +70,12 @@ def end_to_end(settings: Settings) -> None:
         iid = app.filing.submit_filing(ctx, application, date(2024, 1, 2))
         app.filing.approve_filing(ctx, iid, date(2024, 1, 3))
         institutions.append(iid)
+    return institutions
+
+
+def _appointed_supervisors(
+    app: OversightApplication, ctx: Context, institutions: list[UUID]
+) -> None:
     for n in range(SUPERVISORS):
         result = app.supervision.certify_supervisor(
             ctx,
@@ -91,42 +94,54 @@ def end_to_end(settings: Settings) -> None:
             app.supervision.declare_conflict(
                 ctx, sid, institution=institutions[n], relation="曾任职", on=date(2024, 2, 1)
             )
+
+
+def _timed_draw(app: OversightApplication, ctx: Context, round_: int, targets: int) -> str:
+    opened = app.campaigns.open_campaign(
+        ctx,
+        reference=f"BENCH-{round_}",
+        title="专项督导",
+        jurisdiction="hunan",
+        district=None,
+        kind="special",
+        matters=["考务管理"],
+        institution_kinds=[],
+        occupations=[],
+        supervisor_district=None,
+        target_count=targets,
+        group_size=3,
+        max_targets_per_supervisor=1,
+        planned_on=date(2024, 6, 10),
+        on=date(2024, 6, 1),
+    )
+    cid = UUID(opened["campaign_id"])
+    started = time.perf_counter()
+    app.campaigns.draw_campaign(
+        ctx, cid, seed=secrets.token_hex(32), seed_source="generated", on=date(2024, 6, 1)
+    )
+    drew = time.perf_counter() - started
+    started = time.perf_counter()
+    check = app.campaigns.verify_campaign(cid)
+    verified = time.perf_counter() - started
+    return (
+        f"draw_campaign {round_ + 1} ({targets} targets x 3, pools loaded"
+        f" from the store, {targets} assignments saved): {drew * 1000:.0f} ms;"
+        f" verify {verified * 1000:.1f} ms, matches={check.matches}"
+    )
+
+
+def end_to_end(settings: Settings) -> None:
+    now = datetime(2024, 6, 1, 2, tzinfo=UTC)
+    app = build_application(settings, clock=lambda: now)
+    ctx = Context(SYSTEM, "bench")
+    started = time.perf_counter()
+    _appointed_supervisors(app, ctx, _filed_institutions(app, ctx))
     print(
         f"set-up ({INSTITUTIONS} filings, {SUPERVISORS} supervisors): "
         f"{time.perf_counter() - started:.1f} s"
     )
     for round_, targets in enumerate((20, 20)):
-        opened = app.campaigns.open_campaign(
-            ctx,
-            reference=f"BENCH-{round_}",
-            title="专项督导",
-            jurisdiction="hunan",
-            district=None,
-            kind="special",
-            matters=["考务管理"],
-            institution_kinds=[],
-            occupations=[],
-            supervisor_district=None,
-            target_count=targets,
-            group_size=3,
-            max_targets_per_supervisor=1,
-            planned_on=date(2024, 6, 10),
-            on=date(2024, 6, 1),
-        )
-        cid = UUID(opened["campaign_id"])
-        started = time.perf_counter()
-        app.campaigns.draw_campaign(
-            ctx, cid, seed=secrets.token_hex(32), seed_source="generated", on=date(2024, 6, 1)
-        )
-        drew = time.perf_counter() - started
-        started = time.perf_counter()
-        check = app.campaigns.verify_campaign(cid)
-        verified = time.perf_counter() - started
-        print(
-            f"{settings.backend}: draw_campaign {round_ + 1} ({targets} targets x 3, pools loaded"
-            f" from the store, {targets} assignments saved): {drew * 1000:.0f} ms;"
-            f" verify {verified * 1000:.1f} ms, matches={check.matches}"
-        )
+        print(f"{settings.backend}: {_timed_draw(app, ctx, round_, targets)}")
     app.close()
 
 

@@ -122,39 +122,44 @@ def test_each_derived_rule_yields_an_existing_sanction_item(catalogue: Catalogue
             assert rule.reasoning_en.strip()
 
 
-def test_section_6_questions_are_answered(catalogue: Catalogue) -> None:
-    def rule(rulebook_id: str, yields: str, kind: str) -> dict[str, Any]:
-        found = [
-            r
-            for r in _rb(catalogue, rulebook_id).derived_rules
-            if r.yields == yields and r.kind == kind
-        ]
-        assert len(found) == 1, (rulebook_id, yields, kind)
-        return found[0].params
+def _rule(catalogue: Catalogue, rulebook_id: str, yields: str, kind: str) -> dict[str, Any]:
+    """The parameters of the one derived rule of ``kind`` that yields ``yields``."""
+    found = [
+        r
+        for r in _rb(catalogue, rulebook_id).derived_rules
+        if r.yields == yields and r.kind == kind
+    ]
+    assert len(found) == 1, (rulebook_id, yields, kind)
+    return found[0].params
 
-    # Q1: again after an interview / a written notice / a warning.
+
+def test_section_6_q1_again_after_an_interview_a_notice_or_a_warning(catalogue: Catalogue) -> None:
     for rulebook_id, yields, article in (
         ("hunan-2023", "26.1", "25"),
         ("chengdu-2024", "31.1", "30"),
     ):
-        again = rule(rulebook_id, yields, "recurrence_after_sanction")
+        again = _rule(catalogue, rulebook_id, yields, "recurrence_after_sanction")
         assert again["after_sanction"] == "interview"
         assert again["from_articles"] == again["prior_from_articles"] == [article]
         assert again["since"] == "effect_date"
         assert again["order_by"] == "occurred_on"
-        assert rule(rulebook_id, yields, "serious_case") == {"from_articles": [article]}
-    notice = rule("hunan-2023", "27.1", "recurrence_after_sanction")
+        assert _rule(catalogue, rulebook_id, yields, "serious_case") == {"from_articles": [article]}
+    notice = _rule(catalogue, "hunan-2023", "27.1", "recurrence_after_sanction")
     assert notice["after_sanction"] == "rectification"
     assert notice["requires_completed_rectification"] is False
-    after_rect = rule("chengdu-2024", "32.1", "recurrence_after_sanction")
+    after_rect = _rule(catalogue, "chengdu-2024", "32.1", "recurrence_after_sanction")
     assert after_rect["requires_completed_rectification"] is True
-    warned = rule("huangshi-2022", "16.6", "recurrence_after_sanction")
+    warned = _rule(catalogue, "huangshi-2022", "16.6", "recurrence_after_sanction")
     assert warned["after_sanction"] == "warning"
     assert warned["from_articles"] == ["14", "15"]
     assert warned["match"] == "any_listed"
     assert warned["requires_completed_rectification"] is True
-    # Q2: three rectifications in a calendar year (Hunan only).
-    year = rule("hunan-2023", "27.10", "sanctions_in_calendar_year")
+
+
+def test_section_6_q2_three_rectifications_in_a_calendar_year_hunan_only(
+    catalogue: Catalogue,
+) -> None:
+    year = _rule(catalogue, "hunan-2023", "27.10", "sanctions_in_calendar_year")
     assert year == {
         "sanction_level": 2,
         "threshold": 3,
@@ -165,29 +170,35 @@ def test_section_6_questions_are_answered(catalogue: Catalogue) -> None:
     assert not any(
         r.kind == "sanctions_in_calendar_year" for r in _rb(catalogue, "chengdu-2024").derived_rules
     )
+
+
+def test_section_6_q3_q4_inactivity_and_complaint_windows(catalogue: Catalogue) -> None:
     # Q3: Chengdu 31.4 first at 12 months, 32.8 only at 24.
-    assert rule("chengdu-2024", "31.4", "inactivity")["months"] == 12
-    assert rule("chengdu-2024", "32.8", "inactivity")["months"] == 24
+    assert _rule(catalogue, "chengdu-2024", "31.4", "inactivity")["months"] == 12
+    assert _rule(catalogue, "chengdu-2024", "32.8", "inactivity")["months"] == 24
     # Q4: Huangshi complaints in a rolling 12 months.
-    complaints = rule("huangshi-2022", "15.3", "substantiated_complaints_in_window")
+    complaints = _rule(catalogue, "huangshi-2022", "15.3", "substantiated_complaints_in_window")
     assert complaints == {"threshold": 2, "window": "rolling_12_months", "count_by": "occurred_on"}
-    # The other thresholds.
-    assert rule("huangshi-2022", "14.1", "ratio_threshold_in_batch")["threshold_percent"] == 3
-    assert rule("huangshi-2022", "14.1", "ratio_threshold_in_batch")["inclusive"] is True
-    assert rule("huangshi-2022", "14.4", "paper_set_reuse") == {"window_months": 12}
     for rulebook_id, yields, months in (
         ("hunan-2023", "26.4", 12),
         ("hunan-2023", "27.7", 24),
         ("huangshi-2022", "15.2", 12),
         ("huangshi-2022", "16.5", 24),
     ):
-        assert rule(rulebook_id, yields, "inactivity")["months"] == months
+        assert _rule(catalogue, rulebook_id, yields, "inactivity")["months"] == months
+
+
+def test_section_6_the_other_thresholds(catalogue: Catalogue) -> None:
+    ratio = _rule(catalogue, "huangshi-2022", "14.1", "ratio_threshold_in_batch")
+    assert ratio["threshold_percent"] == 3
+    assert ratio["inclusive"] is True
+    assert _rule(catalogue, "huangshi-2022", "14.4", "paper_set_reuse") == {"window_months": 12}
     for rulebook_id, yields in (
         ("hunan-2023", "26.6"),
         ("chengdu-2024", "31.6"),
         ("huangshi-2022", "15.7"),
     ):
-        assert rule(rulebook_id, yields, "overdue_rectification") == {}
+        assert _rule(catalogue, rulebook_id, yields, "overdue_rectification") == {}
 
 
 # --- in force ---------------------------------------------------------------------------------

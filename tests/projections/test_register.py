@@ -97,69 +97,78 @@ def test_new_events_are_applied_on_top_of_the_recorded_position(
     assert register_row(projections, iid) == expected_entry(app, iid)
 
 
-def test_the_register_follows_the_whole_filing_lifecycle(
-    app: OversightApplication, projections: Projections, clock: FakeClock
-) -> None:
-    register = projections.register
-    iid = submit(app, 7, jurisdiction="hunan", occupations=("4-07-05-04",))
+class Follow:
+    """One institution's register row, checked against its record after each step."""
 
-    def check() -> dict[str, object]:
-        register.catch_up()
-        row = register_row(projections, iid)
-        assert row == expected_entry(app, iid)
+    def __init__(self, app: OversightApplication, projections: Projections, iid: UUID) -> None:
+        self.app, self.projections, self.iid = app, projections, iid
+
+    def row(self) -> dict[str, object]:
+        self.projections.register.catch_up()
+        row = register_row(self.projections, self.iid)
+        assert row == expected_entry(self.app, self.iid)
         return row
 
+
+def _rejected_then_refiled_and_approved(follow: Follow) -> None:
+    app, iid = follow.app, follow.iid
     app.filing.reject_filing(ADMIN, iid, ON, "材料不全")
-    assert check()["status"] == "rejected"
-
-    app.filing.submit_filing(
-        ADMIN,
-        filing_application(
-            7, jurisdiction="hunan", name="湖南新名称评价中心", occupations=("4-07-05-04",)
-        ),
-        ON,
+    assert follow.row()["status"] == "rejected"
+    refiled = filing_application(
+        7, jurisdiction="hunan", name="湖南新名称评价中心", occupations=("4-07-05-04",)
     )
-    assert check()["status"] == "submitted"
+    app.filing.submit_filing(ADMIN, refiled, ON)
+    assert follow.row()["status"] == "submitted"
     app.filing.approve_filing(ADMIN, iid, ON)
-    row = check()
-    assert row["status"] == "active"
-    assert row["name"] == "湖南新名称评价中心"
+    row = follow.row()
+    assert (row["status"], row["name"]) == ("active", "湖南新名称评价中心")
 
+
+def _details_and_scope_changed(follow: Follow) -> None:
+    app, iid = follow.app, follow.iid
     app.filing.change_details(ADMIN, iid, ON, {"name": "湖南改名评价中心", "district": "岳麓区"})
-    row = check()
+    row = follow.row()
     assert (row["name"], row["district"]) == ("湖南改名评价中心", "岳麓区")
-
     new_scope: list[ScopeLine] = [{"occupation": "4-03-02-01", "levels": [4, 5]}]
     app.filing.request_scope_change(ADMIN, iid, ON, new_scope, ["第二考点"], "增加职业")
-    row = check()
+    row = follow.row()
     assert row["pending_change_id"] is not None
     assert row["occupations"] == [("4-07-05-04", (3, 4, 5))]
-    change_id = str(row["pending_change_id"])
-    app.filing.approve_scope_change(ADMIN, iid, ON, change_id)
-    row = check()
+    app.filing.approve_scope_change(ADMIN, iid, ON, str(row["pending_change_id"]))
+    row = follow.row()
     assert row["occupations"] == [("4-03-02-01", (4, 5))]
     assert row["test_sites"] == ["第二考点"]
-    assert all_entries(projections, occupation="4-03-02-01") == [iid]
-    assert all_entries(projections, occupation="4-07-05-04") == []
+    assert all_entries(follow.projections, occupation="4-03-02-01") == [iid]
+    assert all_entries(follow.projections, occupation="4-07-05-04") == []
 
-    valid_until = row["valid_until"]
+
+def _renewed_then_lapsed(follow: Follow, clock: FakeClock) -> None:
+    app, iid = follow.app, follow.iid
+    valid_until = follow.row()["valid_until"]
     assert isinstance(valid_until, date)
     clock.set(valid_until.replace(month=1, day=10).isoformat())
     app.filing.request_renewal(ADMIN, iid, app.ledger.today())
-    assert check()["renewal_requested_on"] == app.ledger.today()
+    assert follow.row()["renewal_requested_on"] == app.ledger.today()
     app.filing.approve_renewal(ADMIN, iid, app.ledger.today())
-    row = check()
+    row = follow.row()
     assert row["renewal_requested_on"] is None
     assert row["valid_until"] != valid_until
-
     later = row["valid_until"]
     assert isinstance(later, date)
     clock.set(later.replace(year=later.year + 1).isoformat())
-    assert app.filing.advance_filing(iid, app.ledger.today(), "deadlines") == [
-        "FilingExpired",
-        "FilingLapsed",
-    ]
-    assert check()["status"] == "lapsed"
+    recorded = app.filing.advance_filing(iid, app.ledger.today(), "deadlines")
+    assert recorded == ["FilingExpired", "FilingLapsed"]
+    assert follow.row()["status"] == "lapsed"
+
+
+def test_the_register_follows_the_whole_filing_lifecycle(
+    app: OversightApplication, projections: Projections, clock: FakeClock
+) -> None:
+    iid = submit(app, 7, jurisdiction="hunan", occupations=("4-07-05-04",))
+    follow = Follow(app, projections, iid)
+    _rejected_then_refiled_and_approved(follow)
+    _details_and_scope_changed(follow)
+    _renewed_then_lapsed(follow, clock)
 
 
 def test_cancellation_is_copied(app: OversightApplication, projections: Projections) -> None:
