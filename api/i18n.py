@@ -60,11 +60,11 @@ LABELS: dict[str, Pair] = {
     "common.open": ("查看", "Open"),
     "common.table": ("数据表", "Data table"),
     "common.indefinite": ("无限期", "indefinite"),
-    "common.days_late": ("晚 {n} 天录入", "recorded {n} days later"),
+    "common.days_late": ("晚 {n} 天录入", "recorded {n} day later|recorded {n} days later"),
     "common.as_of": ("业务日期", "As of"),
     "common.show": ("查看", "Show"),
     "common.details": ("全部字段", "All fields"),
-    "common.rows": ("{n} 条", "{n} rows"),
+    "common.rows": ("{n} 条", "{n} row|{n} rows"),
     # login
     "login.title": ("登录", "Log in"),
     "login.intro": (
@@ -191,7 +191,7 @@ LABELS: dict[str, Pair] = {
     "worklist.due_on": ("到期日", "Due on"),
     "worklist.since": ("起始日期", "Since"),
     "worklist.days": ("剩余天数", "Days left"),
-    "worklist.overdue": ("已逾期 {n} 天", "{n} days overdue"),
+    "worklist.overdue": ("已逾期 {n} 天", "{n} day overdue|{n} days overdue"),
     "worklist.reference": ("关联", "Reference"),
     "worklist.institution": ("机构", "Institution"),
     "worklist.cases": ("案件程序", "Cases in due process"),
@@ -504,6 +504,9 @@ class Translator:
 
     def __call__(self, key: str, **values: object) -> str:
         text = LABELS[key][self.index]
+        if "|" in text:  # "singular|plural", chosen by the count n
+            singular, plural = text.split("|", 1)
+            text = singular if values.get("n") == 1 else plural
         return text.format(**values) if values else text
 
     def _code(self, table: dict[str, Pair], code: object) -> str:

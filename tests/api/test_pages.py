@@ -19,7 +19,7 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from api.i18n import EVENT, LABELS
+from api.i18n import EVENT, LABELS, Translator
 from api.routes.pages import TEMPLATES_DIR
 from bootstrap import build_application
 from bootstrap.demo import DEMO, load_demo
@@ -333,7 +333,8 @@ def test_every_label_the_templates_use_exists_in_both_languages() -> None:
     for key, (zh, en) in LABELS.items():
         assert zh.strip(), key
         assert en.strip(), key
-        assert re.findall(r"{\w+}", zh) == re.findall(r"{\w+}", en), key
+        for form in en.split("|"):  # English may have a singular and a plural form
+            assert re.findall(r"{\w+}", zh) == re.findall(r"{\w+}", form), key
 
 
 def test_every_event_has_a_label_in_both_languages() -> None:
@@ -522,3 +523,12 @@ def test_readiness_and_metrics_report_the_embedded_workers(demo: Api, settings: 
         text = client.get("/metrics").text
         assert 'oversight_worker_up{worker="projections"} 1' in text
         assert 'oversight_worker_up{worker="deadlines"} 1' in text
+
+
+def test_english_counts_agree_in_number() -> None:
+    en, zh = Translator("en"), Translator("zh")
+    assert en("common.rows", n=1) == "1 row"
+    assert en("common.rows", n=2) == "2 rows"
+    assert en("worklist.overdue", n=1) == "1 day overdue"
+    assert en("common.days_late", n=3) == "recorded 3 days later"
+    assert zh("common.rows", n=1) == "1 条"
