@@ -156,6 +156,20 @@ def test_the_api_still_wants_the_bearer_header_when_the_cookie_is_set(demo: Api)
     assert response.headers["content-type"] == "application/problem+json"
 
 
+def test_a_script_exports_csv_with_a_bearer_token_and_its_scope(demo: Api) -> None:
+    script = TestClient(demo.client.app)  # no cookie: only the header
+    regulator = demo.token("regulator", jurisdiction="hunan")
+    response = script.get("/register?format=csv", headers=regulator)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert len(rows) > 1
+    assert all(row[3] == "湖南省" for row in rows[1:]), rows  # only its own jurisdiction
+    refused = script.get("/register?format=csv", headers={"Authorization": "Bearer nope"})
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"] == "Bearer"
+
+
 # --- pages -----------------------------------------------------------------------------
 
 
