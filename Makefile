@@ -17,6 +17,7 @@ setup: $(STAMP) vendor documents
 # The dashboard's charting library (Apache ECharts, pinned) into api/static/vendor/, once.
 vendor:
 	@deploy/fetch-echarts.sh
+	@deploy/fetch-swagger-ui.sh
 
 # WeasyPrint's system libraries and a CJK font, for the documents' PDFs (installed if missing).
 documents: $(STAMP)
