@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) vendor documents
 
-# The dashboard's charting library (Apache ECharts, pinned) into api/static/vendor/, once.
+# Vendored front-end files (Apache ECharts, Swagger UI; pinned, SHA-256 checked) in api/static/vendor/.
 vendor:
 	@deploy/fetch-echarts.sh
 	@deploy/fetch-swagger-ui.sh
