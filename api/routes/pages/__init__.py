@@ -40,6 +40,7 @@ PAGES = (login, overview, register, institution, sanctions, worklist, workbench,
 def install_pages(app: FastAPI) -> None:
     """Mount the static files, the templates and the pages on ``app``."""
     app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
+    workbench.install_links(app.state.templates)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for page in PAGES:
         app.include_router(page.router)

@@ -38,11 +38,12 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, get_origin
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
 
 from api.commands import Once
 from api.deps import SESSION_COOKIE, get_app
@@ -70,6 +71,7 @@ MAX_KEY_LENGTH = 200
 FORM_NAMES = {"Idempotency-Key": KEY_FIELD}
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 
 # --- CSRF ------------------------------------------------------------------------------
@@ -157,6 +159,29 @@ class Fields:
         if value not in options:
             raise InvalidInput(f"{name} must be one of {', '.join(options)}", field=name)
         return value
+
+    def body(self, model: type[M], **given: object) -> M:
+        """The form as the API's request body ``model``, validated with the API's limits.
+
+        Each field of ``model`` the form sent is taken (every value for a list field, an
+        empty value left out so the model's default applies); ``given`` values win. A value
+        the model refuses is an :class:`InvalidInput` naming its field.
+        """
+        data: dict[str, object] = {}
+        for name, info in model.model_fields.items():
+            if name not in self.values:
+                continue
+            if get_origin(info.annotation) is list:
+                data[name] = self.all(name)
+            elif self.get(name):
+                data[name] = self.get(name)
+        data.update(given)
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = str(error["loc"][0]) if error["loc"] else None
+            raise InvalidInput(f"{where}: {error['msg']}", field=where) from None
 
     def fingerprint(self, method: str, path: str) -> str:
         """What makes two posts "the same request" for the Idempotency-Key: the address
