@@ -14,10 +14,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) vendor documents
 
-# Vendored front-end files (Apache ECharts, Swagger UI; pinned, SHA-256 checked) in api/static/vendor/.
+# The pages' browser libraries (Apache ECharts, htmx, Swagger UI; pinned) into api/static/vendor/, once.
 vendor:
-	@deploy/fetch-echarts.sh
-	@deploy/fetch-swagger-ui.sh
+	@deploy/fetch-vendor.sh
 
 # WeasyPrint's system libraries and a CJK font, for the documents' PDFs (installed if missing).
 documents: $(STAMP)

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from api.i18n_forms import FORM_FIELDS, FORM_LABELS
+
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 DEFAULT_LANG: Lang = "zh"
@@ -249,6 +251,7 @@ LABELS: dict[str, Pair] = {
     "error.404": ("没有找到该记录。", "No such record."),
     "error.422": ("请求参数有误。", "The request is not valid."),
     "error.409": ("记录已被更改。", "The record has changed."),
+    **FORM_LABELS,
 }
 
 STATUS: dict[str, Pair] = {
@@ -473,6 +476,7 @@ FIELD: dict[str, Pair] = {
     "deciding_body": ("决定机关", "deciding body"),
     "below_reason": ("低于要求的理由", "reason for going below"),
     "flags": ("检查发现", "checks"),
+    **FORM_FIELDS,
 }
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")

@@ -1,6 +1,6 @@
 """``/docs``: the interactive API documentation (Swagger UI), served from our own static files.
 
-Swagger UI is vendored under ``api/static/vendor/swagger-ui/`` (``deploy/fetch-swagger-ui.sh``,
+Swagger UI is vendored under ``api/static/vendor/swagger-ui/`` (``deploy/fetch-vendor.sh``,
 pinned and checked by SHA-256), so the page renders on a network without internet. It is
 started by ``api/static/swagger-init.js``, not an inline script, so the page keeps the same
 Content-Security-Policy as the dashboard.
