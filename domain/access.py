@@ -72,6 +72,14 @@ class Principal:
             return False
         return self.district is None or self.district == district
 
+    def knows(self, owner: UUID | None) -> bool:
+        """Whether the principal may learn that a record of institution ``owner`` (None: a
+        record of no institution) exists. A token scoped to one institution knows only the
+        records of its own file: anything else is answered as if it did not exist, so an id
+        tells it nothing. Every other token knows of every record and is refused (403) what
+        its role or scope does not cover."""
+        return self.institution_id is None or owner == self.institution_id
+
     def require(
         self, action: Action, jurisdiction: str, district: str, institution: UUID | None
     ) -> None:

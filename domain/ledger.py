@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 from eventsourcing.utils import get_topic
 
 from domain.access import Action, Principal
+from domain.assignment import SupervisionVisit
 from domain.base import LedgerAggregate, Stamp
 from domain.calendar import shanghai_date
 from domain.errors import InvalidInput, NotFound, RuleRefusal, VersionConflict
@@ -30,7 +31,7 @@ from domain.history import History
 from domain.institution import Institution
 from domain.rulebook import Catalogue, Rulebook
 from domain.state import TRANSCODINGS as STATE_TRANSCODINGS
-from domain.supervisor import SupervisionPolicy
+from domain.supervisor import SupervisionPolicy, Supervisor
 
 Clock = Callable[[], datetime]
 A = TypeVar("A")
@@ -133,6 +134,24 @@ class LedgerStore(Application[UUID]):
             transcoder.register(transcoding)
 
 
+def absent(cls: type, aggregate_id: UUID) -> NotFound:
+    """The answer to an id of nothing (or of a record the caller may not know of)."""
+    return NotFound(f"{cls.__name__.lower()} {aggregate_id} does not exist")
+
+
+def owner_of(record: object) -> UUID | None:
+    """The institution whose file a record belongs to: an institution's own, a visit to
+    it, its internal supervisor. Assignments (no notice of an inspection), campaigns and
+    external supervisors belong to none."""
+    if isinstance(record, Institution):
+        return record.id
+    if isinstance(record, SupervisionVisit):
+        return UUID(record.institution_id)
+    if isinstance(record, Supervisor) and record.kind == "internal" and record.institution_id:
+        return UUID(record.institution_id)
+    return None
+
+
 def require_in_jurisdiction(principal: Principal, action: Action, jurisdiction: str) -> None:
     """``action`` anywhere in ``jurisdiction``, whatever district the principal is scoped to."""
     principal.require(action, jurisdiction, principal.district or "", None)
@@ -202,9 +221,20 @@ class Ledger:
         try:
             aggregate: Aggregate = self.store.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
-            raise NotFound(f"{cls.__name__.lower()} {aggregate_id} does not exist") from None
+            raise absent(cls, aggregate_id) from None
         if not isinstance(aggregate, cls):
-            raise NotFound(f"{cls.__name__.lower()} {aggregate_id} does not exist")
+            raise absent(cls, aggregate_id)
+        return aggregate
+
+    def get_for(
+        self, principal: Principal, cls: type[A], aggregate_id: UUID, version: int | None = None
+    ) -> A:
+        """The record a request names by its id, if the principal may know of it; a record
+        it may not know of (:meth:`Principal.knows`) is absent for it, with the same answer
+        as an id of nothing."""
+        aggregate = self.get(cls, aggregate_id, version)
+        if not principal.knows(owner_of(aggregate)):
+            raise absent(cls, aggregate_id)
         return aggregate
 
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
@@ -251,7 +281,7 @@ class Ledger:
     def load_for(self, ctx: Context, iid: UUID, action: Action) -> Institution:
         """The institution a command acts on: the caller may ``action`` it, at the If-Match
         version if the request named one."""
-        inst = self.get(Institution, iid)
+        inst = self.get_for(ctx.principal, Institution, iid)
         ctx.principal.require(action, inst.jurisdiction, inst.district, inst.id)
         self.check_version(ctx, inst)
         return inst

@@ -7,7 +7,7 @@ aggregates and histories from the events.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any, cast
 from uuid import UUID
@@ -27,7 +27,7 @@ from domain.escalation import Finding, combine
 from domain.events import FilingSubmitted
 from domain.history import History
 from domain.institution import Institution
-from domain.ledger import Ledger, StoredEvent, audit_entry, require_in_jurisdiction
+from domain.ledger import Ledger, StoredEvent, audit_entry, owner_of, require_in_jurisdiction
 from domain.supervisor import Supervisor
 
 
@@ -41,7 +41,7 @@ class Records:
     def institution(
         self, principal: Principal, iid: UUID, version: int | None = None
     ) -> Institution:
-        inst = self.ledger.get(Institution, iid, version)
+        inst = self.ledger.get_for(principal, Institution, iid, version)
         principal.require("read", inst.jurisdiction, inst.district, inst.id)
         return inst
 
@@ -183,8 +183,10 @@ class Records:
     # --- supervision ----------------------------------------------------------------------
 
     def supervisor(self, principal: Principal, sid: UUID, version: int | None = None) -> Supervisor:
-        sup = self.ledger.get(Supervisor, sid, version)
-        require_in_jurisdiction(principal, "read", sup.jurisdiction)
+        """A supervisor of the caller's jurisdiction (of any district), or an internal
+        supervisor of the institution asking."""
+        sup = self.ledger.get_for(principal, Supervisor, sid, version)
+        principal.require("read", sup.jurisdiction, principal.district or "", owner_of(sup))
         return sup
 
     def supervisors(self, principal: Principal, jurisdiction: str) -> list[Supervisor]:
@@ -195,19 +197,19 @@ class Records:
         return [self.ledger.get(Supervisor, UUID(s)) for s in registry.entries]
 
     def assignment(self, principal: Principal, aid: UUID, version: int | None = None) -> Assignment:
-        assignment = self.ledger.get(Assignment, aid, version)
+        assignment = self.ledger.get_for(principal, Assignment, aid, version)
         principal.require("read", assignment.jurisdiction, assignment.district, None)
         return assignment
 
     def visit(
         self, principal: Principal, vid: UUID, version: int | None = None
     ) -> SupervisionVisit:
-        visit = self.ledger.get(SupervisionVisit, vid, version)
+        visit = self.ledger.get_for(principal, SupervisionVisit, vid, version)
         principal.require("read", visit.jurisdiction, visit.district, UUID(visit.institution_id))
         return visit
 
     def campaign(self, principal: Principal, cid: UUID, version: int | None = None) -> Campaign:
-        campaign = self.ledger.get(Campaign, cid, version)
+        campaign = self.ledger.get_for(principal, Campaign, cid, version)
         principal.require(
             "read", campaign.jurisdiction, campaign.district or principal.district or "", None
         )
@@ -223,16 +225,16 @@ class Records:
     def supervision_events(self, principal: Principal, aggregate_id: UUID) -> list[StoredEvent]:
         """The audit trail of a supervisor, assignment, visit or campaign the caller may read."""
         aggregate = self.ledger.find(object, aggregate_id)
-        if isinstance(aggregate, Supervisor):
-            self.supervisor(principal, aggregate_id)
-        elif isinstance(aggregate, Assignment):
-            self.assignment(principal, aggregate_id)
-        elif isinstance(aggregate, SupervisionVisit):
-            self.visit(principal, aggregate_id)
-        elif isinstance(aggregate, Campaign):
-            self.campaign(principal, aggregate_id)
-        else:
+        readers: dict[type, Callable[[Principal, UUID], object]] = {
+            Supervisor: self.supervisor,
+            Assignment: self.assignment,
+            SupervisionVisit: self.visit,
+            Campaign: self.campaign,
+        }
+        read = readers.get(type(aggregate))
+        if read is None or not principal.knows(owner_of(aggregate)):
             raise NotFound(f"no supervision record {aggregate_id}")
+        read(principal, aggregate_id)
         return [audit_entry(e) for e in self.ledger.events(aggregate_id)]
 
 

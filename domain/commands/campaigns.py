@@ -99,7 +99,7 @@ class CampaignCommands:
             raise _already_open(reference, jurisdiction, campaign.id) from None
 
     def _load_campaign(self, ctx: Context, cid: UUID) -> Campaign:
-        campaign = self.ledger.get(Campaign, cid)
+        campaign = self.ledger.get_for(ctx.principal, Campaign, cid)
         ctx.principal.require("decide", campaign.jurisdiction, campaign.district or "", None)
         self.ledger.check_version(ctx, campaign)
         return campaign

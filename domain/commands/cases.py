@@ -261,10 +261,12 @@ class CaseCommands:
     # --- on-site supervision (hunan-2023/17.3) --------------------------------------------
 
     def _load_on_site(self, ctx: Context, iid: UUID, verb: str) -> Institution:
-        inst = self.ledger.load_for(ctx, iid, "read")
-        if ctx.principal.role not in ("admin", "regulator", "supervisor"):
-            raise Forbidden(f"only a supervisor or regulator {verb} an evaluation")
-        return inst
+        """The regulator acts on the institution's file; a supervisor acts under the
+        assignment it holds (``SupervisionCommands.pause_session``), never on the file of
+        an institution it was not sent to."""
+        if ctx.principal.role == "supervisor":
+            raise Forbidden(f"a supervisor {verb} an evaluation under the assignment it holds")
+        return self.ledger.load_for(ctx, iid, "decide")
 
     def pause_evaluation(
         self, ctx: Context, iid: UUID, session_id: str, on: date, problem: str

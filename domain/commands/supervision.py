@@ -117,7 +117,7 @@ class SupervisionCommands:
         if kind != "internal" or institution is None:
             ctx.principal.require("decide", jurisdiction, district or "", None)
             return
-        inst = self.ledger.get(Institution, institution)
+        inst = self.ledger.get_for(ctx.principal, Institution, institution)
         if inst.jurisdiction != jurisdiction:
             raise InvalidInput(
                 f"the institution is filed in {inst.jurisdiction}, not {jurisdiction}",
@@ -126,7 +126,7 @@ class SupervisionCommands:
         ctx.principal.require("apply", inst.jurisdiction, inst.district, inst.id)
 
     def _load_supervisor(self, ctx: Context, sid: UUID) -> Supervisor:
-        sup = self.ledger.get(Supervisor, sid)
+        sup = self.ledger.get_for(ctx.principal, Supervisor, sid)
         ctx.principal.require("decide", sup.jurisdiction, sup.district or "", None)
         self.ledger.check_version(ctx, sup)
         return sup
@@ -220,7 +220,7 @@ class SupervisionCommands:
 
     def _load_own_or_managed(self, ctx: Context, sid: UUID) -> Supervisor:
         """The supervisor itself, or a regulator managing it."""
-        sup = self.ledger.get(Supervisor, sid)
+        sup = self.ledger.get_for(ctx.principal, Supervisor, sid)
         if ctx.principal.role == "supervisor":
             if ctx.principal.subject != sup.subject:
                 raise Forbidden("a supervisor may declare only its own conflicts of interest")
@@ -281,7 +281,7 @@ class SupervisionCommands:
     ) -> dict[str, Any]:
         """Send supervisors to a daily or special supervision of one institution."""
         self.ledger.not_future(on)
-        inst = self.ledger.get(Institution, institution)
+        inst = self.ledger.get_for(ctx.principal, Institution, institution)
         ctx.principal.require("decide", inst.jurisdiction, inst.district, None)
         if len(set(supervisors)) != len(supervisors):
             raise InvalidInput("a supervisor is named twice", field="supervisors")
@@ -323,7 +323,7 @@ class SupervisionCommands:
     ) -> dict[str, Any]:
         """Withdraw an assignment nobody has visited under; it stops counting for rotation."""
         self.ledger.not_future(on)
-        assignment = self.ledger.get(Assignment, aid)
+        assignment = self.ledger.get_for(ctx.principal, Assignment, aid)
         ctx.principal.require("decide", assignment.jurisdiction, assignment.district, None)
         self.ledger.check_version(ctx, assignment)
         stamp = self.ledger.stamp(ctx)
@@ -352,7 +352,7 @@ class SupervisionCommands:
         """File the record of a visit; each finding also enters the institution's file
         (source ``supervision``, assessed by the escalation engine) in the same transaction."""
         self.ledger.not_future(on)
-        held = self.ledger.get(Assignment, assignment)
+        held = self.ledger.get_for(ctx.principal, Assignment, assignment)
         named = self._visitors(ctx, held, supervisors)
         inst = self.ledger.get(Institution, UUID(held.institution_id))
         self._check_visit(inst, held, named, sessions, findings, on)
@@ -459,7 +459,7 @@ class SupervisionCommands:
     ) -> dict[str, Any]:
         """Close a special supervision with an opinion letter; a rectification report is due."""
         self.ledger.not_future(on)
-        visit = self.ledger.get(SupervisionVisit, vid)
+        visit = self.ledger.get_for(ctx.principal, SupervisionVisit, vid)
         if visit.kind != "special":
             raise InvalidInput(
                 "an opinion letter closes a special supervision; this visit was daily",
@@ -482,7 +482,7 @@ class SupervisionCommands:
     ) -> dict[str, Any]:
         """The institution's rectification report answering the opinion letter."""
         self.ledger.not_future(on)
-        visit = self.ledger.get(SupervisionVisit, vid)
+        visit = self.ledger.get_for(ctx.principal, SupervisionVisit, vid)
         inst = self.ledger.load_for(ctx, UUID(visit.institution_id), "apply")
         inst.submit_opinion_report(on, self.ledger.stamp(ctx), str(vid), report)
         return self.ledger.save_result(ctx, inst, visit_id=str(vid))
@@ -490,7 +490,7 @@ class SupervisionCommands:
     # --- on-site pause and resume (hunan-2023/17.3), under an assignment ------------------
 
     def _held_by(self, ctx: Context, aid: UUID) -> tuple[Assignment, Institution]:
-        held = self.ledger.get(Assignment, aid)
+        held = self.ledger.get_for(ctx.principal, Assignment, aid)
         named = self._supervisors_named([UUID(s) for s in held.supervisors], "assignment")
         self._authorise_visit(ctx.principal, held, named)
         inst = self.ledger.get(Institution, UUID(held.institution_id))

@@ -58,7 +58,7 @@ def test_institution_sees_only_its_own_file_and_cannot_decide(api: Api) -> None:
 
     mine = api.token("institution", institution=UUID(own["id"]))
     assert api.get(f"{BASE}/{own['id']}", mine).status_code == 200
-    assert api.get(f"{BASE}/{other['id']}", mine).status_code == 403
+    assert api.get(f"{BASE}/{other['id']}", mine).status_code == 404  # as if absent
     decided = api.post(f"{BASE}/{own['id']}/approval", {"occurred_on": "2024-03-15"}, mine)
     assert decided.status_code == 403
     assert api.post(f"{BASE}/{own['id']}/details", {"address": "新址"}, mine).status_code == 200
