@@ -1,9 +1,11 @@
 """The regulators' dashboard: server-rendered pages over the read models and the record.
 
 One module a page — :mod:`.login` (sign-in and out), :mod:`.overview` (``/``),
-:mod:`.register`, :mod:`.institution` (an institution's file), :mod:`.sanctions`,
-:mod:`.worklist`, :mod:`.public` — each handler parsing its query string, reading one view
-from :mod:`projections.dashboard` or :mod:`projections.institution_file` and rendering it.
+:mod:`.register`, :mod:`.institution` (an institution's file and its decisions explained),
+:mod:`.sanctions`, :mod:`.worklist`, :mod:`.workload` (supervisors and rotation),
+:mod:`.status` (the read models' lag), :mod:`.public` — each handler parsing its query
+string, reading one view from :mod:`projections.dashboard`,
+:mod:`projections.institution_file` or :mod:`projections.review` and rendering it.
 What they share is in :mod:`.common` (rendering, security headers, language, parsing),
 :mod:`.tables` (tables and their CSV) and :mod:`.charts`.
 
@@ -19,10 +21,20 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api.deps import LoginRequired
-from api.routes.pages import institution, login, overview, public, register, sanctions, worklist
+from api.routes.pages import (
+    institution,
+    login,
+    overview,
+    public,
+    register,
+    sanctions,
+    status,
+    worklist,
+    workload,
+)
 from api.routes.pages.common import STATIC_DIR, TEMPLATES_DIR
 
-PAGES = (login, overview, register, institution, sanctions, worklist, public)
+PAGES = (login, overview, register, institution, sanctions, worklist, workload, status, public)
 
 
 def install_pages(app: FastAPI) -> None:
