@@ -138,10 +138,7 @@ REVIEW_LABELS: dict[str, Pair] = {
 #: Why an event was recorded well after its business date (``projections.institution_file
 #: .late_reason``), said plainly.
 LATE: dict[str, Pair] = {
-    "demo": (
-        "演示数据：按历史业务日期一次性载入",
-        "demo data, loaded at once with its historical business dates",
-    ),
+    "demo": ("演示数据，按历史日期载入", "demo data, loaded with historical dates"),
     "system": (
         "由系统在期限检查或数据核对时记录",
         "recorded by the system when its deadline check or data check ran",

@@ -58,6 +58,7 @@
 
   function steps(spec) {
     return {
+      animation: false,
       color: [spec.color],
       textStyle: { fontFamily: FONT },
       tooltip: { trigger: "axis" },
@@ -72,7 +73,7 @@
       series: [{
         name: spec.name,
         type: "line",
-        step: "end",
+        step: "start",
         symbolSize: 8,
         lineStyle: { width: 3 },
         data: spec.points

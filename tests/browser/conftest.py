@@ -72,6 +72,8 @@ class LiveServer:
     app: OversightApplication
     admin_token: str
     tokens: dict[str, str] = field(default_factory=dict)
+    #: The server's read models, to catch up after recording more (no worker runs).
+    projections: Any = None
 
     def issue(self, name: str, role: str, **scope: Any) -> str:
         secret = "sov_" + secrets.token_urlsafe(24)
@@ -105,7 +107,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    live = LiveServer(f"http://127.0.0.1:{port}", app, token)
+    live = LiveServer(f"http://127.0.0.1:{port}", app, token, projections=web.state.projections)
     live.issue("li.jinjiang", "regulator", jurisdiction="chengdu", district="锦江区")
     try:
         yield live
@@ -130,6 +132,15 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    try:
+        yield ctx
+    finally:
+        ctx.close()
 
 
 @pytest.fixture(scope="session")
