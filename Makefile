@@ -14,9 +14,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) vendor documents
 
-# The dashboard's charting library (Apache ECharts, pinned) into api/static/vendor/, once.
+# The pages' browser libraries (Apache ECharts, htmx, Swagger UI; pinned) into api/static/vendor/, once.
 vendor:
-	@deploy/fetch-echarts.sh
+	@deploy/fetch-vendor.sh
 
 # WeasyPrint's system libraries and a CJK font, for the documents' PDFs (installed if missing).
 documents: $(STAMP)

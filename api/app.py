@@ -19,7 +19,16 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from api.errors import install_error_handlers
-from api.routes import casework, documents, health, institutions, metrics, rulebooks, supervision
+from api.routes import (
+    casework,
+    docs,
+    documents,
+    health,
+    institutions,
+    metrics,
+    rulebooks,
+    supervision,
+)
 from api.routes.pages import install_pages
 from config.logging import get_logger
 from config.settings import Settings
@@ -53,6 +62,8 @@ def create_app(
         version="0.1.0",
         summary="Supervision ledger for skills-evaluation institutions (技能人才评价机构监管台账)",
         lifespan=lifespan,
+        docs_url=None,  # served from vendored files by api/routes/docs.py
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.oversight = application
@@ -69,6 +80,7 @@ def create_app(
 
 ROUTERS = (
     health.router,
+    docs.router,
     institutions.router,
     casework.router,
     rulebooks.router,

@@ -68,8 +68,16 @@ class LoginRequired(Exception):
         self.invalid = invalid
 
 
-def get_page_principal(request: Request, app: AppDep) -> Principal:
-    """The caller of a page, from the session cookie, under the same scope rules as the API."""
+def get_page_principal(
+    request: Request,
+    app: AppDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    """The caller of a page: a bearer token when one is sent (a script fetching a CSV export
+    or a document, refused with 401 like the API), else the session cookie of the browser,
+    under the same scope rules as the API."""
+    if authorization is not None:
+        return get_principal(request, app, authorization)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     secret = request.cookies.get(SESSION_COOKIE, "").strip()
     if not secret:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from api.i18n_forms import FORM_FIELDS, FORM_LABELS
 from api.i18n_review import CHAIN_REASON, LATE, RATING_CHANGE, REVIEW_LABELS
 
 Lang = Literal["zh", "en"]
@@ -63,11 +64,11 @@ LABELS: dict[str, Pair] = {
     "common.open": ("查看", "Open"),
     "common.table": ("数据表", "Data table"),
     "common.indefinite": ("无限期", "indefinite"),
-    "common.days_late": ("晚 {n} 天录入", "recorded {n} days later"),
+    "common.days_late": ("晚 {n} 天录入", "recorded {n} day later|recorded {n} days later"),
     "common.as_of": ("业务日期", "As of"),
     "common.show": ("查看", "Show"),
     "common.details": ("全部字段", "All fields"),
-    "common.rows": ("{n} 条", "{n} rows"),
+    "common.rows": ("{n} 条", "{n} row|{n} rows"),
     # login
     "login.title": ("登录", "Log in"),
     "login.intro": (
@@ -191,7 +192,7 @@ LABELS: dict[str, Pair] = {
     "worklist.due_on": ("到期日", "Due on"),
     "worklist.since": ("起始日期", "Since"),
     "worklist.days": ("剩余天数", "Days left"),
-    "worklist.overdue": ("已逾期 {n} 天", "{n} days overdue"),
+    "worklist.overdue": ("已逾期 {n} 天", "{n} day overdue|{n} days overdue"),
     "worklist.reference": ("关联", "Reference"),
     "worklist.institution": ("机构", "Institution"),
     "worklist.cases": ("案件程序", "Cases in due process"),
@@ -249,6 +250,7 @@ LABELS: dict[str, Pair] = {
     "error.404": ("没有找到该记录。", "No such record."),
     "error.422": ("请求参数有误。", "The request is not valid."),
     "error.409": ("记录已被更改。", "The record has changed."),
+    **FORM_LABELS,
 }
 
 STATUS: dict[str, Pair] = {
@@ -473,6 +475,7 @@ FIELD: dict[str, Pair] = {
     "deciding_body": ("决定机关", "deciding body"),
     "below_reason": ("低于要求的理由", "reason for going below"),
     "flags": ("检查发现", "checks"),
+    **FORM_FIELDS,
 }
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -504,6 +507,9 @@ class Translator:
 
     def __call__(self, key: str, **values: object) -> str:
         text = LABELS[key][self.index]
+        if "|" in text:  # "singular|plural", chosen by the count n
+            singular, plural = text.split("|", 1)
+            text = singular if values.get("n") == 1 else plural
         return text.format(**values) if values else text
 
     def _code(self, table: dict[str, Pair], code: object) -> str:

@@ -27,15 +27,20 @@ REVIEW_LABELS: dict[str, Pair] = {
     "file.order_recorded": ("按录入顺序", "Recording order"),
     "file.order_business": ("按业务日期", "Business-date order"),
     "file.late": ("晚录原因", "Recorded later"),
-    "file.late_line": ("晚 {n} 天录入：{why}", "recorded {n} days later: {why}"),
-    "file.chain_ok": ("哈希链已核验：{n} 条事件完整", "Hash chain verified: {n} events intact"),
+    "file.late_line": (
+        "晚 {n} 天录入：{why}",
+        "recorded {n} day later: {why}|recorded {n} days later: {why}",
+    ),
+    "file.chain_ok": (
+        "哈希链已核验：{n} 条事件完整",
+        "Hash chain verified: {n} event intact|Hash chain verified: {n} events intact",
+    ),
     "file.chain_broken": (
         "哈希链在第 {n} 条事件处断开",
         "Hash chain breaks at event {n}",
     ),
     "file.chain_known_at": ("核验截至 {t} 已录入的事件", "checked over the events recorded by {t}"),
     "file.documents": ("正式文书", "Formal documents"),
-    "file.actions_here": ("办理事项", "Actions"),
     "file.not_shown": ("不在所选时点内", "not at the chosen point"),
     # the credit rating
     "rating.title": ("信用等级", "Credit rating"),
@@ -62,7 +67,8 @@ REVIEW_LABELS: dict[str, Pair] = {
     "explain.recorded": ("录入", "recorded"),
     "explain.known": (
         "作出决定时已知的事件（{n} 条）",
-        "What was known when it was decided ({n} events)",
+        "What was known when it was decided ({n} event)"
+        "|What was known when it was decided ({n} events)",
     ),
     "explain.rulebook": ("所依规则", "Rulebook"),
     "explain.hash": ("内容哈希", "content hash"),
@@ -75,7 +81,6 @@ REVIEW_LABELS: dict[str, Pair] = {
     "explain.differs": ("重算会得出不同的要求", "The requirement would differ"),
     "explain.same": ("重算得出同样的要求", "The requirement would be the same"),
     "explain.appeals": ("此后的复议或诉讼结果", "Later appeal outcomes"),
-    "explain.body": ("决定机关", "Deciding body"),
     # supervisor workload and rotation
     "workload.title": ("督导员工作量与轮换", "Supervisor workload and rotation"),
     "workload.intro": (
@@ -128,7 +133,6 @@ REVIEW_LABELS: dict[str, Pair] = {
         "No embedded workers in this process (OVERSIGHT_EMBEDDED_WORKERS is off): the read"
         " models are kept by an oversight worker projections process.",
     ),
-    "status.worker": ("工作线程", "Worker"),
     "status.running": ("运行中", "running"),
     "status.stopped": ("已停止", "stopped"),
     "status.ready": ("就绪", "ready"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import secrets
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlparse
@@ -45,6 +46,11 @@ class Settings(BaseSettings):
     #: or 32 bytes in base64, as ``oversight keygen`` prints. A store written with a key is
     #: read only with the same key; ids, versions and topics stay readable.
     cipher_key: SecretStr | None = None
+    #: The key of the pages' form tokens (CSRF): each form carries an HMAC of the session
+    #: cookie under it. Unset, a random one is made when the settings are read, so the forms
+    #: of a restarted service must be reloaded; set it when several processes serve the
+    #: same pages.
+    form_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
 
     @field_validator("cipher_key")
     @classmethod
@@ -58,6 +64,11 @@ class Settings(BaseSettings):
         if size not in (16, 24, 32):
             raise ValueError(f"the cipher key has {size} bytes; AES takes 16, 24 or 32")
         return key
+
+    @field_validator("form_secret")
+    @classmethod
+    def _some_form_secret(cls, secret: SecretStr) -> SecretStr:
+        return secret if secret.get_secret_value() else SecretStr(secrets.token_urlsafe(32))
 
     @property
     def backend(self) -> Literal["sqlite", "postgres"]:

@@ -144,6 +144,15 @@ class Records:
             ],
         }
 
+    def case_requirement(
+        self, principal: Principal, iid: UUID, case_id: str, as_of: date
+    ) -> dict[str, Any]:
+        """What the rules require at ``as_of`` for the findings of one case together (what
+        its notice and its decision record)."""
+        inst = self.institution(principal, iid)
+        finding_ids = list(inst.case(case_id)["finding_ids"])
+        return self.assessor.requirement(inst, self.ledger.history(iid), finding_ids, as_of)
+
     def credit_rating(
         self,
         principal: Principal,

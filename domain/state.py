@@ -18,7 +18,7 @@ tuples, which is all the state holds).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, TypeVar
@@ -142,6 +142,18 @@ class SessionState:
 class OpinionState:
     report_due: date
     state: str  # awaiting_report | reported | overdue
+
+
+def numbered(prefix: str, taken: Collection[str]) -> str:
+    """The next id of a kind of record, numbered per institution from 1 (``F-1``, ``F-2``…).
+
+    Records made before this numbering carry the event version in their id (``F-7``); those
+    ids are skipped, never reused.
+    """
+    n = len(taken) + 1
+    while f"{prefix}-{n}" in taken:
+        n += 1
+    return f"{prefix}-{n}"
 
 
 @dataclass(frozen=True)

@@ -348,7 +348,7 @@ class _Builder:
             chain_hash=event.chain_hash,
             party=_party(inst),
             rulebook=_used(found) if found else None,
-            articles=tuple(_cite(c, recorded, self.catalogue) for c in citations),
+            articles=tuple(cite_article(c, recorded, self.catalogue) for c in citations),
             body=body,
         )
 
@@ -542,7 +542,7 @@ def _used(found: tuple[RulebookUsed, Rulebook | None]) -> RulebookUsed:
     )
 
 
-def _cite(citation: str, recorded: Rulebook | None, catalogue: Catalogue) -> CitedArticle:
+def cite_article(citation: str, recorded: Rulebook | None, catalogue: Catalogue) -> CitedArticle:
     """The text of ``citation`` in the recorded rulebook (or the newest of its id)."""
     rulebook_id, _, local = citation.partition("/")
     rulebook = recorded if recorded is not None and recorded.id == rulebook_id else None

@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import AppDep, get_page_principal, get_principal
 from api.i18n import Pair, Translator
-from api.routes.pages.common import PublicDep, SignedIn, StoreDep, TrDep
-from domain.access import SYSTEM, Principal
+from api.routes.pages.common import PublicDep, SignedInDep
+from domain.access import SYSTEM
 from domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from projections.documents import KINDS, Document, institution_documents
 from projections.verification import locate
@@ -157,30 +155,6 @@ class DocLabels:
         return self(document.kind)
 
 
-def document_principal(
-    request: Request,
-    app: AppDep,
-    authorization: Annotated[str | None, Header()] = None,
-) -> Principal:
-    """A bearer token when one is sent, else the pages' session cookie."""
-    if authorization is not None:
-        return get_principal(request, app, authorization)
-    return get_page_principal(request, app)
-
-
-DocumentPrincipalDep = Annotated[Principal, Depends(document_principal)]
-
-
-def document_page(
-    request: Request, app: AppDep, principal: DocumentPrincipalDep, tr: TrDep, store: StoreDep
-) -> SignedIn:
-    """A document request: the pages' context, signed in by a bearer token or the cookie."""
-    return SignedIn(request, app, tr, store, principal)
-
-
-DocumentPageDep = Annotated[SignedIn, Depends(document_page)]
-
-
 def _hidden(exc: DomainError) -> DomainError:
     """A file outside the caller's scope is answered as absent."""
     return NotFound("no such record") if isinstance(exc, Forbidden) else exc
@@ -194,7 +168,7 @@ def _institution_id(value: str) -> UUID:
 
 
 @router.get("/institutions/{iid}/documents", response_class=HTMLResponse)
-def documents(iid: str, page: DocumentPageDep) -> Response:
+def documents(iid: str, page: SignedInDep) -> Response:
     try:
         found = institution_documents(page.app, page.principal, _institution_id(iid))
     except DomainError as exc:
@@ -213,7 +187,7 @@ def document(
     iid: str,
     kind: str,
     ref: str,
-    page: DocumentPageDep,
+    page: SignedInDep,
     format: str | None = None,
 ) -> Response:
     try:

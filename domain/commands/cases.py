@@ -23,6 +23,7 @@ from domain.history import ref_of
 from domain.institution import Institution
 from domain.ledger import Context, Ledger
 from domain.rulebook import Rulebook
+from domain.state import numbered
 
 
 def _actions_for_level(
@@ -53,7 +54,7 @@ class CaseCommands:
     ) -> dict[str, Any]:
         self.ledger.not_future(on)
         inst = self.ledger.load_for(ctx, iid, "decide")
-        case_id = f"C-{inst.version + 1}"
+        case_id = numbered("C", inst.state.cases)
         inst.open_case(on, self.ledger.stamp(ctx), case_id, finding_ids)
         return self.ledger.save_result(ctx, inst, case_id=case_id)
 
@@ -141,7 +142,7 @@ class CaseCommands:
                 rulebook.cite(next(a for a in rulebook.articles if a.level == chosen).items[0].id)
             ]
         )
-        decision_id = f"D-{inst.version + 1}"
+        decision_id = numbered("D", inst.state.decisions)
         inst.decide(
             on,
             self.ledger.stamp(ctx),
@@ -222,7 +223,7 @@ class CaseCommands:
     ) -> dict[str, Any]:
         self.ledger.not_future(on)
         inst = self.ledger.load_for(ctx, iid, "apply")
-        appeal_id = f"A-{inst.version + 1}"
+        appeal_id = numbered("A", inst.state.appeals)
         inst.file_appeal(on, self.ledger.stamp(ctx), appeal_id, decision_id, kind, grounds)
         return self.ledger.save_result(ctx, inst, appeal_id=appeal_id)
 

@@ -21,6 +21,7 @@ from domain.history import History, ref_of
 from domain.institution import Institution
 from domain.ledger import Context, Ledger
 from domain.rulebook import Rulebook
+from domain.state import numbered
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class Assessor:
         about_decision: str | None = None,
     ) -> str:
         """Record a finding on ``inst`` with what the rules require today; its id."""
-        finding_id = f"F-{inst.version + 1}"
+        finding_id = numbered("F", inst.state.findings)
         finding = Finding(finding_id, rule_id, severity, occurred_on, None, about_decision)
         assessment = self.assess(inst, history, finding, self.ledger.today())
         inst.record_finding(
@@ -228,7 +229,7 @@ class FindingCommands:
     ) -> dict[str, Any]:
         self.ledger.not_future(on)
         inst = self.ledger.load_for(ctx, iid, "decide")
-        complaint_id = f"CP-{inst.version + 1}"
+        complaint_id = numbered("CP", inst.state.complaints)
         inst.receive_complaint(
             on, self.ledger.stamp(ctx), complaint_id, channel, summary, reference
         )

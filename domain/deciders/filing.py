@@ -151,7 +151,7 @@ def resubmit(state: InstitutionState, command: Resubmit) -> list[NewEvent]:
         )
     if state.status in OPEN_STATUSES:
         raise Conflict(
-            f"credit code {state.credit_code} already has a {state.status} filing"
+            f"credit code {state.credit_code} already has {_a(state.status)} {state.status} filing"
             f" in {state.jurisdiction}",
             existing=str(state.id),
             field="credit_code",
@@ -418,3 +418,8 @@ def advance_to(state: InstitutionState, command: AdvanceTo) -> list[NewEvent]:
             )
         )
     return decided
+
+
+def _a(word: str) -> str:
+    """The English indefinite article for ``word``: "an active", "a submitted"."""
+    return "an" if word[:1] in "aeiou" else "a"

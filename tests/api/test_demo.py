@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bootstrap import build_application
-from bootstrap.demo import DEMO, ensure_demo
+from bootstrap.demo import DEMO, ensure_demo, load_demo
 from config.settings import Settings
 from domain.access import SYSTEM
 from domain.creditcode import make_credit_code
 from domain.institution import institution_id
+from tests.api.conftest import Api
 from tests.conftest import FakeClock
 
 
@@ -40,3 +43,14 @@ def test_demo_loads_once_and_exercises_the_rules(settings: Settings, tmp_path: P
 
     for aggregate_id in app.records.all_originators():
         assert app.records.verify_aggregate(aggregate_id) is None
+
+
+def test_the_readme_filing_example_is_accepted_beside_the_demo(api: Api) -> None:
+    """The README's ``curl`` example files a new institution on a store holding the demo."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    body = json.loads(re.search(r"-d '(\{.*?\})'", readme, re.S).group(1))  # type: ignore[union-attr]
+    api.clock.set("2026-11-23")
+    load_demo(api.app)
+    response = api.post("/api/v1/institutions", body)
+    assert response.status_code == 201, response.text
+    assert response.json()["credit_code"] == body["credit_code"]

@@ -63,6 +63,10 @@ def test_second_filing_for_the_same_code_gets_409_naming_the_record(api: Api) ->
     problem = again.json()
     assert problem["existing"] == first["id"]
     assert problem["field"] == "credit_code"
+    assert "already has a submitted filing" in problem["detail"]
+    api.post(f"{BASE}/{first['id']}/approval", {"occurred_on": "2024-03-15"})
+    active = api.post(BASE, filing(name="另一个名称")).json()
+    assert "already has an active filing" in active["detail"]
 
 
 def test_bad_credit_code_gets_422_naming_the_field_and_writes_nothing(api: Api) -> None:

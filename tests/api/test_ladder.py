@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.state import numbered
 from tests.api.conftest import Api, code, filing
 from tests.api.ladder import Ladder
 
@@ -280,3 +281,17 @@ def test_time_travel_by_business_date_and_by_knowledge(api: Api) -> None:
     known = api.get(f"{BASE}/{hunan.iid}", known_at="2024-03-20T03:00:00+00:00").json()
     assert known["status"] == "active"
     assert known["version"] == 2
+
+
+def test_records_are_numbered_per_institution_from_one(api: Api) -> None:
+    ladder = filed(api, "hunan", "长沙市岳麓区")
+    first = ladder.finding("hunan-2023/25.9", "2024-04-01")
+    second = ladder.finding("hunan-2023/25.3", "2024-04-02")
+    decision = ladder.case([first, second], "2024-04-10", decide_on="2024-04-25")
+    assert (first, second, ladder.case_id, decision) == ("F-1", "F-2", "C-1", "D-1")
+
+
+def test_ids_of_the_earlier_numbering_are_skipped_never_reused() -> None:
+    assert numbered("F", {}) == "F-1"
+    assert numbered("F", {"F-3": None, "F-7": None}) == "F-4"
+    assert numbered("F", {"F-1": None, "F-2": None, "F-3": None}) == "F-4"

@@ -63,7 +63,7 @@ def test_the_grounds_of_the_file_name_events_on_its_timeline(shown: Api) -> None
 def test_the_file_lists_cases_until_served_and_decisions_newest_first(shown: Api) -> None:
     view = institution_file(shown.app, ADMIN, iid(XIANGJIANG), None)
     assert view.open_cases == ()
-    assert [d.decision_id for d in view.decisions] == ["D-9"]
+    assert [d.decision_id for d in view.decisions] == ["D-1"]
     finding = view.requirement.findings[0].finding_id if view.requirement else ""
     opened = shown.post(
         f"/api/v1/institutions/{iid(XIANGJIANG)}/cases",

@@ -19,7 +19,7 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from api.i18n import EVENT, LABELS
+from api.i18n import EVENT, LABELS, Translator
 from api.routes.pages import TEMPLATES_DIR
 from bootstrap import build_application
 from bootstrap.demo import DEMO, load_demo
@@ -154,6 +154,20 @@ def test_the_api_still_wants_the_bearer_header_when_the_cookie_is_set(demo: Api)
     response = client.get("/api/v1/institutions")
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_a_script_exports_csv_with_a_bearer_token_and_its_scope(demo: Api) -> None:
+    script = TestClient(demo.client.app)  # no cookie: only the header
+    regulator = demo.token("regulator", jurisdiction="hunan")
+    response = script.get("/register?format=csv", headers=regulator)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert len(rows) > 1
+    assert all(row[3] == "湖南省" for row in rows[1:]), rows  # only its own jurisdiction
+    refused = script.get("/register?format=csv", headers={"Authorization": "Bearer nope"})
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"] == "Bearer"
 
 
 # --- pages -----------------------------------------------------------------------------
@@ -333,7 +347,8 @@ def test_every_label_the_templates_use_exists_in_both_languages() -> None:
     for key, (zh, en) in LABELS.items():
         assert zh.strip(), key
         assert en.strip(), key
-        assert re.findall(r"{\w+}", zh) == re.findall(r"{\w+}", en), key
+        for form in en.split("|"):  # English may have a singular and a plural form
+            assert re.findall(r"{\w+}", zh) == re.findall(r"{\w+}", form), key
 
 
 def test_every_event_has_a_label_in_both_languages() -> None:
@@ -374,7 +389,7 @@ def test_every_table_exports_as_csv_with_a_bom_header_and_rows(demo: Api) -> Non
     assert "hunan-2023/26.1" in {r[3] for r in grounds[1:]}
     assert all(r[5] and r[6] for r in grounds[1:])  # both languages
     decisions = rows_of(client.get(xiangjiang, params={"format": "csv", "table": "decisions"}))
-    assert [r[0] for r in decisions[1:]] == ["D-9"]
+    assert [r[0] for r in decisions[1:]] == ["D-1"]
     assert rows_of(client.get(xiangjiang, params={"format": "csv", "table": "cases"}))[1:] == []
     assert client.get(xiangjiang, params={"format": "csv", "table": "nope"}).status_code == 404
 
@@ -522,3 +537,12 @@ def test_readiness_and_metrics_report_the_embedded_workers(demo: Api, settings: 
         text = client.get("/metrics").text
         assert 'oversight_worker_up{worker="projections"} 1' in text
         assert 'oversight_worker_up{worker="deadlines"} 1' in text
+
+
+def test_english_counts_agree_in_number() -> None:
+    en, zh = Translator("en"), Translator("zh")
+    assert en("common.rows", n=1) == "1 row"
+    assert en("common.rows", n=2) == "2 rows"
+    assert en("worklist.overdue", n=1) == "1 day overdue"
+    assert en("common.days_late", n=3) == "recorded 3 days later"
+    assert zh("common.rows", n=1) == "1 条"

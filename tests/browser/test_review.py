@@ -103,7 +103,7 @@ def the_chain_and_the_rating_chart_are_shown(page: Any, screenshots: Path) -> No
 
 
 def an_explanation_expands_with_its_rulebook(page: Any, screenshots: Path) -> None:
-    explain = page.locator("[data-testid=explain-D-9]")
+    explain = page.locator("details.explain").first
     body = explain.locator("[data-testid=explain-body]")
     assert not body.is_visible()
     explain.locator("summary").first.click()
@@ -153,11 +153,12 @@ def the_pages_read_in_english(page: Any, server: LiveServer, screenshots: Path) 
     page.wait_for_selector("#chart-rating[data-chart-ready=true] canvas", state="attached")
     shot(page, screenshots, "institution-review-en")
     page.locator("[data-testid=rating]").screenshot(path=str(screenshots / "credit-rating-en.png"))
-    page.goto(f"{server.url}/institutions/{XIANGJIANG}/decisions/D-9")
-    assert page.locator("h1").inner_text() == "Decision D-9 explained"
+    decision = page.locator("details.explain").first.get_attribute("id").removeprefix("explain-")
+    page.goto(f"{server.url}/institutions/{XIANGJIANG}/decisions/{decision}")
+    assert page.locator("h1").inner_text() == f"Decision {decision} explained"
     shot(page, screenshots, "decision-page-en")
-    page.goto(f"{server.url}/institutions/{XIANGJIANG}/decisions/D-9?lang=zh")
-    assert page.locator("h1").inner_text() == "决定 D-9 复核说明"
+    page.goto(f"{server.url}/institutions/{XIANGJIANG}/decisions/{decision}?lang=zh")
+    assert page.locator("h1").inner_text() == f"决定 {decision} 复核说明"
     assert "hunan-2023 · v1 · " in page.locator("[data-testid=explain-rulebook]").inner_text()
     shot(page, screenshots, "decision-page-zh")
 

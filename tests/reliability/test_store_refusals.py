@@ -65,8 +65,12 @@ def write_to_read_only(path: Path) -> None:
 
 
 def write_while_locked(path: Path) -> None:
-    sqlite3.connect(path, timeout=0, isolation_level=None).execute("BEGIN IMMEDIATE")
-    sqlite3.connect(path, timeout=0, isolation_level=None).execute("BEGIN IMMEDIATE")
+    holder = sqlite3.connect(path, timeout=0, isolation_level=None)  # held: its lock stays
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        sqlite3.connect(path, timeout=0, isolation_level=None).execute("BEGIN IMMEDIATE")
+    finally:
+        holder.close()
 
 
 def read_a_missing_table(path: Path) -> None:

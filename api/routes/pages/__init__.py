@@ -7,7 +7,9 @@ One module a page — :mod:`.login` (sign-in and out), :mod:`.overview` (``/``),
 string, reading one view from :mod:`projections.dashboard`,
 :mod:`projections.institution_file` or :mod:`projections.review` and rendering it.
 What they share is in :mod:`.common` (rendering, security headers, language, parsing),
-:mod:`.tables` (tables and their CSV) and :mod:`.charts`.
+:mod:`.tables` (tables and their CSV) and :mod:`.charts`. The regulator's workbench
+(:mod:`.workbench`) is the pages' forms, each a step running one command; their CSRF
+token, Idempotency-Key and refusals are :mod:`.forms`.
 
 Pages sign in with the session cookie set on ``/login`` (see :mod:`api.deps`) and apply
 the same scope as the API. ``/public`` needs no sign-in. The pages compute nothing the
@@ -29,21 +31,36 @@ from api.routes.pages import (
     register,
     sanctions,
     status,
+    workbench,
     worklist,
     workload,
 )
 from api.routes.pages.common import STATIC_DIR, TEMPLATES_DIR
+from api.routes.pages.forms import FormRefused, form_refused
 
-PAGES = (login, overview, register, institution, sanctions, worklist, workload, status, public)
+PAGES = (
+    login,
+    overview,
+    register,
+    institution,
+    sanctions,
+    worklist,
+    workload,
+    status,
+    workbench,
+    public,
+)
 
 
 def install_pages(app: FastAPI) -> None:
     """Mount the static files, the templates and the pages on ``app``."""
     app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
+    workbench.install_links(app.state.templates)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for page in PAGES:
         app.include_router(page.router)
     app.exception_handler(LoginRequired)(login.login_required)
+    app.exception_handler(FormRefused)(form_refused)
 
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "install_pages"]
