@@ -15,6 +15,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from api.i18n_forms import FORM_FIELDS, FORM_LABELS
+from api.i18n_review import CHAIN_REASON, LATE, RATING_CHANGE, REVIEW_LABELS
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -26,6 +27,7 @@ LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 Pair = tuple[str, str]
 
 LABELS: dict[str, Pair] = {
+    **REVIEW_LABELS,
     # the frame
     "app.name": ("技能人才评价机构监管台账", "Skills-evaluation supervision ledger"),
     "app.short": ("监管台账", "Supervision ledger"),
@@ -151,9 +153,6 @@ LABELS: dict[str, Pair] = {
         "Every event has two clocks: the business date (when it happened or was decided)"
         " and the instant the ledger recorded it.",
     ),
-    "file.as_of_hint": ("按业务日期查看规则要求", "Requirement as of a business date"),
-    "file.integrity_ok": ("哈希链完整", "Hash chain intact"),
-    "file.integrity_broken": ("哈希链在第 {n} 条断裂", "Hash chain breaks at event {n}"),
     "file.explain": ("决定复核", "Explain"),
     "case.id": ("案件", "Case"),
     "case.step": ("程序阶段", "Step"),
@@ -554,6 +553,15 @@ class Translator:
 
     def appeal_kind(self, code: str) -> str:
         return self._code(APPEAL_KIND, code)
+
+    def late(self, code: str | None) -> str:
+        return self._code(LATE, code)
+
+    def chain_reason(self, reason: str) -> str:
+        return self._code(CHAIN_REASON, reason)
+
+    def rating_change(self, code: str) -> str:
+        return self._code(RATING_CHANGE, code)
 
     def event(self, name: str) -> str:
         pair = EVENT.get(name)

@@ -20,6 +20,7 @@ from domain.commands.findings import BatchReport
 from domain.creditcode import make_credit_code
 from domain.events import ScopeLine
 from domain.institution import FilingApplication
+from projections.institution_file import DEMO_REQUEST_ID
 
 DEMO_ADMIN = "demo.admin"
 
@@ -185,7 +186,7 @@ DEMO: list[DemoInstitution] = [
 
 def load_demo(app: OversightApplication) -> list[UUID]:
     """Run every demo history through the application's commands."""
-    ctx = Context(principal=Principal(DEMO_ADMIN, "admin"), request_id="demo-load")
+    ctx = Context(principal=Principal(DEMO_ADMIN, "admin"), request_id=DEMO_REQUEST_ID)
     ids: list[UUID] = []
     for d in DEMO:
         application = FilingApplication(

@@ -85,18 +85,26 @@ def consecutive_run(
     return run
 
 
+def rotation_headroom(run: int, policy: SupervisionPolicy) -> int | None:
+    """How many more supervisions in a row of the same institution a supervisor may take
+    after a run of ``run`` of them (``None`` where the rules set no limit)."""
+    limit = policy.max_consecutive_assignments
+    if limit is None:
+        return None
+    return max(0, limit - run)
+
+
 def rotation_bar(
     history: Sequence[tuple[date, Collection[str]]],
     supervisor: Supervisor,
     on: date,
     policy: SupervisionPolicy,
 ) -> Bar | None:
-    limit = policy.max_consecutive_assignments
-    if limit is None:
-        return None
     run = consecutive_run(history, str(supervisor.id), on)
-    if run <= limit:
+    # The new supervision is the run's last: refused when the run before it left no room.
+    if rotation_headroom(run - 1, policy) != 0:
         return None
+    limit = policy.max_consecutive_assignments
     return Bar(
         "rotation",
         f"{supervisor.name} ({supervisor.card_number}) would supervise the institution"

@@ -57,6 +57,8 @@ class Rating:
     rulebook: str
     basis_zh: str
     basis_en: str
+    #: The grades, best first (none when the rulebook sets no rating).
+    scale: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +69,7 @@ class Rating:
             "rulebook": self.rulebook,
             "basis_zh": self.basis_zh,
             "basis_en": self.basis_en,
+            "scale": list(self.scale),
             "changes": [c.as_dict() for c in self.changes],
         }
 
@@ -178,6 +181,7 @@ def rating_at(history: History, rulebook: Rulebook, on: date) -> Rating:
         rulebook=rulebook.ref,
         basis_zh=rules.reasoning_zh,
         basis_en=rules.reasoning_en,
+        scale=rules.scale,
     )
 
 

@@ -55,9 +55,7 @@ class Records:
     ) -> Institution:
         """The file as of a business date and/or as the store knew it at an instant."""
         self.institution(principal, iid)  # authorises the read
-        events = self.ledger.events(iid, known_at)
-        if as_of is not None:
-            events = [e for e in events if e.occurred_on <= as_of or e.originator_version == 1]
+        events = self._events_at(iid, as_of, known_at)
         if not events:
             raise NotFound(f"institution {iid} was not yet known at {known_at}")
         # Business-date filtering leaves gaps in the version sequence, so the events are
@@ -70,16 +68,36 @@ class Records:
         assert aggregate is not None
         return aggregate
 
-    def institution_events(self, principal: Principal, iid: UUID) -> list[StoredEvent]:
-        self.institution(principal, iid)
-        return [audit_entry(e) for e in self.ledger.events(iid)]
+    def _events_at(self, iid: UUID, as_of: date | None, known_at: datetime | None) -> list[Any]:
+        """The events recorded by ``known_at`` whose business date is on or before ``as_of``
+        (the first, which creates the record, always)."""
+        events = self.ledger.events(iid, known_at)
+        if as_of is None:
+            return events
+        return [e for e in events if e.occurred_on <= as_of or e.originator_version == 1]
 
-    def verify_institution(self, principal: Principal, iid: UUID) -> ChainBreak | None:
+    def institution_events(
+        self,
+        principal: Principal,
+        iid: UUID,
+        *,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> list[StoredEvent]:
         self.institution(principal, iid)
-        return self.verify_aggregate(iid)
+        return [audit_entry(e) for e in self._events_at(iid, as_of, known_at)]
 
-    def verify_aggregate(self, aggregate_id: UUID) -> ChainBreak | None:
-        events = self.ledger.events(aggregate_id)
+    def verify_institution(
+        self, principal: Principal, iid: UUID, *, known_at: datetime | None = None
+    ) -> ChainBreak | None:
+        """Where the hash chain first fails over the events recorded by ``known_at``."""
+        self.institution(principal, iid)
+        return self.verify_aggregate(iid, known_at)
+
+    def verify_aggregate(
+        self, aggregate_id: UUID, known_at: datetime | None = None
+    ) -> ChainBreak | None:
+        events = self.ledger.events(aggregate_id, known_at)
         return verify_chain([(get_topic(type(e)), dict(e.__dict__)) for e in events])
 
     def all_originators(self) -> Iterator[UUID]:
@@ -91,10 +109,19 @@ class Records:
 
     # --- what the rules require -----------------------------------------------------------
 
-    def assessment(self, principal: Principal, iid: UUID, as_of: date) -> dict[str, Any]:
-        """What the rules require at ``as_of`` for every finding not yet decided."""
-        inst = self.institution(principal, iid)
-        history = self.ledger.history(iid)
+    def assessment(
+        self,
+        principal: Principal,
+        iid: UUID,
+        as_of: date,
+        *,
+        known_at: datetime | None = None,
+        as_it_stood: bool = False,
+    ) -> dict[str, Any]:
+        """What the rules require at ``as_of`` for every finding not yet decided; with
+        ``known_at``, as the store knew the file at that instant; ``as_it_stood``, from the
+        facts dated by ``as_of`` only (a decision or annulment dated later not yet made)."""
+        inst, history = self._file_at(principal, iid, as_of if as_it_stood else None, known_at)
         assessments = [
             self.assessor.assess(inst, history, Finding.of(f), as_of)
             for f in history.open_findings()
@@ -126,22 +153,41 @@ class Records:
         finding_ids = list(inst.case(case_id)["finding_ids"])
         return self.assessor.requirement(inst, self.ledger.history(iid), finding_ids, as_of)
 
-    def credit_rating(self, principal: Principal, iid: UUID, as_of: date) -> dict[str, Any]:
-        inst = self.institution(principal, iid)
+    def credit_rating(
+        self,
+        principal: Principal,
+        iid: UUID,
+        as_of: date,
+        *,
+        known_at: datetime | None = None,
+        as_it_stood: bool = False,
+    ) -> dict[str, Any]:
+        """The rating on ``as_of`` with every change that led to it (``known_at`` and
+        ``as_it_stood`` as for :meth:`assessment`)."""
+        inst, history = self._file_at(principal, iid, as_of if as_it_stood else None, known_at)
         catalogue = self.ledger.catalogue
         rulebook = catalogue.in_force(inst.jurisdiction, as_of) or catalogue.in_force(
             inst.jurisdiction, inst.submitted_on
         )
         if rulebook is None:
             raise NotFound(f"no rulebook of {inst.jurisdiction} covers {as_of}", field="as_of")
-        rating = rating_at(self.ledger.history(iid), rulebook, as_of)
+        rating = rating_at(history, rulebook, as_of)
         return {"institution_id": str(iid), **rating.as_dict()}
 
-    def explain_decision(self, principal: Principal, iid: UUID, decision_id: str) -> dict[str, Any]:
+    def explain_decision(
+        self,
+        principal: Principal,
+        iid: UUID,
+        decision_id: str,
+        *,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+    ) -> dict[str, Any]:
         """A decision rebuilt for review: what was known, what was required then and what
-        would be now, and why the two differ."""
+        would be now, and why the two differ. With ``as_of`` and ``known_at``, "now" is the
+        file as of that business date as the store knew it at that instant."""
         inst = self.institution(principal, iid)
-        events = self.ledger.events(iid)
+        events = self._events_at(iid, as_of, known_at)
         decided = _decided(events, decision_id)
         stored = dict(decided.requirement)
         now = self.assessor.requirement(
@@ -179,6 +225,16 @@ class Records:
             "why_zh": why_zh,
             "later_appeals": appeals,
         }
+
+    def _file_at(
+        self, principal: Principal, iid: UUID, as_of: date | None, known_at: datetime | None
+    ) -> tuple[Institution, History]:
+        """The file and its history from the facts dated by ``as_of``, as the store knew
+        them at ``known_at`` (each: all of them when ``None``)."""
+        if as_of is None and known_at is None:
+            return self.institution(principal, iid), self.ledger.history(iid)
+        inst = self.institution_at(principal, iid, as_of=as_of, known_at=known_at)
+        return inst, History.from_events(self._events_at(iid, as_of, known_at))
 
     # --- supervision ----------------------------------------------------------------------
 

@@ -16,13 +16,23 @@ from typing import Generic, TypeVar
 
 from domain.access import SYSTEM, Principal
 from domain.application import OversightApplication
+from domain.assignment import rotation_headroom
+from domain.errors import DomainError
+from domain.supervisor import SupervisionPolicy
 from projections.complaints_queries import ComplaintStat, complaint_stats
 from projections.disclosure_queries import (
     DisclosureEntry,
     public_entries,
     publication_history,
 )
-from projections.filters import Paging, Place, RegisterFilter, SanctionFilter, every_row
+from projections.filters import (
+    Paging,
+    Place,
+    RegisterFilter,
+    SanctionFilter,
+    WorkloadFilter,
+    every_row,
+)
 from projections.queries import (
     MAX_LIMIT,
     Page,
@@ -40,6 +50,12 @@ from projections.sanctions_queries import (
 )
 from projections.store import ViewStore
 from projections.worklist_queries import WorklistItems, worklist
+from projections.workload_queries import (
+    RotationCounter,
+    SupervisorLoad,
+    rotation_counters,
+    supervisor_workload,
+)
 
 T = TypeVar("T")
 
@@ -203,6 +219,89 @@ def worklist_page(
     scope = allowed_scope(principal)
     filings = list_institutions(store, status="submitted", limit=MAX_LIMIT, **scope).items
     return WorklistPage(today, worklist(store, as_of=today, **scope), tuple(filings))
+
+
+# --- supervisor workload and rotation ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RotationRule:
+    """The rotation rule in force in a jurisdiction today (zhengzhou-2014/19 and the like)."""
+
+    jurisdiction: str
+    #: Most supervisions in a row of one institution; ``None``: no limit.
+    limit: int | None
+    article: str | None
+
+
+@dataclass(frozen=True)
+class RotationRow:
+    counter: RotationCounter
+    limit: int | None
+    #: Supervisions in a row still allowed; 0: the next assignment there is refused.
+    left: int | None
+    article: str | None
+
+
+@dataclass(frozen=True)
+class WorkloadPage:
+    today: date
+    loads: tuple[SupervisorLoad, ...]
+    #: Most supervisions in a row first.
+    rotation: tuple[RotationRow, ...]
+    rules: tuple[RotationRule, ...]
+    choices: Choices
+
+
+def _policy(app: OversightApplication, jurisdiction: str, today: date) -> SupervisionPolicy | None:
+    try:
+        return app.ledger.supervision_policy(jurisdiction, today)
+    except DomainError:  # no rulebook in force there today
+        return None
+
+
+def _rotation_row(counter: RotationCounter, policy: SupervisionPolicy | None) -> RotationRow:
+    if policy is None:
+        return RotationRow(counter, None, None, None)
+    return RotationRow(
+        counter,
+        policy.max_consecutive_assignments,
+        rotation_headroom(counter.consecutive, policy),
+        policy.rotation_article,
+    )
+
+
+def workload_page(
+    app: OversightApplication, store: ViewStore, principal: Principal, filters: WorkloadFilter
+) -> WorkloadPage:
+    """Each supervisor's assignments, visits and open assignments in the caller's scope,
+    and how many times in a row each was sent to an institution, against the rule.
+
+    Refused (``Forbidden``) for an institution: supervisors are not its to see.
+    """
+    principal.require_role("admin", "regulator", "supervisor", "reviewer")
+    today = app.ledger.today()
+    scope = allowed_scope(principal)
+    loads = supervisor_workload(store, **filters.arguments(), **scope)
+    counters = rotation_counters(
+        store, jurisdiction=filters.jurisdiction, district=filters.district, **scope
+    )
+    jurisdictions = sorted({c.jurisdiction for c in counters} | {s.jurisdiction for s in loads})
+    policies = {j: _policy(app, j, today) for j in jurisdictions}
+    rows = [_rotation_row(c, policies[c.jurisdiction]) for c in counters]
+    rows.sort(key=lambda r: (-r.counter.consecutive, r.counter.institution_name))
+    return WorkloadPage(
+        today=today,
+        loads=tuple(loads),
+        rotation=tuple(rows),
+        rules=tuple(
+            RotationRule(j, p.max_consecutive_assignments, p.rotation_article)
+            if p
+            else RotationRule(j, None, None)
+            for j, p in policies.items()
+        ),
+        choices=choices(app, principal),
+    )
 
 
 # --- public disclosure -----------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 from projections.queries import MAX_LIMIT, Page
@@ -44,6 +45,13 @@ class SanctionFilter(Place):
     article: str | None = None
     month_from: str | None = None
     month_to: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkloadFilter(Place):
+    """Supervisor workload's filters: where, and assignments starting on or after ``since``."""
+
+    since: date | None = None
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,16 @@
 
 :func:`institution_file` is the only place the file page asks the application anything:
 the record (which refuses what lies outside the caller's scope), its events with both
-clocks and their authors, what the rules require at a date and why, and whether the hash
-chain holds. The view copies; what it holds was decided by the domain.
+clocks and their authors, what the rules require at a date and why, whether the hash
+chain holds, each decision explained and the credit rating's history
+(:mod:`projections.review`). The view copies; what it holds was decided by the domain.
+
+The file can be drawn as it stood at a point in time: ``as_of`` keeps the facts whose
+business date is on or before it, ``known_at`` the events the store had recorded by then
+(both: what the store knew at that instant about that date). Every part of the view
+follows the same point: the particulars, the timeline, the requirement, the decisions and
+their explanations, the rating, and the hash chain (checked over the events recorded by
+``known_at``).
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from domain.access import Principal
@@ -20,9 +28,63 @@ from domain.calendar import shanghai_date
 from domain.chain import ChainBreak
 from domain.institution import Institution
 from projections.queries import ScopeEntry
+from projections.review import (
+    AssessedFinding,
+    Explanation,
+    Ground,
+    GroundEvent,
+    RatingHistory,
+    Requirement,
+    RulebookRef,
+    explanation,
+    rating_history,
+    requirement,
+)
+
+__all__ = [
+    "ORDERS",
+    "AssessedFinding",
+    "Chain",
+    "Decision",
+    "DueFinding",
+    "Ground",
+    "GroundEvent",
+    "InstitutionFile",
+    "OpenCase",
+    "Order",
+    "Particulars",
+    "Requirement",
+    "RulebookRef",
+    "TimelineEntry",
+    "institution_file",
+    "late_reason",
+]
 
 #: Personal contact details stay out of the file's timeline.
 HIDDEN_FIELDS = frozenset({"contact", "legal_representative"})
+#: The request id under which the demo histories are loaded (``bootstrap.demo``).
+DEMO_REQUEST_ID = "demo-load"
+#: An event recorded more than this many days after its business date says why.
+LATE_AFTER_DAYS = 1
+#: Events that by their kind record, afterwards, something that happened on their date.
+AFTER_THE_FACT = frozenset(
+    {
+        "EvaluationReported",
+        "ComplaintReceived",
+        "ComplaintVerified",
+        "AnnualAssessmentRecorded",
+        "DefenceSubmitted",
+        "DecisionServed",
+        "InterviewHeld",
+        "RectificationReportSubmitted",
+        "AppealFiled",
+        "AppealDecided",
+    }
+)
+
+#: recorded: the order the store recorded the events; business: by business date.
+Order = Literal["recorded", "business"]
+ORDERS: tuple[Order, ...] = ("recorded", "business")
 
 
 @dataclass(frozen=True)
@@ -69,56 +131,9 @@ class TimelineEntry:
     request_id: str
     #: The event's own fields, personal contact details left out.
     data: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class GroundEvent:
-    """An event a ground rests on."""
-
-    version: int
-    type: str
-    occurred_on: date
-
-
-@dataclass(frozen=True)
-class Ground:
-    """One reason the rules give for a level: the article, why, and the events behind it."""
-
-    article: str
-    level: int
-    explanation_zh: str
-    explanation_en: str
-    events: tuple[GroundEvent, ...]
-
-
-@dataclass(frozen=True)
-class AssessedFinding:
-    """What the rules require for one undecided finding, and why."""
-
-    finding_id: str
-    rule_id: str
-    #: The item whose level is required.
-    article: str
-    level: int
-    grounds: tuple[Ground, ...]
-
-
-@dataclass(frozen=True)
-class RulebookRef:
-    id: str
-    version: int
-    hash: str
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """What the rules require for the undecided findings together (the heaviest of them)."""
-
-    level: int
-    article: str
-    actions: tuple[str, ...]
-    rulebook: RulebookRef
-    findings: tuple[AssessedFinding, ...]
+    #: Why it was recorded well after its business date (a code, see :func:`late_reason`);
+    #: ``None`` when it was not.
+    late_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,14 +177,29 @@ class Decision:
     rectification: Rectification | None
     below_requirement: bool
     rescinded: bool
+    #: The decision explained, as of the file's point in time.
+    explanation: Explanation | None = None
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The hash chain over the events the store held at the file's ``known_at``."""
+
+    #: How many events were checked.
+    checked: int
+    #: Where it first fails; ``None`` when it holds.
+    broken: ChainBreak | None
 
 
 @dataclass(frozen=True)
 class InstitutionFile:
     institution: Particulars
-    #: The date the requirement is computed for.
+    #: The date the requirement is computed for (the ``as_of`` asked for, else today).
     as_of: date
-    #: Every event, oldest first.
+    #: The point in time asked for: a business date, an instant of the store (or none).
+    asked_as_of: date | None
+    known_at: datetime | None
+    #: Every event at that point, in recording order.
     timeline: tuple[TimelineEntry, ...]
     #: ``None`` when no finding is undecided on ``as_of``.
     requirement: Requirement | None
@@ -178,8 +208,19 @@ class InstitutionFile:
     open_cases: tuple[OpenCase, ...]
     #: Every decision, newest first.
     decisions: tuple[Decision, ...]
-    #: Where the hash chain first fails; ``None`` when it holds.
-    broken: ChainBreak | None
+    chain: Chain
+    #: The credit rating on ``as_of`` and how it came to be (``None``: no rulebook covers it).
+    rating: RatingHistory | None
+
+    @property
+    def broken(self) -> ChainBreak | None:
+        """Where the hash chain first fails; ``None`` when it holds."""
+        return self.chain.broken
+
+    @property
+    def then(self) -> bool:
+        """The file is drawn as it stood at an earlier point, not as it stands."""
+        return self.asked_as_of is not None or self.known_at is not None
 
     @property
     def grounds(self) -> tuple[tuple[AssessedFinding, Ground], ...]:
@@ -187,32 +228,68 @@ class InstitutionFile:
         findings = self.requirement.findings if self.requirement else ()
         return tuple((f, g) for f in findings for g in f.grounds)
 
+    def timeline_in(self, order: Order) -> tuple[TimelineEntry, ...]:
+        """The timeline in recording order, or by business date (recording order within
+        a day)."""
+        if order == "business":
+            return tuple(sorted(self.timeline, key=lambda e: (e.occurred_on, e.version)))
+        return self.timeline
+
 
 def institution_file(
-    app: OversightApplication, principal: Principal, institution_id: UUID, as_of: date | None
+    app: OversightApplication,
+    principal: Principal,
+    institution_id: UUID,
+    as_of: date | None,
+    *,
+    known_at: datetime | None = None,
 ) -> InstitutionFile:
-    """The file of ``institution_id`` as ``principal`` may read it, assessed on ``as_of``.
+    """The file of ``institution_id`` as ``principal`` may read it, as of business date
+    ``as_of`` and as the store knew it at ``known_at`` (each: as it stands when ``None``).
 
-    ``as_of`` defaults to the application's today. Raises what the application raises:
-    ``NotFound`` for an unknown institution, ``Forbidden`` outside the caller's scope.
+    The requirement and the rating are computed for ``as_of``, else the application's
+    today. Raises what the application raises: ``NotFound`` for an unknown institution
+    (or one not yet recorded at ``known_at``), ``Forbidden`` outside the caller's scope.
     """
     on = as_of or app.ledger.today()
-    inst = app.records.institution(principal, institution_id)
-    events = app.records.institution_events(principal, institution_id)
-    assessment = app.records.assessment(principal, institution_id, on)
-    broken = app.records.verify_institution(principal, institution_id)
+    records = app.records
+    if as_of is None and known_at is None:
+        inst = records.institution(principal, institution_id)
+    else:
+        inst = records.institution_at(principal, institution_id, as_of=as_of, known_at=known_at)
+    events = records.institution_events(principal, institution_id, as_of=as_of, known_at=known_at)
+    assessment = records.assessment(
+        principal, institution_id, on, known_at=known_at, as_it_stood=as_of is not None
+    )
+    known = (
+        events
+        if as_of is None
+        else records.institution_events(principal, institution_id, known_at=known_at)
+    )
+    broken = records.verify_institution(principal, institution_id, known_at=known_at)
     decisions = sorted(inst.decisions.items(), key=lambda d: d[1]["decided_on"], reverse=True)
+
+    def explained(decision_id: str) -> Explanation:
+        return explanation(
+            app, principal, institution_id, decision_id, as_of=as_of, known_at=known_at
+        )
+
     return InstitutionFile(
         institution=_particulars(inst),
         as_of=on,
+        asked_as_of=as_of,
+        known_at=known_at,
         timeline=tuple(_timeline_entry(e) for e in events),
-        requirement=_requirement(assessment.get("requirement")),
+        requirement=requirement(assessment.get("requirement")),
         due_findings=tuple(_due(d) for d in assessment.get("due_system_findings", ())),
         open_cases=tuple(
             _open_case(cid, c) for cid, c in inst.cases.items() if c.get("step") != "served"
         ),
-        decisions=tuple(_decision(did, d) for did, d in decisions),
-        broken=broken,
+        decisions=tuple(_decision(did, d, explained(did)) for did, d in decisions),
+        chain=Chain(len(known), broken),
+        rating=rating_history(
+            app, principal, institution_id, on, known_at=known_at, as_it_stood=as_of is not None
+        ),
     )
 
 
@@ -248,6 +325,29 @@ def _particulars(inst: Institution) -> Particulars:
     )
 
 
+def late_reason(e: StoredEvent) -> str | None:
+    """Why ``e`` was recorded well after its business date, from what the event itself says
+    (who recorded it, its kind, a finding's source); ``None`` when it was not late.
+
+    ``demo`` (loaded with the demo histories), ``system`` (recorded by the system: a
+    deadline that had passed, a check of reported data), ``finding.<source>`` (conduct found
+    later, by an inspection, a supervision visit, a complaint…), ``event.<Kind>`` (an event
+    that records afterwards what happened on its date: a batch reported, a service
+    returned, an appeal body's outcome), else ``entered_later``.
+    """
+    if (shanghai_date(e.recorded_at) - e.occurred_on).days <= LATE_AFTER_DAYS:
+        return None
+    if e.request_id == DEMO_REQUEST_ID:
+        return "demo"
+    if e.role == "system":
+        return "system"
+    if e.name == "FindingRecorded":
+        return f"finding.{e.data.get('source', '')}"
+    if e.name in AFTER_THE_FACT:
+        return f"event.{e.name}"
+    return "entered_later"
+
+
 def _timeline_entry(e: StoredEvent) -> TimelineEntry:
     return TimelineEntry(
         version=e.version,
@@ -259,41 +359,7 @@ def _timeline_entry(e: StoredEvent) -> TimelineEntry:
         role=e.role,
         request_id=e.request_id,
         data={k: v for k, v in e.data.items() if k not in HIDDEN_FIELDS},
-    )
-
-
-def _ground(g: Mapping[str, Any]) -> Ground:
-    return Ground(
-        article=g["article"],
-        level=g["level"],
-        explanation_zh=g["explanation_zh"],
-        explanation_en=g["explanation_en"],
-        events=tuple(
-            GroundEvent(r["version"], str(r["type"]), r["occurred_on"]) for r in g.get("events", ())
-        ),
-    )
-
-
-def _assessed(f: Mapping[str, Any]) -> AssessedFinding:
-    return AssessedFinding(
-        finding_id=f["finding_id"],
-        rule_id=f["rule_id"],
-        article=f["article"],
-        level=f["level"],
-        grounds=tuple(_ground(g) for g in f.get("grounds", ())),
-    )
-
-
-def _requirement(r: Mapping[str, Any] | None) -> Requirement | None:
-    if not r:
-        return None
-    book = r["rulebook"]
-    return Requirement(
-        level=r["level"],
-        article=r["article"],
-        actions=tuple(r["actions"]),
-        rulebook=RulebookRef(book["id"], book["version"], book["hash"]),
-        findings=tuple(_assessed(f) for f in r.get("findings", ())),
+        late_reason=late_reason(e),
     )
 
 
@@ -313,7 +379,9 @@ def _open_case(case_id: str, c: Mapping[str, Any]) -> OpenCase:
     )
 
 
-def _decision(decision_id: str, d: Mapping[str, Any]) -> Decision:
+def _decision(
+    decision_id: str, d: Mapping[str, Any], explained: Explanation | None = None
+) -> Decision:
     rect = d.get("rectification")
     return Decision(
         decision_id=decision_id,
@@ -329,4 +397,5 @@ def _decision(decision_id: str, d: Mapping[str, Any]) -> Decision:
         ),
         below_requirement=bool(d.get("below_requirement")),
         rescinded=bool(d.get("rescinded")),
+        explanation=explained,
     )

@@ -3,14 +3,15 @@
 ``supervisor_workload(store, *, jurisdiction=None, district=None, since=None,
 allowed_jurisdiction=None, allowed_district=None) -> list[SupervisorLoad]``
     Per supervisor of the place: assignments (not withdrawn) starting on or after
-    ``since``, of which special supervisions, withdrawn ones, visit records filed, and the
-    last start date. Ordered by most assignments, then card number.
+    ``since``, of which special supervisions and those with no visit record filed yet,
+    withdrawn ones, visit records filed, and the last start date. Ordered by most
+    assignments, then card number.
 
-``rotation_counters(store, *, institution_id=None, jurisdiction=None,
+``rotation_counters(store, *, institution_id=None, jurisdiction=None, district=None,
 allowed_jurisdiction=None, allowed_district=None) -> list[RotationCounter]``
-    For each institution, each supervisor sent on its latest assignments and how many
-    times in a row (withdrawn assignments skipped, date order): the count
-    zhengzhou-2014/19 limits to three.
+    For each institution, each supervisor sent on its latest assignments (with their name
+    and card, and the institution's jurisdiction) and how many times in a row (withdrawn
+    assignments skipped, date order): the count zhengzhou-2014/19 limits to three.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class SupervisorLoad:
     withdrawn: int
     visits: int
     last_assigned_on: date | None
+    #: Assignments (not withdrawn) with no visit record filed yet.
+    open: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class RotationCounter:
     institution_name: str
     supervisor_id: str
     consecutive: int
+    jurisdiction: str = ""
+    supervisor_name: str = ""
+    card_number: str = ""
 
 
 def _rows(store: ViewStore, table: Table, where: dict[str, Any]) -> list[dict[str, Any]]:
@@ -108,6 +114,7 @@ def supervisor_workload(
                 withdrawn=len(mine) - len(active),
                 visits=sum(int(a["visits"]) for a in mine),
                 last_assigned_on=max((a["starts_on"] for a in active), default=None),
+                open=sum(1 for a in active if not int(a["visits"])),
             )
         )
     return sorted(loads, key=lambda x: (-x.assignments, x.card_number))
@@ -118,15 +125,18 @@ def rotation_counters(
     *,
     institution_id: str | None = None,
     jurisdiction: str | None = None,
+    district: str | None = None,
     allowed_jurisdiction: str | None = None,
     allowed_district: str | None = None,
 ) -> list[RotationCounter]:
-    where = _place(jurisdiction, None, allowed_jurisdiction, allowed_district)
+    where = _place(jurisdiction, district, allowed_jurisdiction, allowed_district)
     if where is None:
         return []
     if institution_id is not None:
         where["institution_id"] = str(institution_id)
     rows = [a for a in _rows(store, ASSIGNMENTS, where) if not a["withdrawn"]]
+    place = {k: v for k, v in where.items() if k == "jurisdiction"}
+    people = {str(s["supervisor_id"]): s for s in _rows(store, SUPERVISORS, place)}
     by_institution: dict[str, list[dict[str, Any]]] = {}
     for a in sorted(rows, key=lambda a: (a["starts_on"], str(a["assignment_id"]))):
         by_institution.setdefault(a["institution_id"], []).append(a)
@@ -138,5 +148,16 @@ def rotation_counters(
                 if sid not in a["supervisors"]:
                     break
                 run += 1
-            counters.append(RotationCounter(iid, sequence[-1]["institution_name"], sid, run))
+            person = people.get(sid, {})
+            counters.append(
+                RotationCounter(
+                    iid,
+                    sequence[-1]["institution_name"],
+                    sid,
+                    run,
+                    jurisdiction=sequence[-1]["jurisdiction"],
+                    supervisor_name=person.get("name", ""),
+                    card_number=person.get("card_number", ""),
+                )
+            )
     return counters

@@ -1,5 +1,7 @@
 /* Draws every element carrying data-chart with Apache ECharts (served from /static/vendor).
-   The spec is written by the server: {kind, horizontal, categories, series:[{name, data, colors}]}. */
+   The spec is written by the server: {kind, horizontal, categories, series:[{name, data, colors}]}
+   for bars and pies; {kind: "step", renderer, levels, points:[[date, level]], name, color} for
+   one value stepping along a time axis. */
 (function () {
   "use strict";
   var FONT = getComputedStyle(document.body).fontFamily;
@@ -54,12 +56,44 @@
     };
   }
 
+  function steps(spec) {
+    return {
+      animation: false,
+      color: [spec.color],
+      textStyle: { fontFamily: FONT },
+      tooltip: { trigger: "axis" },
+      grid: { left: 12, right: 24, top: 16, bottom: 28, containLabel: true },
+      xAxis: { type: "time", splitLine: { show: false } },
+      yAxis: {
+        type: "category",
+        data: spec.levels,
+        boundaryGap: false,
+        splitLine: { show: true, lineStyle: { color: "#eef1f5" } }
+      },
+      series: [{
+        name: spec.name,
+        type: "line",
+        step: "start",
+        symbolSize: 8,
+        lineStyle: { width: 3 },
+        data: spec.points
+      }]
+    };
+  }
+
+  function options(spec) {
+    if (spec.kind === "pie") { return pie(spec); }
+    if (spec.kind === "step") { return steps(spec); }
+    return bars(spec);
+  }
+
   function draw() {
     var charts = [];
     document.querySelectorAll("[data-chart]").forEach(function (el) {
       var spec = JSON.parse(el.getAttribute("data-chart"));
-      var chart = echarts.init(el, null, { renderer: "svg" });
-      chart.setOption(spec.kind === "pie" ? pie(spec) : bars(spec));
+      var renderer = spec.renderer === "canvas" ? "canvas" : "svg";
+      var chart = echarts.init(el, null, { renderer: renderer });
+      chart.setOption(options(spec));
       el.setAttribute("data-chart-ready", "true");
       charts.push(chart);
     });

@@ -73,6 +73,8 @@ class LiveServer:
     app: OversightApplication
     admin_token: str
     tokens: dict[str, str] = field(default_factory=dict)
+    #: The server's read models, to catch up after recording more (no worker runs).
+    projections: Any = None
 
     def issue(self, name: str, role: str, **scope: Any) -> str:
         secret = "sov_" + secrets.token_urlsafe(24)
@@ -117,7 +119,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     web = web_service(settings, app)
     web.state.projections.catch_up()
     with serving(web) as url:
-        live = LiveServer(url, app, token)
+        live = LiveServer(url, app, token, projections=web.state.projections)
         live.issue("li.jinjiang", "regulator", jurisdiction="chengdu", district="锦江区")
         yield live
 
@@ -138,6 +140,15 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    try:
+        yield ctx
+    finally:
+        ctx.close()
 
 
 @pytest.fixture(scope="session")

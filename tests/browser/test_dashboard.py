@@ -6,7 +6,6 @@ console errors (a script blocked by the Content-Security-Policy would be one).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,15 +34,6 @@ class Watch:
     def check(self, server: LiveServer) -> None:
         assert self.hosts <= {urlsplit(server.url).netloc}, self.hosts
         assert self.errors == []
-
-
-@pytest.fixture
-def context(browser: Any) -> Iterator[Any]:
-    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
-    try:
-        yield ctx
-    finally:
-        ctx.close()
 
 
 def sign_in(page: Any, server: LiveServer, token: str) -> None:

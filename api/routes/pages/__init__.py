@@ -1,9 +1,11 @@
 """The regulators' dashboard: server-rendered pages over the read models and the record.
 
 One module a page — :mod:`.login` (sign-in and out), :mod:`.overview` (``/``),
-:mod:`.register`, :mod:`.institution` (an institution's file), :mod:`.sanctions`,
-:mod:`.worklist`, :mod:`.public` — each handler parsing its query string, reading one view
-from :mod:`projections.dashboard` or :mod:`projections.institution_file` and rendering it.
+:mod:`.register`, :mod:`.institution` (an institution's file and its decisions explained),
+:mod:`.sanctions`, :mod:`.worklist`, :mod:`.workload` (supervisors and rotation),
+:mod:`.status` (the read models' lag), :mod:`.public` — each handler parsing its query
+string, reading one view from :mod:`projections.dashboard`,
+:mod:`projections.institution_file` or :mod:`projections.review` and rendering it.
 What they share is in :mod:`.common` (rendering, security headers, language, parsing),
 :mod:`.tables` (tables and their CSV) and :mod:`.charts`. The regulator's workbench
 (:mod:`.workbench`) is the pages' forms, each a step running one command; their CSRF
@@ -28,13 +30,26 @@ from api.routes.pages import (
     public,
     register,
     sanctions,
+    status,
     workbench,
     worklist,
+    workload,
 )
 from api.routes.pages.common import STATIC_DIR, TEMPLATES_DIR
 from api.routes.pages.forms import FormRefused, form_refused
 
-PAGES = (login, overview, register, institution, sanctions, worklist, workbench, public)
+PAGES = (
+    login,
+    overview,
+    register,
+    institution,
+    sanctions,
+    worklist,
+    workload,
+    status,
+    workbench,
+    public,
+)
 
 
 def install_pages(app: FastAPI) -> None:

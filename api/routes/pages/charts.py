@@ -1,4 +1,5 @@
-"""What ``static/charts.js`` draws: categories along one axis, one series per level or status.
+"""What ``static/charts.js`` draws: categories along one axis, one series per level or status
+(:class:`Chart`), or one value stepping along a time axis (:class:`StepChart`).
 
 Every chart names the table (:mod:`api.routes.pages.tables`) that holds its numbers, shown
 under it and exported as CSV.
@@ -61,6 +62,45 @@ class Chart:
                 "series": [
                     {"name": s.name, "data": s.data, "colors": list(s.colours)} for s in self.series
                 ],
+            },
+            ensure_ascii=False,
+        )
+
+
+@dataclass(frozen=True)
+class StepChart:
+    """One value over time: it holds from each point until the next (e.g. a credit grade).
+
+    Drawn on a canvas, with the ``levels`` up the value axis, the lowest first.
+    """
+
+    id: str
+    title: str
+    #: The values the line can take, lowest first.
+    levels: list[str]
+    #: ``(ISO date, level)`` in date order.
+    points: list[tuple[str, str]]
+    series_name: str
+    #: The name of the table with the chart's numbers.
+    table: str
+    colour: str = "#4263eb"
+    horizontal: bool = False
+    note: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.points
+
+    @property
+    def spec(self) -> str:
+        return json.dumps(
+            {
+                "kind": "step",
+                "renderer": "canvas",
+                "levels": self.levels,
+                "points": [list(p) for p in self.points],
+                "name": self.series_name,
+                "color": self.colour,
             },
             ensure_ascii=False,
         )

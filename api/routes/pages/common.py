@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -23,7 +23,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import AppDep, PagePrincipalDep
 from api.errors import STATUS
-from api.i18n import LANG_COOKIE, LANGS, Translator, choose_lang
+from api.i18n import LANG_COOKIE, LANGS, LOCAL_ZONE, Translator, choose_lang
 from domain.access import Principal
 from domain.application import OversightApplication
 from domain.errors import DomainError, InvalidInput, NotFound
@@ -209,6 +209,28 @@ def parse_date(value: str | None, name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"{name} must be a date written YYYY-MM-DD", field=name) from None
+
+
+def parse_instant(value: str | None, name: str) -> datetime | None:
+    """An instant written ``YYYY-MM-DDTHH:MM[:SS]``, in Beijing time unless it names its
+    offset (what a ``datetime-local`` field sends)."""
+    value = blank(value)
+    if value is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{name} must be an instant written YYYY-MM-DDTHH:MM[:SS]", field=name
+        ) from None
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=LOCAL_ZONE)
+
+
+def local_instant(value: datetime | None) -> str:
+    """An instant as a ``datetime-local`` field shows it (Beijing time, to the second)."""
+    if value is None:
+        return ""
+    return value.astimezone(LOCAL_ZONE).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def parse_level(value: str | None) -> int | None:

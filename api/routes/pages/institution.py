@@ -1,40 +1,52 @@
-"""``/institutions/{iid}``: an institution's file — the timeline with both clocks and actors,
-what the rules require and why, the open cases and the decisions; each table as CSV.
+"""``/institutions/{iid}``: an institution's file for the appeal reviewer — the timeline with
+both clocks and actors (in recording or business-date order, saying why an event was
+recorded late), the hash chain, what the rules require and why, the open cases, each
+decision explained, the credit rating's history as a chart; each table as CSV.
+``/institutions/{iid}/decisions/{d}``: one decision explained on its own page.
 
-The file is read by :func:`projections.institution_file.institution_file`, which refuses
-what lies outside the caller's scope; this page only words it.
+``?as_of=DATE`` and ``?known_at=INSTANT`` redraw both pages as they stood then. The file is
+read by :func:`projections.institution_file.institution_file`, which refuses what lies
+outside the caller's scope; this page only words it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from api.i18n import Translator
+from api.routes.pages.charts import StepChart
 from api.routes.pages.common import (
     SignedInDep,
     level_text,
+    local_instant,
     parse_date,
+    parse_instant,
     parse_institution_id,
     scope_text,
 )
 from api.routes.pages.tables import Column, ExportDep, Table, table_of
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 from projections.institution_file import (
+    ORDERS,
     AssessedFinding,
     Decision,
     Ground,
     GroundEvent,
     InstitutionFile,
     OpenCase,
+    Order,
     TimelineEntry,
     institution_file,
 )
+from projections.review import RatingChange, RatingHistory, decision_review
 
 router = APIRouter(include_in_schema=False)
 
@@ -166,6 +178,7 @@ def _timeline_table(lines: list[TimelineLine], tr: Translator) -> Table:
         (tr("event.role"), lambda t: tr.role(t.event.role)),
         (tr("event.request_id"), lambda t: t.event.request_id),
         (tr("event.summary"), lambda t: "；".join(f"{k}：{v}" for k, v in t.fields)),
+        (tr("file.late"), lambda t: tr.late(t.event.late_reason)),
     ]
     return table_of("timeline", lines, columns)
 
@@ -212,6 +225,22 @@ def _decisions_table(view: InstitutionFile, tr: Translator) -> Table:
     return table_of("decisions", view.decisions, columns)
 
 
+def _rating_table(rating: RatingHistory | None, tr: Translator) -> Table:
+    def reason(c: RatingChange) -> str:
+        return c.reason_zh if tr.lang == "zh" else c.reason_en
+
+    columns: list[Column[RatingChange]] = [
+        (tr("rating.date"), lambda c: c.on),
+        (tr("rating.change"), lambda c: tr.rating_change(c.kind)),
+        (tr("rating.before"), lambda c: c.before),
+        (tr("rating.after"), lambda c: c.after),
+        (tr("rating.reason"), reason),
+        (tr("rating.decision"), lambda c: c.decision_id),
+        (tr("rating.event"), lambda c: c.version),
+    ]
+    return table_of("credit-rating", rating.changes if rating else (), columns)
+
+
 def _tables(
     view: InstitutionFile, timeline: list[TimelineLine], tr: Translator
 ) -> dict[str, Callable[[], Table]]:
@@ -220,7 +249,76 @@ def _tables(
         "grounds": lambda: _grounds_table(view, tr),
         "cases": lambda: _cases_table(view, tr),
         "decisions": lambda: _decisions_table(view, tr),
+        "rating": lambda: _rating_table(view.rating, tr),
     }
+
+
+# --- the credit rating's chart ---------------------------------------------------------
+
+
+def rating_chart(rating: RatingHistory | None, tr: Translator) -> StepChart | None:
+    """The grade after each change, held until the next, up to the rating's date; a
+    cancelled rating sits below the scale."""
+    if rating is None or not rating.scale:
+        return None
+    cancelled = tr("rating.cancelled")
+
+    def level(grade: str | None) -> str:
+        return grade if grade is not None else cancelled
+
+    points = [(c.on.isoformat(), level(c.after)) for c in rating.changes]
+    if points:
+        points.append((rating.as_of.isoformat(), level(rating.grade)))
+    return StepChart(
+        "chart-rating",
+        tr("rating.chart"),
+        [cancelled, *reversed(rating.scale)],
+        points,
+        tr("rating.title"),
+        "rating",
+    )
+
+
+# --- the point in time -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    """``?as_of=&known_at=&order=``: the point in time the page is drawn at, and its order."""
+
+    as_of: date | None
+    known_at: datetime | None
+    order: Order
+
+    @classmethod
+    def parse(cls, as_of: str | None, known_at: str | None, order: str | None) -> Point:
+        chosen = order or "recorded"
+        if chosen not in ORDERS:
+            raise InvalidInput(f"order must be one of {', '.join(ORDERS)}", field="order")
+        return cls(parse_date(as_of, "as_of"), parse_instant(known_at, "known_at"), chosen)
+
+    @property
+    def known_at_field(self) -> str:
+        """``known_at`` as the picker's ``datetime-local`` field shows it."""
+        return local_instant(self.known_at)
+
+    def query(self) -> str:
+        """The point as a query string (empty when the page is drawn as it stands)."""
+        params = {
+            k: v
+            for k, v in (
+                ("as_of", self.as_of.isoformat() if self.as_of else ""),
+                ("known_at", self.known_at_field),
+            )
+            if v
+        }
+        return "?" + urlencode(params) if params else ""
+
+    def file(self, iid: UUID) -> str:
+        return f"/institutions/{iid}{self.query()}"
+
+    def decision(self, iid: UUID, decision_id: str) -> str:
+        return f"/institutions/{iid}/decisions/{decision_id}{self.query()}"
 
 
 # --- the page --------------------------------------------------------------------------
@@ -228,17 +326,24 @@ def _tables(
 
 @router.get("/institutions/{iid}", response_class=HTMLResponse)
 def institution_page(
-    iid: str, page: SignedInDep, export: ExportDep, as_of: str | None = None
+    iid: str,
+    page: SignedInDep,
+    export: ExportDep,
+    as_of: str | None = None,
+    known_at: str | None = None,
+    order: str | None = None,
 ) -> Response:
     tr = page.tr
     try:
+        point = Point.parse(as_of, known_at, order)
         institution_id = parse_institution_id(iid)
         view = institution_file(
-            page.app, page.principal, institution_id, parse_date(as_of, "as_of")
+            page.app, page.principal, institution_id, point.as_of, known_at=point.known_at
         )
-        timeline = [_timeline_line(e, tr) for e in view.timeline]
+        timeline = [_timeline_line(e, tr) for e in view.timeline_in(point.order)]
+        tables = _tables(view, timeline, tr)
         if export.csv:
-            return export.response(_tables(view, timeline, tr), "timeline")
+            return export.response(tables, "timeline")
     except DomainError as exc:
         return page.refused(exc)
     return page.render(
@@ -246,6 +351,34 @@ def institution_page(
         view=view,
         inst=view.institution,
         timeline=timeline,
+        shown={e.version for e in view.timeline},
+        point=point,
+        rating_chart=rating_chart(view.rating, tr),
+        rating_table=tables["rating"](),
         scope_text=scope_text,
         rectification_text=lambda d: rectification_text(d, tr),
+        charts_page=True,
     )
+
+
+@router.get("/institutions/{iid}/decisions/{decision_id}", response_class=HTMLResponse)
+def decision_page(
+    iid: str,
+    decision_id: str,
+    page: SignedInDep,
+    as_of: str | None = None,
+    known_at: str | None = None,
+) -> Response:
+    try:
+        point = Point.parse(as_of, known_at, None)
+        review = decision_review(
+            page.app,
+            page.principal,
+            parse_institution_id(iid),
+            decision_id,
+            as_of=point.as_of,
+            known_at=point.known_at,
+        )
+    except DomainError as exc:
+        return page.refused(exc)
+    return page.render("decision.html", review=review, x=review.explanation, point=point)
