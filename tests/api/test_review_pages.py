@@ -332,11 +332,11 @@ def test_an_institution_reads_only_its_own_file_and_decisions(history: History) 
     own = browser_for(api, api.token("institution", institution=UUID(history.iid)))
     assert own.get(history.path).status_code == 200
     assert own.get(f"{history.path}/decisions/{history.first}").status_code == 200
-    assert own.get(f"/institutions/{other}").status_code == 403
+    assert own.get(f"/institutions/{other}").status_code == 404  # as if it did not exist
     assert (
-        own.get(f"/institutions/{other}", params={"known_at": BEFORE_ANNULMENT}).status_code == 403
+        own.get(f"/institutions/{other}", params={"known_at": BEFORE_ANNULMENT}).status_code == 404
     )
-    assert own.get(f"/institutions/{other}/decisions/{history.first}").status_code == 403
+    assert own.get(f"/institutions/{other}/decisions/{history.first}").status_code == 404
     reviewer = browser_for(api, api.token("reviewer", jurisdiction="hunan"))
     assert reviewer.get(f"{history.path}/decisions/{history.second}").status_code == 200
     chengdu = browser_for(api, api.token("regulator", jurisdiction="chengdu"))
