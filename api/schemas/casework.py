@@ -14,8 +14,10 @@ from api.schemas.fields import (
     LongText,
     Name,
     Note,
+    Occupation,
     OptionalCode,
     Score,
+    Sha256,
     SkillLevel,
     Text,
 )
@@ -28,7 +30,7 @@ HEADCOUNT = 1_000_000
 
 
 class Evidence(Body):
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, hex")
+    sha256: Sha256 = Field(description="SHA-256 of the file, hex")
     name: Name
 
 
@@ -48,7 +50,7 @@ class ReasonRequest(Dated):
 
 class ReportEvaluationRequest(Body):
     batch_id: Code
-    occupation: str = Field(pattern=r"^\d-\d{2}-\d{2}-\d{2}(-\d{2})?$")
+    occupation: Occupation
     level: SkillLevel
     evaluated_on: BusinessDate
     site: Name

@@ -46,6 +46,14 @@ Text = Annotated[str, Field(min_length=1, max_length=4000, pattern=LINES)]
 #: Facts, statements, reports, grounds and the reasons of a decision: a document's body.
 LongText = Annotated[str, Field(min_length=1, max_length=8000, pattern=LINES)]
 
+#: An occupation of the national classification (职业分类大典): ``4-07-05-04``.
+Occupation = Annotated[
+    str,
+    Field(max_length=13, pattern=r"^\d-\d{2}-\d{2}-\d{2}(-\d{2})?$", examples=["4-07-05-04"]),
+]
+#: A file's SHA-256, hex.
+Sha256 = Annotated[str, Field(max_length=64, pattern=r"^[0-9a-f]{64}$")]
+
 #: The same kinds where an empty string means "none".
 OptionalCode = Annotated[str, Field(max_length=200, pattern=ONE_LINE)]
 Note = Annotated[str, Field(max_length=4000, pattern=LINES)]

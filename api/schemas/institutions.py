@@ -9,7 +9,16 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from api.schemas.base import Body, Out
-from api.schemas.fields import Address, BusinessDate, Code, Name, Phone, SkillLevel, Text
+from api.schemas.fields import (
+    Address,
+    BusinessDate,
+    Code,
+    Name,
+    Occupation,
+    Phone,
+    SkillLevel,
+    Text,
+)
 from domain.application import StoredEvent
 from domain.events import ScopeLine
 from domain.institution import Institution
@@ -18,11 +27,9 @@ from projections.queries import RegisterEntry
 
 __all__ = ["Body", "Dated"]  # the request bases, imported from here by the other schemas
 
-OccupationCode = Field(pattern=r"^\d-\d{2}-\d{2}-\d{2}(-\d{2})?$", examples=["4-07-05-04"])
-
 
 class ScopeLineIn(Body):
-    occupation: str = OccupationCode
+    occupation: Occupation
     levels: list[SkillLevel] = Field(min_length=1, max_length=5, examples=[[3, 4, 5]])
 
     def plain(self) -> ScopeLine:

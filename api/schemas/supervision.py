@@ -119,7 +119,9 @@ class RecordVisitRequest(Dated):
 
 
 class OpenCampaignRequest(Dated):
-    reference: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["HN-2024-Q2"])
+    reference: str = Field(
+        max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["HN-2024-Q2"]
+    )
     title: Name
     jurisdiction: Code
     district: Name | None = None
