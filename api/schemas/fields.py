@@ -19,10 +19,11 @@ declare a kind of its own here.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BeforeValidator, Field
 
 #: No text holds the C0 controls or DEL; multi-line text may hold tab, LF and CR.
 ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
@@ -63,13 +64,34 @@ LongNote = Annotated[str, Field(max_length=8000, pattern=LINES)]
 
 FIRST_DAY = date(1949, 1, 1)
 LAST_DAY = date(2099, 12, 31)
-#: ``YYYY-MM-DD`` from 1949 to 2099, as the OpenAPI states the bounds of a business date.
-DATE_PATTERN = r"^(19(49|[5-9]\d)|20\d\d)-\d\d-\d\d$"
+_YEAR = r"(19(49|[5-9]\d)|20\d\d)"
+#: How a business date and an instant are written (the year from 1949 to 2099), as the
+#: OpenAPI states it; nothing else is read as one (not ``0`` for 1970-01-01, nor a
+#: Unix time, nor an instant without its offset).
+DATE_PATTERN = rf"^{_YEAR}-\d\d-\d\d$"
+INSTANT_PATTERN = rf"^{_YEAR}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$"
+
+
+def written_as(pattern: str, form: str) -> BeforeValidator:
+    """Refuses a value that is not a string written as ``pattern`` (``form`` for people);
+    a value already of the type (built in code, not read from a request) passes."""
+    compiled = re.compile(pattern)
+
+    def check(value: object) -> object:
+        if isinstance(value, date):
+            return value
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            raise ValueError(f"must be written {form}")
+        return value
+
+    return BeforeValidator(check)
+
 
 #: A business date (Asia/Shanghai): a conduct, a decision, a plan, a deadline.
 BusinessDate = Annotated[
     date,
     Field(ge=FIRST_DAY, le=LAST_DAY, json_schema_extra={"pattern": DATE_PATTERN}),
+    written_as(DATE_PATTERN, "YYYY-MM-DD, from 1949 to 2099"),
 ]
 #: An instant with its UTC offset (``2024-03-20T10:00:00+08:00``).
 Instant = Annotated[
@@ -77,8 +99,9 @@ Instant = Annotated[
     Field(
         ge=datetime(FIRST_DAY.year, 1, 1, tzinfo=UTC),
         le=datetime(LAST_DAY.year, 12, 31, 23, 59, 59, tzinfo=UTC),
-        json_schema_extra={"pattern": r"^(19(49|[5-9]\d)|20\d\d)-.*(Z|[+-]\d\d:\d\d)$"},
+        json_schema_extra={"pattern": INSTANT_PATTERN},
     ),
+    written_as(INSTANT_PATTERN, "as RFC 3339 with its UTC offset, from 1949 to 2099"),
 ]
 #: A cursor of a paged list, as the service issued it (base64url).
 Cursor = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^[A-Za-z0-9_-]+$")]

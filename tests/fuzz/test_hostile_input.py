@@ -243,8 +243,15 @@ def test_business_dates_far_in_the_past_or_future_are_refused(
     refused(api.get(inst, known_at=f"{day}T00:00:00Z"), "known_at")
 
 
+def test_a_business_date_is_written_yyyy_mm_dd_and_nothing_else(api: Api, refused: Any) -> None:
+    for day in ["0", 0, 1_700_000_000, "20240318", "2024-03-18T00:00:00", "2024-3-18"]:
+        problem = refused(api.post(BASE, filing(occurred_on=day)), "occurred_on")
+        assert "must be written YYYY-MM-DD" in problem["detail"], day
+    refused(api.get(f"{BASE}/{NOWHERE}/assessment", as_of="0"), "as_of")
+
+
 def test_an_instant_needs_its_utc_offset(api: Api, refused: Any) -> None:
-    for instant in ["2024-05-01T10:00:00", "2024-05-01", "yesterday"]:
+    for instant in ["2024-05-01T10:00:00", "2024-05-01", "yesterday", "1714528800"]:
         refused(api.get(f"{BASE}/{NOWHERE}", known_at=instant), "known_at")
 
 
