@@ -8,7 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from api.schemas.base import Body, Out
+from api.schemas.base import Body as Body  # also importable from here, as before
+from api.schemas.base import Out
 from api.schemas.fields import (
     Address,
     BusinessDate,
@@ -24,8 +25,6 @@ from domain.events import ScopeLine
 from domain.institution import Institution
 from domain.rulebook import Rulebook
 from projections.queries import RegisterEntry
-
-__all__ = ["Body", "Dated"]  # the request bases, imported from here by the other schemas
 
 
 class ScopeLineIn(Body):
