@@ -19,6 +19,7 @@ import structlog
 from fastapi import FastAPI, Request, Response
 
 from api.errors import install_error_handlers
+from api.limits import BodyLimit
 from api.routes import (
     casework,
     docs,
@@ -71,6 +72,7 @@ def create_app(
     app.state.workers = []
     app.state.requests = metrics.RequestCounter()
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside the request id
     install_request_context(app)
     for router in ROUTERS:
         app.include_router(router)

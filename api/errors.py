@@ -7,6 +7,11 @@ answers 503 with ``Retry-After``. The command may be sent again with the same
 connection), the replay answers with its result. :func:`store_unavailable` decides, for
 PostgreSQL and SQLite alike, from the driver's error class, SQLSTATE or SQLite result code;
 any other store error remains a fault (500).
+
+A refused input answers 422 naming the field: for a body that is not JSON at all, the
+field is ``body`` and the detail says where the parser stopped. The OpenAPI declares
+these answers for every operation (:func:`declare_problems`), so a client (and the fuzz
+tests) can hold the service to them.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from eventsourcing.persistence import PersistenceError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas.fields import ALLOWED_CONTROLS
 from config.logging import get_logger
 from domain.errors import (
     Conflict,
@@ -55,6 +62,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Content too large",
     422: "Unprocessable content",
     500: "Internal error",
     503: "Service unavailable",
@@ -149,6 +157,32 @@ class Unauthenticated(Exception):
     pass
 
 
+class FieldError(BaseModel):
+    field: str = Field(min_length=1, description="the field, dotted: scope.0.levels")
+    reason: str
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457), as every refusal answers with ``application/problem+json``."""
+
+    type: str = Field(examples=["/problems/invalid-input"])
+    title: str
+    status: int
+    detail: str
+    field: str | None = Field(default=None, description="the field refused, if one was")
+    errors: list[FieldError] | None = None
+    articles: list[str] | None = Field(default=None, description="the rules that refuse it")
+    existing: str | None = Field(default=None, description="the record it conflicts with")
+    retry_after: int | None = Field(default=None, description="seconds; also a header")
+
+
+class InvalidProblem(Problem):
+    """A refused input: names the field and, in ``errors``, every field and its reason."""
+
+    field: str = Field(min_length=1, examples=["scope.0.levels"])
+    errors: list[FieldError] = Field(min_length=1)
+
+
 def problem(status: int, kind: str, detail: str, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"/problems/{kind}",
@@ -167,9 +201,43 @@ def unavailable(reason: Unavailable) -> JSONResponse:
     return response
 
 
-def _field_of(loc: tuple[Any, ...]) -> str:
+def invalid(detail: str, errors: list[dict[str, str]], status: int = 422) -> JSONResponse:
+    """A refused input: the first field in ``field``, each field and reason in ``errors``."""
+    kind = "invalid-input" if status == 422 else "body-too-large"
+    return problem(status, kind, detail, field=errors[0]["field"], errors=errors)
+
+
+def _field_of(error: dict[str, Any]) -> str:
+    """The dotted field of a validation error; ``body`` for a body that is not JSON."""
+    loc = tuple(error["loc"])
+    if error["type"] == "json_invalid":
+        return "body"
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or str(loc[-1] if loc else "")
+    return ".".join(parts) or str(loc[0] if loc else "body")
+
+
+def reason_of(error: dict[str, Any]) -> str:
+    """A validation error worded for people; the position of a JSON syntax error and of
+    a control character is given, since neither is visible in the value."""
+    ctx = error.get("ctx") or {}
+    if error["type"] == "json_invalid":
+        position = error["loc"][-1] if len(error["loc"]) > 1 else None
+        where = f" at character {position}" if isinstance(position, int) else ""
+        return f"the body is not valid JSON: {ctx.get('error', 'malformed')}{where}"
+    value = error.get("input")
+    if error["type"] == "string_pattern_mismatch" and isinstance(value, str):
+        allowed = ALLOWED_CONTROLS.get(str(ctx.get("pattern")))
+        if allowed is not None:
+            at, char = next(
+                (i, c) for i, c in enumerate(value) if c not in allowed and _is_control(c)
+            )
+            lines = "; only tab and line breaks are allowed" if allowed else ""
+            return f"holds the control character U+{ord(char):04X} at {at}{lines}"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _is_control(char: str) -> bool:
+    return ord(char) < 0x20 or ord(char) == 0x7F
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -188,19 +256,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field_of(tuple(e["loc"])), "reason": e["msg"]} for e in exc.errors()]
-        first = errors[0] if errors else {"field": "", "reason": "invalid request"}
-        return problem(
-            422,
-            "invalid-input",
-            f"{first['field']}: {first['reason']}",
-            field=first["field"],
-            errors=errors,
-        )
+        errors = [{"field": _field_of(e), "reason": reason_of(e)} for e in exc.errors()]
+        errors = errors or [{"field": "body", "reason": "invalid request"}]
+        return invalid(f"{errors[0]['field']}: {errors[0]['reason']}", errors)
 
     @app.exception_handler(Unauthenticated)
     async def unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
-        return problem(401, "unauthenticated", str(exc))
+        return problem(401, "unauthenticated", str(exc), field="Authorization")
 
     @app.exception_handler(PersistenceError)
     @app.exception_handler(psycopg.Error)
@@ -220,4 +282,79 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+            # the body could not be read as JSON at all, e.g. it is not UTF-8
+            reason = f"the body is not valid JSON: {exc.__cause__}"
+            return invalid(f"body: {reason}", [{"field": "body", "reason": reason}])
         return problem(exc.status_code, "http", str(exc.detail))
+
+    declare_problems(app)
+
+
+# --- the OpenAPI: which problems each operation may answer ------------------------------------
+
+#: Every operation of the API may answer these, with a :class:`Problem`.
+API_PROBLEMS: dict[int, tuple[type[Problem], str]] = {
+    404: (Problem, "A record it names does not exist, or is outside the caller's scope"),
+    409: (Problem, "It conflicts with the record as it stands (or If-Match is stale)"),
+    422: (InvalidProblem, "Refused input or a rule refusing it; names the field"),
+    503: (Problem, "The store cannot serve now; retry after Retry-After seconds"),
+}
+#: ... those that need a caller these, and those with a body 413.
+SIGNED_IN_PROBLEMS: dict[int, tuple[type[Problem], str]] = {
+    401: (Problem, "No token, or one unknown, revoked or expired"),
+    403: (Problem, "The token's role or scope does not allow it"),
+}
+BODY_PROBLEMS: dict[int, tuple[type[Problem], str]] = {
+    413: (InvalidProblem, "The body is over the service's limit (OVERSIGHT_MAX_BODY_BYTES)"),
+}
+
+
+def _problem_response(model: type[Problem], description: str, status: int) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+    }
+    if status == 503:
+        response["headers"] = {
+            "Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1}}
+        }
+    return response
+
+
+def _problems_of(operation: dict[str, Any]) -> dict[int, tuple[type[Problem], str]]:
+    parameters = {(p["in"], p["name"].lower()) for p in operation.get("parameters", [])}
+    problems = dict(API_PROBLEMS)
+    if ("header", "authorization") in parameters:
+        problems.update(SIGNED_IN_PROBLEMS)
+    if "requestBody" in operation:
+        problems.update(BODY_PROBLEMS)
+    return dict(sorted(problems.items()))
+
+
+def declare_problems(app: FastAPI) -> None:
+    """Declare in the OpenAPI the problems each ``/api/`` operation may answer (in place
+    of FastAPI's default 422, which is not the body this service sends)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        for model in (Problem, InvalidProblem):
+            definitions = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(definitions.pop("$defs", {}))
+            components[model.__name__] = definitions
+        for path, operations in schema["paths"].items():
+            if not path.startswith("/api/"):
+                continue
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, (model, description) in _problems_of(operation).items():
+                    responses[str(status)] = _problem_response(model, description, status)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

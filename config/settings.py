@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     snapshot_interval: int = Field(default=50, ge=2)
     #: Defence period (days) when a rulebook does not state one.
     default_defence_days: int = Field(default=10, ge=1)
+    #: The largest request body accepted, in bytes; a larger one is refused with 413
+    #: before it is parsed.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     #: Run the projection and deadline workers inside the web process (embedded mode).
     embedded_workers: bool = False
     #: Encrypt the state of every stored event and snapshot (AES-GCM) with this key: 16, 24

@@ -106,7 +106,16 @@ def decode_key(cursor: str, size: int) -> list[str]:
         _not_issued(exc)
     if not isinstance(values, list) or len(values) != size:
         _not_issued()
-    return [str(v) for v in values]
+    keys = [str(v) for v in values]
+    if not all(_storable(key) for key in keys):
+        _not_issued()
+    return keys
+
+
+def _storable(value: str) -> bool:
+    """Whether every store can compare ``value``: no NUL (PostgreSQL text refuses it) and
+    no lone surrogate (not UTF-8). A cursor this service issued never holds either."""
+    return "\x00" not in value and not any(0xD800 <= ord(c) <= 0xDFFF for c in value)
 
 
 def decode_uuid(value: str) -> UUID:

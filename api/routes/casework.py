@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -30,12 +29,13 @@ from api.schemas.casework import (
     SessionRequest,
     VerifyComplaintRequest,
 )
+from api.schemas.fields import BusinessDate, Code
 from api.schemas.institutions import Dated
 from domain.commands.findings import BatchReport
 
 router = APIRouter(prefix="/api/v1/institutions/{iid}", tags=["casework"])
 
-AsOf = Annotated[date | None, Query(description="business date; default today")]
+AsOf = Annotated[BusinessDate | None, Query(description="business date; default today")]
 
 
 # --- findings, batches, complaints, assessments ----------------------------------------------
@@ -63,7 +63,7 @@ def record_finding(
 
 @router.post("/findings/{finding_id}/dismissal", summary="Dismiss a finding, with the reason")
 def dismiss_finding(
-    iid: UUID, finding_id: str, body: ReasonRequest, app: AppDep, once: OnceDep
+    iid: UUID, finding_id: Code, body: ReasonRequest, app: AppDep, once: OnceDep
 ) -> CommandResult:
     command = app.findings.dismiss_finding
     return CommandResult.of(once(command, iid, finding_id, on(app, body), body.reason))
@@ -89,7 +89,7 @@ def receive_complaint(
 
 @router.post("/complaints/{complaint_id}/verification", summary="Verify a complaint")
 def verify_complaint(
-    iid: UUID, complaint_id: str, body: VerifyComplaintRequest, app: AppDep, once: OnceDep
+    iid: UUID, complaint_id: Code, body: VerifyComplaintRequest, app: AppDep, once: OnceDep
 ) -> CommandResult:
     return CommandResult.of(
         once(
@@ -148,7 +148,7 @@ def open_case(iid: UUID, body: OpenCaseRequest, app: AppDep, once: OnceDep) -> C
 
 @router.post("/cases/{case_id}/notice", summary="Notify the intended decision (告知)")
 def issue_notice(
-    iid: UUID, case_id: str, body: IssueNoticeRequest, app: AppDep, once: OnceDep
+    iid: UUID, case_id: Code, body: IssueNoticeRequest, app: AppDep, once: OnceDep
 ) -> CommandResult:
     return CommandResult.of(
         once(
@@ -166,7 +166,7 @@ def issue_notice(
 
 @router.post("/cases/{case_id}/defences", summary="Submit a statement and defence (陈述申辩)")
 def submit_defence(
-    iid: UUID, case_id: str, body: DefenceRequest, app: AppDep, once: OnceDep
+    iid: UUID, case_id: Code, body: DefenceRequest, app: AppDep, once: OnceDep
 ) -> CommandResult:
     evidence = [e.model_dump() for e in body.evidence]
     return CommandResult.of(
@@ -176,14 +176,14 @@ def submit_defence(
 
 @router.post("/cases/{case_id}/defence-waiver", summary="Waive the defence")
 def waive_defence(
-    iid: UUID, case_id: str, body: Dated, app: AppDep, once: OnceDep
+    iid: UUID, case_id: Code, body: Dated, app: AppDep, once: OnceDep
 ) -> CommandResult:
     return CommandResult.of(once(app.cases.waive_defence, iid, case_id, on(app, body)))
 
 
 @router.post("/cases/{case_id}/decision", summary="Decide the case")
 def decide_case(
-    iid: UUID, case_id: str, body: DecideCaseRequest, app: AppDep, once: OnceDep
+    iid: UUID, case_id: Code, body: DecideCaseRequest, app: AppDep, once: OnceDep
 ) -> CommandResult:
     return CommandResult.of(
         once(
@@ -202,7 +202,7 @@ def decide_case(
 
 @router.post("/cases/{case_id}/service", summary="Serve the decision; its effects apply")
 def serve_decision(
-    iid: UUID, case_id: str, body: ServeRequest, app: AppDep, once: OnceDep
+    iid: UUID, case_id: Code, body: ServeRequest, app: AppDep, once: OnceDep
 ) -> CommandResult:
     command = app.cases.serve_decision
     return CommandResult.of(once(command, iid, case_id, on(app, body), body.void_batch_ids))
@@ -213,7 +213,7 @@ def serve_decision(
 
 @router.post("/decisions/{decision_id}/interview", summary="Record the interview held (约谈)")
 def hold_interview(
-    iid: UUID, decision_id: str, body: InterviewRequest, app: AppDep, once: OnceDep
+    iid: UUID, decision_id: Code, body: InterviewRequest, app: AppDep, once: OnceDep
 ) -> CommandResult:
     command = app.cases.hold_interview
     return CommandResult.of(
@@ -225,7 +225,7 @@ def hold_interview(
     "/decisions/{decision_id}/rectification-reports", summary="Submit a rectification report"
 )
 def submit_rectification_report(
-    iid: UUID, decision_id: str, body: RectificationReportRequest, app: AppDep, once: OnceDep
+    iid: UUID, decision_id: Code, body: RectificationReportRequest, app: AppDep, once: OnceDep
 ) -> CommandResult:
     command = app.cases.submit_rectification_report
     return CommandResult.of(once(command, iid, decision_id, on(app, body), body.report))
@@ -235,7 +235,7 @@ def submit_rectification_report(
     "/decisions/{decision_id}/rectification-acceptance", summary="Accept the rectification"
 )
 def accept_rectification(
-    iid: UUID, decision_id: str, body: AcceptRectificationRequest, app: AppDep, once: OnceDep
+    iid: UUID, decision_id: Code, body: AcceptRectificationRequest, app: AppDep, once: OnceDep
 ) -> CommandResult:
     command = app.cases.accept_rectification
     return CommandResult.of(once(command, iid, decision_id, on(app, body), body.remarks))
@@ -243,7 +243,7 @@ def accept_rectification(
 
 @router.post("/decisions/{decision_id}/appeals", status_code=201, summary="File an appeal")
 def file_appeal(
-    iid: UUID, decision_id: str, body: FileAppealRequest, app: AppDep, once: OnceDep
+    iid: UUID, decision_id: Code, body: FileAppealRequest, app: AppDep, once: OnceDep
 ) -> CommandResult:
     command = app.cases.file_appeal
     return CommandResult.of(once(command, iid, decision_id, on(app, body), body.kind, body.grounds))
@@ -251,7 +251,7 @@ def file_appeal(
 
 @router.post("/appeals/{appeal_id}/decision", summary="Decide an appeal: upheld, varied, annulled")
 def decide_appeal(
-    iid: UUID, appeal_id: str, body: DecideAppealRequest, app: AppDep, once: OnceDep
+    iid: UUID, appeal_id: Code, body: DecideAppealRequest, app: AppDep, once: OnceDep
 ) -> CommandResult:
     return CommandResult.of(
         once(
@@ -268,7 +268,7 @@ def decide_appeal(
 
 @router.get("/decisions/{decision_id}/explain", summary="Reconstruct a decision for review")
 def explain_decision(
-    iid: UUID, decision_id: str, app: AppDep, principal: PrincipalDep
+    iid: UUID, decision_id: Code, app: AppDep, principal: PrincipalDep
 ) -> dict[str, Any]:
     return app.records.explain_decision(principal, iid, decision_id)
 
@@ -277,7 +277,7 @@ def explain_decision(
 
 
 def institution_session(
-    iid: UUID, session_id: str, body: SessionRequest, app: AppDep, once: OnceDep
+    iid: UUID, session_id: Code, body: SessionRequest, app: AppDep, once: OnceDep
 ) -> SessionStep:
     return SessionStep(iid, session_id, on(app, body), body, once)
 

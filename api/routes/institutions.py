@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.commands import Once, OnceDep, RecordView, on
 from api.deps import AppDep, PrincipalDep
+from api.schemas.fields import BusinessDate, Code, Cursor, Instant, Name, Version
 from api.schemas.institutions import (
     ApproveFilingRequest,
     ChangeDetailsRequest,
@@ -72,12 +72,12 @@ def submit_filing(body: SubmitFilingRequest, app: AppDep, once: OnceDep) -> Inst
 def list_institutions(
     request: Request,
     principal: PrincipalDep,
-    jurisdiction: str | None = None,
-    district: str | None = None,
-    status: str | None = None,
-    occupation: Annotated[str | None, Query(examples=["4-03-02-01"])] = None,
+    jurisdiction: Code | None = None,
+    district: Name | None = None,
+    status: Code | None = None,
+    occupation: Annotated[Code | None, Query(examples=["4-03-02-01"])] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: str | None = None,
+    cursor: Cursor | None = None,
 ) -> RegisterPage:
     projections: Projections = request.app.state.projections
     page = list_register(
@@ -106,10 +106,12 @@ def get_institution(
     app: AppDep,
     principal: PrincipalDep,
     response: Response,
-    version: Annotated[int | None, Query(ge=1)] = None,
-    as_of: Annotated[date | None, Query(description="business date: facts up to it")] = None,
+    version: Version | None = None,
+    as_of: Annotated[
+        BusinessDate | None, Query(description="business date: facts up to it")
+    ] = None,
     known_at: Annotated[
-        datetime | None, Query(description="instant: what the store knew then")
+        Instant | None, Query(description="instant: what the store knew then")
     ] = None,
 ) -> InstitutionOut:
     if as_of is not None or known_at is not None:
@@ -171,7 +173,7 @@ def request_scope_change(
 
 @router.post("/{iid}/scope-changes/{change_id}/approval", summary="Approve a scope change")
 def approve_scope_change(
-    iid: UUID, change_id: str, body: Dated, app: AppDep, once: OnceDep
+    iid: UUID, change_id: Code, body: Dated, app: AppDep, once: OnceDep
 ) -> InstitutionOut:
     once(app.filing.approve_scope_change, iid, on(app, body), change_id)
     return _left(once, iid)
@@ -179,7 +181,7 @@ def approve_scope_change(
 
 @router.post("/{iid}/scope-changes/{change_id}/rejection", summary="Reject a scope change")
 def reject_scope_change(
-    iid: UUID, change_id: str, body: ReasonedRequest, app: AppDep, once: OnceDep
+    iid: UUID, change_id: Code, body: ReasonedRequest, app: AppDep, once: OnceDep
 ) -> InstitutionOut:
     once(app.filing.reject_scope_change, iid, on(app, body), change_id, body.reason)
     return _left(once, iid)

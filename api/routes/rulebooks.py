@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.deps import AppDep, PrincipalDep
+from api.schemas.fields import Code, Version
 from domain.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/rulebooks", tags=["rulebooks"])
@@ -34,10 +35,10 @@ def list_rulebooks(app: AppDep, principal: PrincipalDep) -> list[dict[str, Any]]
 
 @router.get("/{rulebook_id}", summary="One rulebook: articles, items, derived rules")
 def get_rulebook(
-    rulebook_id: str,
+    rulebook_id: Code,
     app: AppDep,
     principal: PrincipalDep,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Version | None = None,
 ) -> dict[str, Any]:
     try:
         rulebook = app.ledger.catalogue.get(rulebook_id, version)

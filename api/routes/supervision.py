@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from api.commands import OnceDep, RecordView, SessionStep, on
 from api.deps import AppDep, PrincipalDep
 from api.schemas.casework import CommandResult, RectificationReportRequest, SessionRequest
+from api.schemas.fields import Code, Version
 from api.schemas.institutions import Dated, EventOut, ReasonedRequest
 from api.schemas.supervision import (
     AnnualReviewRequest,
@@ -90,7 +91,7 @@ def certify_supervisor(body: CertifySupervisorRequest, app: AppDep, once: OnceDe
 
 @supervisors.get("", summary="The supervisors registered in a jurisdiction")
 def list_supervisors(
-    app: AppDep, principal: PrincipalDep, jurisdiction: Annotated[str, Query()]
+    app: AppDep, principal: PrincipalDep, jurisdiction: Annotated[Code, Query()]
 ) -> list[SupervisorOut]:
     found = app.records.supervisors(principal, jurisdiction)
     today = app.ledger.today()
@@ -104,7 +105,7 @@ def get_supervisor(
     app: AppDep,
     principal: PrincipalDep,
     response: Response,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Version | None = None,
 ) -> SupervisorOut:
     return SUPERVISOR.current(app, principal, response, sid, version)
 
@@ -287,7 +288,7 @@ def submit_opinion_report(
 
 
 def assignment_session(
-    aid: UUID, session_id: str, body: SessionRequest, app: AppDep, once: OnceDep
+    aid: UUID, session_id: Code, body: SessionRequest, app: AppDep, once: OnceDep
 ) -> SessionStep:
     return SessionStep(aid, session_id, on(app, body), body, once)
 

@@ -1,11 +1,19 @@
-"""What the response bodies share: one way to build a body from what the domain returns."""
+"""What the bodies share: request bodies refuse unknown fields; response bodies are built
+from what the domain returns."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Self
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+
+
+class Body(BaseModel):
+    """A request body, or a part of one. A field it does not declare is refused, named
+    (``"bogus: Extra inputs are not permitted"``), rather than silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class Out(BaseModel):

@@ -2,127 +2,146 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from pydantic import Field
 
-from api.schemas.base import Out
-from api.schemas.institutions import Body, Dated
+from api.schemas.base import Body, Out
+from api.schemas.fields import (
+    BusinessDate,
+    Code,
+    LongNote,
+    LongText,
+    Name,
+    Note,
+    Occupation,
+    OptionalCode,
+    Score,
+    Sha256,
+    SkillLevel,
+    Text,
+)
+from api.schemas.institutions import Dated
+
+#: Files cited by one finding or defence.
+EVIDENCE = 100
+#: People in an evaluation batch.
+HEADCOUNT = 1_000_000
 
 
 class Evidence(Body):
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the file, hex")
-    name: str = Field(min_length=1, max_length=200)
+    sha256: Sha256 = Field(description="SHA-256 of the file, hex")
+    name: Name
 
 
 class RecordFindingRequest(Body):
-    rule_id: str = Field(examples=["hunan-2023/25.3"], description="rulebook/item in force")
+    rule_id: Code = Field(examples=["hunan-2023/25.3"], description="rulebook/item in force")
     severity: Literal["minor", "serious"]
-    occurred_on: date = Field(description="date of the conduct (business date)")
+    occurred_on: BusinessDate = Field(description="date of the conduct (business date)")
     source: Literal["inspection", "complaint", "self_report", "media", "audit", "supervision"]
-    reference: str = Field(default="", max_length=200)
-    facts: str = Field(min_length=1, max_length=8000)
-    evidence: list[Evidence] = Field(default_factory=list)
+    reference: OptionalCode = ""
+    facts: LongText
+    evidence: list[Evidence] = Field(default_factory=list, max_length=EVIDENCE)
 
 
 class ReasonRequest(Dated):
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Text
 
 
 class ReportEvaluationRequest(Body):
-    batch_id: str = Field(min_length=1, max_length=80)
-    occupation: str = Field(pattern=r"^\d-\d{2}-\d{2}-\d{2}(-\d{2})?$")
-    level: int = Field(ge=1, le=5)
-    evaluated_on: date
-    site: str = Field(min_length=1, max_length=200)
-    territory: str | None = Field(default=None, description="jurisdiction where it was held")
-    candidates: int = Field(ge=1)
-    unqualified_candidates: int = Field(ge=0)
-    passed: int = Field(ge=0)
-    paper_set_id: str = Field(default="", max_length=80)
+    batch_id: Code
+    occupation: Occupation
+    level: SkillLevel
+    evaluated_on: BusinessDate
+    site: Name
+    territory: Code | None = Field(default=None, description="jurisdiction where it was held")
+    candidates: int = Field(ge=1, le=HEADCOUNT)
+    unqualified_candidates: int = Field(ge=0, le=HEADCOUNT)
+    passed: int = Field(ge=0, le=HEADCOUNT)
+    paper_set_id: OptionalCode = ""
 
 
 class ReceiveComplaintRequest(Dated):
     channel: Literal["phone", "letter", "online", "visit", "media", "referral"]
-    summary: str = Field(min_length=1, max_length=4000)
-    reference: str = Field(default="", max_length=200)
+    summary: Text
+    reference: OptionalCode = ""
 
 
 class VerifyComplaintRequest(Dated):
     substantiated: bool
-    reason: str = Field(min_length=1, max_length=4000)
-    finding_rule_id: str | None = Field(default=None, description="open a finding under it")
-    finding_occurred_on: date | None = None
+    reason: Text
+    finding_rule_id: Code | None = Field(default=None, description="open a finding under it")
+    finding_occurred_on: BusinessDate | None = None
 
 
 class OpenCaseRequest(Dated):
-    finding_ids: list[str] = Field(min_length=1)
+    finding_ids: list[Code] = Field(min_length=1, max_length=100)
 
 
 class IssueNoticeRequest(Dated):
-    facts: str = Field(min_length=1, max_length=8000)
-    reasons: str = Field(min_length=1, max_length=8000)
+    facts: LongText
+    reasons: LongText
     intended_level: int | None = Field(default=None, ge=0, le=3)
     defence_days: int | None = Field(default=None, ge=1, le=90)
 
 
 class DefenceRequest(Dated):
-    statement: str = Field(min_length=1, max_length=8000)
-    evidence: list[Evidence] = Field(default_factory=list)
+    statement: LongText
+    evidence: list[Evidence] = Field(default_factory=list, max_length=EVIDENCE)
 
 
 class DecideCaseRequest(Dated):
-    reasons: str = Field(min_length=1, max_length=8000)
+    reasons: LongText
     level: int | None = Field(default=None, ge=0, le=3, description="default: the requirement")
-    below_reason: str = Field(default="", max_length=8000)
+    below_reason: LongNote = ""
     deciding_body: Literal["district", "city", "province"] | None = None
     rectification_days: int | None = Field(default=None, ge=1, le=365)
 
 
 class ServeRequest(Dated):
-    void_batch_ids: list[str] = Field(default_factory=list)
+    void_batch_ids: list[Code] = Field(default_factory=list, max_length=1000)
 
 
 class InterviewRequest(Dated):
-    attendees: list[str] = Field(min_length=1)
-    pledge: str = Field(default="", max_length=4000)
+    attendees: list[Name] = Field(min_length=1, max_length=50)
+    pledge: Note = ""
 
 
 class RectificationReportRequest(Dated):
-    report: str = Field(min_length=1, max_length=8000)
+    report: LongText
 
 
 class AcceptRectificationRequest(Dated):
-    remarks: str = Field(default="", max_length=4000)
+    remarks: Note = ""
 
 
 class FileAppealRequest(Dated):
     kind: Literal["reconsideration", "review"]
-    grounds: str = Field(min_length=1, max_length=8000)
+    grounds: LongText
 
 
 class DecideAppealRequest(Dated):
     outcome: Literal["upheld", "varied", "annulled"]
-    reasons: str = Field(min_length=1, max_length=8000)
+    reasons: LongText
     new_level: int | None = Field(default=None, ge=0, le=3)
 
 
 class SessionRequest(Dated):
-    text: str = Field(min_length=1, max_length=4000, description="problem, correction or reason")
-    batch_id: str = Field(default="", max_length=80)
+    text: Text = Field(description="problem, correction or reason")
+    batch_id: OptionalCode = ""
 
 
 class AnnualAssessmentRequest(Dated):
     year: int = Field(ge=2000, le=2100)
-    assessing_body: str = Field(min_length=1, max_length=200)
+    assessing_body: Name
     passed: bool
-    grade: str = Field(default="", max_length=40, examples=["优秀", "合格", "不合格"])
-    scores: dict[str, float] = Field(
+    grade: OptionalCode = Field(default="", examples=["优秀", "合格", "不合格"])
+    scores: dict[Code, Score] = Field(
         default_factory=dict,
+        max_length=50,
         description="0-100 by dimension (huangshi-2022/6: policy, pledges, disclosure, quality…)",
     )
-    remarks: str = Field(default="", max_length=4000)
+    remarks: Note = ""
 
 
 class CommandResult(Out):

@@ -6,70 +6,78 @@ from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from api.schemas.base import Body as Body  # also importable from here, as before
 from api.schemas.base import Out
+from api.schemas.fields import (
+    Address,
+    BusinessDate,
+    Code,
+    Name,
+    Occupation,
+    Phone,
+    SkillLevel,
+    Text,
+)
 from domain.application import StoredEvent
 from domain.events import ScopeLine
 from domain.institution import Institution
 from domain.rulebook import Rulebook
 from projections.queries import RegisterEntry
 
-OccupationCode = Field(pattern=r"^\d-\d{2}-\d{2}-\d{2}(-\d{2})?$", examples=["4-07-05-04"])
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
 
 class ScopeLineIn(Body):
-    occupation: str = OccupationCode
-    levels: list[int] = Field(min_length=1, max_length=5, examples=[[3, 4, 5]])
+    occupation: Occupation
+    levels: list[SkillLevel] = Field(min_length=1, max_length=5, examples=[[3, 4, 5]])
 
     def plain(self) -> ScopeLine:
         return {"occupation": self.occupation, "levels": sorted(set(self.levels))}
 
 
 class ContactIn(Body):
-    name: str = Field(min_length=1, max_length=100)
-    phone: str = Field(min_length=3, max_length=40)
+    name: Name
+    phone: Phone
 
 
 class Dated(Body):
-    occurred_on: date | None = Field(
+    occurred_on: BusinessDate | None = Field(
         default=None,
         description="Business date (Asia/Shanghai). Defaults to the day it is recorded.",
     )
 
 
+#: How many occupations a filing may hold, and how many test sites.
+SCOPE_LINES = 200
+TEST_SITES = 100
+
+
 class SubmitFilingRequest(Dated):
-    credit_code: str = Field(
-        min_length=1, max_length=32, description="统一社会信用代码 (GB 32100-2015)"
-    )
-    name: str = Field(min_length=1, max_length=200)
+    credit_code: Code = Field(description="统一社会信用代码 (GB 32100-2015)")
+    name: Name
     kind: Literal["employer", "social_org", "technical_school"]
-    jurisdiction: str = Field(examples=["chengdu"])
-    district: str = Field(min_length=1, max_length=100)
-    address: str = Field(min_length=1, max_length=300)
-    scope: list[ScopeLineIn] = Field(min_length=1)
-    test_sites: list[str] = Field(min_length=1)
-    legal_representative: str = Field(min_length=1, max_length=100)
+    jurisdiction: Code = Field(examples=["chengdu"])
+    district: Name
+    address: Address
+    scope: list[ScopeLineIn] = Field(min_length=1, max_length=SCOPE_LINES)
+    test_sites: list[Name] = Field(min_length=1, max_length=TEST_SITES)
+    legal_representative: Name
     contact: ContactIn
 
 
 class ApproveFilingRequest(Dated):
-    receipt_number: str | None = Field(default=None, max_length=80)
+    receipt_number: Code | None = None
 
 
 class ReasonedRequest(Dated):
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Text
 
 
 class ChangeDetailsRequest(Dated):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    address: str | None = Field(default=None, min_length=1, max_length=300)
-    district: str | None = Field(default=None, min_length=1, max_length=100)
-    legal_representative: str | None = Field(default=None, min_length=1, max_length=100)
+    name: Name | None = None
+    address: Address | None = None
+    district: Name | None = None
+    legal_representative: Name | None = None
     contact: ContactIn | None = None
 
     def changes(self) -> dict[str, Any]:
@@ -77,9 +85,9 @@ class ChangeDetailsRequest(Dated):
 
 
 class ScopeChangeRequest(Dated):
-    scope: list[ScopeLineIn] = Field(min_length=1)
-    test_sites: list[str] = Field(min_length=1)
-    reason: str = Field(min_length=1, max_length=4000)
+    scope: list[ScopeLineIn] = Field(min_length=1, max_length=SCOPE_LINES)
+    test_sites: list[Name] = Field(min_length=1, max_length=TEST_SITES)
+    reason: Text
 
 
 class RenewalWindow(BaseModel):

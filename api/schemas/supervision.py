@@ -8,63 +8,69 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from api.schemas.base import Out
-from api.schemas.institutions import Body, Dated
+from api.schemas.base import Body, Out
+from api.schemas.fields import BusinessDate, Code, LongNote, LongText, Name, Note, Text
+from api.schemas.institutions import Dated
 from domain.assignment import Assignment, SupervisionVisit
 from domain.campaign import Campaign, DrawCheck
 from domain.events import SessionRoster, VisitFinding
 from domain.supervisor import Bar, SupervisionPolicy, Supervisor
 
-Card = Field(min_length=1, max_length=64, examples=["HN-WD-2024-0001"])
+#: Card numbers of the people of one session, items of one list of matters or checks.
+PEOPLE = 100
+ITEMS = 100
 
 # --- requests ------------------------------------------------------------------------------
 
 
 class CertifySupervisorRequest(Dated):
-    jurisdiction: str = Field(examples=["hunan"])
-    district: str | None = Field(
-        default=None, max_length=100, description="recommending district; none: jurisdiction"
+    jurisdiction: Code = Field(examples=["hunan"])
+    district: Name | None = Field(
+        default=None, description="recommending district; none: jurisdiction"
     )
     kind: Literal["external", "internal"] = Field(description="外督 or 内督")
     institution_id: UUID | None = Field(
         default=None, description="internal supervisors: the certifying institution"
     )
-    name: str = Field(min_length=1, max_length=100)
-    subject: str = Field(
-        min_length=1, max_length=100, description="login of the card holder (token subject)"
-    )
-    card_number: str = Card
+    name: Name
+    subject: Code = Field(description="login of the card holder (token subject)")
+    card_number: Code = Field(examples=["HN-WD-2024-0001"])
 
 
 class AnnualReviewRequest(Dated):
     year: int = Field(ge=2000, le=2100)
     passed: bool
-    remarks: str = Field(default="", max_length=4000)
+    remarks: Note = ""
 
 
 class SuspendRequest(Dated):
-    reason: str = Field(min_length=1, max_length=4000)
-    articles: list[str] = Field(
+    reason: Text
+    articles: list[Code] = Field(
         default_factory=list,
+        max_length=ITEMS,
         description="items of a rulebook in force, e.g. hunan-2023/30.3, zhengzhou-2014/20.2",
     )
-    until: date | None = Field(default=None, description="last day; none: until lifted")
+    until: BusinessDate | None = Field(default=None, description="last day; none: until lifted")
 
 
 class DecertifyRequest(Dated):
-    reason: str = Field(min_length=1, max_length=4000)
-    articles: list[str] = Field(min_length=1, examples=[["hunan-2023/30.5"]])
+    reason: Text
+    articles: list[Code] = Field(min_length=1, max_length=ITEMS, examples=[["hunan-2023/30.5"]])
 
 
 class DeclareConflictRequest(Dated):
     institution_id: UUID
-    relation: str = Field(min_length=1, max_length=1000, examples=["曾任该机构考评员"])
+    relation: Text = Field(examples=["曾任该机构考评员"])
 
 
 class SessionIn(Body):
-    session_id: str = Field(min_length=1, max_length=80)
-    examiners: list[str] = Field(default_factory=list, description="card numbers")
-    internal_supervisors: list[str] = Field(default_factory=list, description="card numbers")
+    session_id: Code
+    examiners: list[Code] = Field(
+        default_factory=list, max_length=PEOPLE, description="card numbers"
+    )
+    internal_supervisors: list[Code] = Field(
+        default_factory=list, max_length=PEOPLE, description="card numbers"
+    )
 
     def plain(self) -> SessionRoster:
         return {
@@ -78,16 +84,16 @@ class AssignSupervisionRequest(Dated):
     institution_id: UUID
     kind: Literal["daily", "special"]
     supervisors: list[UUID] = Field(min_length=1, max_length=20)
-    starts_on: date | None = Field(default=None, description="defaults to occurred_on")
-    sessions: list[SessionIn] = Field(default_factory=list)
-    matters: list[str] = Field(default_factory=list, description="督导事项")
+    starts_on: BusinessDate | None = Field(default=None, description="defaults to occurred_on")
+    sessions: list[SessionIn] = Field(default_factory=list, max_length=ITEMS)
+    matters: list[Text] = Field(default_factory=list, max_length=ITEMS, description="督导事项")
 
 
 class FindingIn(Body):
-    rule_id: str = Field(examples=["hunan-2023/25.9"])
+    rule_id: Code = Field(examples=["hunan-2023/25.9"])
     severity: Literal["minor", "serious"]
-    occurred_on: date = Field(description="date of the conduct")
-    facts: str = Field(min_length=1, max_length=8000)
+    occurred_on: BusinessDate = Field(description="date of the conduct")
+    facts: LongText
 
     def plain(self) -> VisitFinding:
         return {
@@ -102,36 +108,39 @@ class RecordVisitRequest(Dated):
     assignment_id: UUID
     mode: Literal["on_site", "data_comparison", "remote_video"]
     supervisors: list[UUID] = Field(min_length=1, max_length=20)
-    sessions: list[SessionIn] = Field(default_factory=list, description="sessions observed")
-    checked: list[str] = Field(min_length=1, description="what was checked (hunan-2023/15)")
-    findings: list[FindingIn] = Field(default_factory=list)
-    summary: str = Field(default="", max_length=8000)
+    sessions: list[SessionIn] = Field(
+        default_factory=list, max_length=ITEMS, description="sessions observed"
+    )
+    checked: list[Text] = Field(
+        min_length=1, max_length=ITEMS, description="what was checked (hunan-2023/15)"
+    )
+    findings: list[FindingIn] = Field(default_factory=list, max_length=ITEMS)
+    summary: LongNote = ""
 
 
 class OpenCampaignRequest(Dated):
-    reference: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["HN-2024-Q2"])
-    title: str = Field(min_length=1, max_length=200)
-    jurisdiction: str
-    district: str | None = Field(default=None, max_length=100)
-    kind: Literal["daily", "special"]
-    matters: list[str] = Field(min_length=1)
-    institution_kinds: list[Literal["employer", "social_org", "technical_school"]] = Field(
-        default_factory=list
+    reference: str = Field(
+        max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["HN-2024-Q2"]
     )
-    occupations: list[str] = Field(default_factory=list)
-    supervisor_district: str | None = Field(default=None, max_length=100)
+    title: Name
+    jurisdiction: Code
+    district: Name | None = None
+    kind: Literal["daily", "special"]
+    matters: list[Text] = Field(min_length=1, max_length=ITEMS)
+    institution_kinds: list[Literal["employer", "social_org", "technical_school"]] = Field(
+        default_factory=list, max_length=3
+    )
+    occupations: list[Code] = Field(default_factory=list, max_length=1000)
+    supervisor_district: Name | None = None
     target_count: int = Field(ge=1, le=10_000)
     group_size: int = Field(ge=1, le=20)
     max_targets_per_supervisor: int = Field(default=1, ge=1, le=100)
-    planned_on: date
+    planned_on: BusinessDate
 
 
 class DrawRequest(Dated):
-    seed: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=200,
-        description="leave out to have one generated from a cryptographic source",
+    seed: Name | None = Field(
+        default=None, description="leave out to have one generated from a cryptographic source"
     )
 
 
@@ -291,5 +300,5 @@ class VerificationOut(Out):
 class OpinionRequest(Dated):
     """The opinion letter (质量督导意见书) that closes a special supervision."""
 
-    opinions: list[str] = Field(min_length=1)
+    opinions: list[Text] = Field(min_length=1, max_length=ITEMS)
     report_days: int = Field(default=30, ge=1, le=180, description="days to the report")
