@@ -198,11 +198,31 @@ def raw_transactions(url: str, insert: sql.Composed, state: bytes) -> Callable[[
     return work
 
 
-def timed_reads(read: Callable[[], object], repeats: int) -> list[float]:
-    """``read()`` ``repeats`` times in a row; each one's seconds."""
-    times = []
-    for _ in range(repeats):
+def timed_reads(read: Callable[[], object], repeats: int, budget: float = 30.0) -> list[float]:
+    """``read()`` ``repeats`` times in a row, or fewer (at least 5) once ``budget`` seconds
+    are spent; each one's seconds."""
+    times: list[float] = []
+    spent = 0.0
+    while len(times) < repeats and (spent < budget or len(times) < min(5, repeats)):
         started = time.perf_counter()
         read()
         times.append(time.perf_counter() - started)
+        spent += times[-1]
     return times
+
+
+def store_inserts(recorder: Any, state: bytes) -> Callable[[int, float], Run]:
+    """A client that records one event per transaction through the store's own recorder
+    (with its commit-order lock), as a command's save does."""
+    from eventsourcing.persistence import StoredEvent
+
+    def work(client: int, until: float) -> Run:
+        run = Run()
+        while time.perf_counter() < until:
+            event = StoredEvent(uuid.uuid4(), 1, "bench:Recorded", state)
+            started = time.perf_counter()
+            recorder.insert_events([event])
+            run.latencies.append(time.perf_counter() - started)
+        return run
+
+    return work
