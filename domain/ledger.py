@@ -184,6 +184,34 @@ class HistoryFolds:
                 self._events -= dropped.version
 
 
+class SavedAggregates:
+    """The aggregates this process saved last, each as it stood at its version: what a
+    command answers with is read at that version, and an aggregate at a version never
+    changes. Only reads at a named version are served from here; commands always load
+    afresh, so nothing served from here is ever changed."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._saved: OrderedDict[UUID, tuple[int, Aggregate]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, aggregates: Iterable[Aggregate]) -> None:
+        with self._lock:
+            for aggregate in aggregates:
+                self._saved[aggregate.id] = (aggregate.version, aggregate)
+                self._saved.move_to_end(aggregate.id)
+            while len(self._saved) > self.size:
+                self._saved.popitem(last=False)
+
+    def at(self, aggregate_id: UUID, version: int) -> Aggregate | None:
+        with self._lock:
+            saved, aggregate = self._saved.get(aggregate_id, (None, None))
+        # Changed since it was saved (a further command under way on it): not served.
+        if aggregate is None or saved != version or aggregate.version != version:
+            return None
+        return aggregate
+
+
 def require_in_jurisdiction(principal: Principal, action: Action, jurisdiction: str) -> None:
     """``action`` anywhere in ``jurisdiction``, whatever district the principal is scoped to."""
     principal.require(action, jurisdiction, principal.district or "", None)
@@ -204,6 +232,7 @@ class Ledger:
         self.clock = clock
         self.catalogue = catalogue
         self.folds = history_folds or HistoryFolds()
+        self.saved = SavedAggregates()
 
     # --- time -----------------------------------------------------------------------------
 
@@ -258,6 +287,10 @@ class Ledger:
     # --- reading --------------------------------------------------------------------------
 
     def get(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        if version is not None:
+            saved = self.saved.at(aggregate_id, version)
+            if saved is not None and isinstance(saved, cls):
+                return saved
         try:
             aggregate: Aggregate = self.store.repository.get(
                 aggregate_id, version=version, projector_func=project
@@ -298,9 +331,10 @@ class Ledger:
         the events recorded after it."""
         kept = self.folds.get(iid)
         event_store = self.store.repository.event_store
-        if kept is not None and (upto is None or kept.version <= upto):
-            after = event_store.get(iid, gt=kept.version, lte=upto)
-            fold = kept.extended(after)
+        if kept is not None and kept.version == upto:
+            return kept
+        if kept is not None and (upto is None or kept.version < upto):
+            fold = kept.extended(event_store.get(iid, gt=kept.version, lte=upto))
         else:
             fold = HistoryFold.of(event_store.get(iid, lte=upto))
         self.folds.put(iid, fold)
@@ -392,6 +426,7 @@ class Ledger:
             raise VersionConflict(
                 "the record changed while this command ran; reload and retry"
             ) from None
+        self.saved.put(aggregates)
 
     def save_result(
         self, ctx: Context, inst: Institution, *others: Aggregate, **created: Any

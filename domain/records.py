@@ -125,7 +125,9 @@ class Records:
         )
         if rulebook is None:
             raise NotFound(f"no rulebook of {inst.jurisdiction} covers {as_of}", field="as_of")
-        rating = rating_at(self.ledger.history(iid), rulebook, as_of)
+        # A rulebook that rates nothing needs no history: the rating is "unrated" whatever it holds.
+        history = History() if rulebook.credit_rating is None else self.ledger.history(iid)
+        rating = rating_at(history, rulebook, as_of)
         return {"institution_id": str(iid), **rating.as_dict()}
 
     def explain_decision(self, principal: Principal, iid: UUID, decision_id: str) -> dict[str, Any]:
