@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
+from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import sql
 
 from bootstrap import build_application
@@ -262,14 +263,30 @@ def store_figure(
     """The store's recorder alone (its lock included) against raw one-row transactions."""
     pooled = settings.model_copy(update={"pool_size": clients, "pool_max_overflow": 0})
     app = build_application(pooled)
+    recorder = app.store.recorder
     try:
-        ours = load.concurrently(clients, duration, load.store_inserts(app.store.recorder, state))
+        ours = load.concurrently(clients, duration, load.store_inserts(recorder, state))
+        library = load.concurrently(
+            clients, duration, load.store_inserts(LibraryInserts(recorder), state)
+        )
     finally:
         app.close()
     raw = load.concurrently(
         clients, duration, load.raw_transactions(settings.database_url, insert, state)
     )
     table.add(f"store recorder insert, {clients} clients", "events/s", ours.rate, raw.rate)
+    table.add(f"  the library's insert path, {clients} clients", "events/s", library.rate, raw.rate)
+
+
+class LibraryInserts:
+    """The store's recorder through the library's own insert path (lock, insert, read the
+    ids back, commit: two round trips under the lock), for the figure beside ours."""
+
+    def __init__(self, recorder: Any) -> None:
+        self.recorder = recorder
+
+    def insert_events(self, events: list[Any]) -> Any:
+        return PostgresApplicationRecorder.insert_events(self.recorder, events)
 
 
 def read_figures(table: Table, port: int, token: str, province: Province, repeats: int) -> None:
