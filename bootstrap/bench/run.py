@@ -376,7 +376,7 @@ def chart_figures(table: Table, settings: Settings, repeats: int) -> None:
 
 
 def run(o: Options) -> Table:
-    table = Table()
+    table = Table(echo=say)
     with fresh_schema(o.database_url, o.keep) as schema:
         settings = Settings(
             database_url=o.database_url,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -27,11 +28,16 @@ class Figure:
 class Table:
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Told of each figure as it is measured (progress on a long run).
+    echo: Callable[[str], None] | None = None
 
     def add(
         self, name: str, unit: str, ours: float, baseline: float = math.nan, target: str = ""
     ) -> None:
-        self.figures.append(Figure(name, unit, ours, baseline, target))
+        figure = Figure(name, unit, ours, baseline, target)
+        self.figures.append(figure)
+        if self.echo is not None:
+            self.echo(f"{name.strip()}: {_number(ours)} {unit} (baseline {_number(baseline)})")
 
     def names(self) -> list[str]:
         return [f.name for f in self.figures]
