@@ -260,17 +260,21 @@ def command_figures(
 def store_figure(
     table: Table, settings: Settings, clients: int, duration: float, insert: Any, state: bytes
 ) -> None:
-    """The store's recorder alone (its lock included) against raw one-row transactions."""
-    pooled = settings.model_copy(update={"pool_size": clients, "pool_max_overflow": 0})
-    app = build_application(pooled)
-    recorder = app.store.recorder
-    try:
-        ours = load.concurrently(clients, duration, load.store_inserts(recorder, state))
-        library = load.concurrently(
-            clients, duration, load.store_inserts(LibraryInserts(recorder), state)
+    """The store's recorder alone (its lock included) against raw one-row transactions, on
+    a store of its own (what it records is no event of the ledger's)."""
+    with fresh_schema(settings.database_url, keep=False) as schema:
+        pooled = settings.model_copy(
+            update={"database_schema": schema, "pool_size": clients, "pool_max_overflow": 0}
         )
-    finally:
-        app.close()
+        app = build_application(pooled)
+        recorder = app.store.recorder
+        try:
+            ours = load.concurrently(clients, duration, load.store_inserts(recorder, state))
+            library = load.concurrently(
+                clients, duration, load.store_inserts(LibraryInserts(recorder), state)
+            )
+        finally:
+            app.close()
     raw = load.concurrently(
         clients, duration, load.raw_transactions(settings.database_url, insert, state)
     )
