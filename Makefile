@@ -48,10 +48,11 @@ test: setup lint typecheck check-rules
 	echo "Chromium for browser tests: $${chromium:-none, browser tests will be skipped}"; \
 	OVERSIGHT_TEST_DATABASE_URL=$$url OVERSIGHT_CHROMIUM=$$chromium $(BIN)/pytest
 
+# A synthetic province in a fresh schema, then one table of figures (docs/performance.md).
+# Sizes: make bench BENCH_ARGS="--institutions 100000 --events 10000000".
 bench: setup
 	@url=$$(deploy/ensure-postgres.sh) || exit 1; \
-	OVERSIGHT_TEST_DATABASE_URL=$$url $(BIN)/python -m tests.bench.append; \
-	$(BIN)/python -m tests.bench.draw --database-url $$url
+	$(BIN)/oversight bench --database-url $$url $(BENCH_ARGS)
 
 format: setup
 	$(BIN)/ruff format .

@@ -50,8 +50,11 @@ def build_application(
     catalogue: Catalogue | None = None,
 ) -> OversightApplication:
     ensure_schema(settings)
+    env = settings.eventsourcing_env()
+    if settings.backend == "postgres":
+        env["APPLICATION_RECORDER_TOPIC"] = "bootstrap.store:CommitOrderRecorder"
     return OversightApplication(
-        settings.eventsourcing_env(),
+        env,
         clock=clock,
         catalogue=catalogue or default_catalogue(),
         snapshot_interval=settings.snapshot_interval,

@@ -14,6 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from bootstrap import build_application
+from bootstrap.bench import Options as BenchOptions
+from bootstrap.bench import add_arguments as add_bench_arguments
 from bootstrap.demo import ensure_demo
 from bootstrap.read_models import build_projections
 from bootstrap.service import web_service
@@ -374,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     dverify = dsub.add_parser("verify", help="re-run a draw from its seed and compare")
     dverify.add_argument("campaign", help="a campaign id, or a published result saved as JSON")
     add_transfer_commands(sub)
+    add_bench_arguments(sub.add_parser("bench", help="a synthetic province, measured (make bench)"))
     return parser
 
 
@@ -382,6 +385,12 @@ def positive_days(value: str) -> int:
     if days < 1:
         raise argparse.ArgumentTypeError("a token is valid for at least one day")
     return days
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from bootstrap.bench.run import main as bench
+
+    return bench(BenchOptions.of(args))
 
 
 HANDLERS = {
@@ -398,6 +407,7 @@ HANDLERS = {
     ("keygen", None): cmd_keygen,
     ("export", None): cmd_export,
     ("import", None): cmd_import,
+    ("bench", None): cmd_bench,
 }
 
 

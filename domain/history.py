@@ -146,10 +146,7 @@ class History:
 
     @classmethod
     def from_events(cls, events: Iterable[Any]) -> History:
-        builder = _Builder()
-        for event in sorted(events, key=lambda e: e.originator_version):
-            builder.apply(event)
-        return builder.build()
+        return HistoryFold.of(events).history
 
     def finding(self, finding_id: str) -> FindingFact | None:
         return next((f for f in self.findings if f.finding_id == finding_id), None)
@@ -169,6 +166,35 @@ class History:
         return max(refs, key=lambda r: (r.occurred_on, r.version), default=None)
 
 
+@dataclass(frozen=True)
+class HistoryFold:
+    """A history folded up to a version, with what folding it further needs: the events
+    recorded after that version extend it without replaying the ones before. A fold is
+    never changed; extending it makes a new one."""
+
+    history: History
+    builder: _Builder = field(repr=False, compare=False)
+
+    @property
+    def version(self) -> int:
+        return self.history.version
+
+    @classmethod
+    def of(cls, events: Iterable[Any]) -> HistoryFold:
+        builder = _Builder()
+        return cls(builder.build(), builder).extended(events)
+
+    def extended(self, events: Iterable[Any]) -> HistoryFold:
+        """This fold with ``events`` (those after its version) applied in version order."""
+        ordered = sorted(events, key=lambda e: e.originator_version)
+        if not ordered:
+            return self
+        builder = self.builder.copy()
+        for event in ordered:
+            builder.apply(event)
+        return HistoryFold(builder.build(), builder)
+
+
 @dataclass
 class _Builder:
     findings: dict[str, FindingFact] = field(default_factory=dict)
@@ -185,6 +211,19 @@ class _Builder:
         handler = getattr(self, f"_on_{type(e).__name__}", None)
         if handler is not None:
             handler(e)
+
+    def copy(self) -> _Builder:
+        """A builder to go on from here; the facts are frozen, so the containers suffice."""
+        return _Builder(
+            findings=dict(self.findings),
+            cases={case: list(ids) for case, ids in self.cases.items()},
+            sanctions=dict(self.sanctions),
+            batches=list(self.batches),
+            complaints=dict(self.complaints),
+            approvals=list(self.approvals),
+            assessments=list(self.assessments),
+            version=self.version,
+        )
 
     def build(self) -> History:
         return History(

@@ -10,7 +10,9 @@ business dates come with each command.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar, cast
@@ -27,7 +29,7 @@ from domain.base import LedgerAggregate, Stamp
 from domain.calendar import shanghai_date
 from domain.errors import InvalidInput, NotFound, RuleRefusal, VersionConflict
 from domain.events import IdempotentRequestRecorded, LedgerCreated
-from domain.history import History
+from domain.history import History, HistoryFold
 from domain.institution import Institution
 from domain.rulebook import Catalogue, Rulebook
 from domain.state import TRANSCODINGS as STATE_TRANSCODINGS
@@ -38,6 +40,8 @@ A = TypeVar("A")
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "skills-oversight:idempotency")
 #: Notifications read per query when scanning the store.
 NOTIFICATION_PAGE = 500
+#: Events the kept history folds may cover together, by default (see ``HistoryFolds``).
+HISTORY_FOLD_EVENTS = 200_000
 
 
 class DateAsISO(Transcoding):
@@ -152,6 +156,81 @@ def owner_of(record: object) -> UUID | None:
     return None
 
 
+def project(aggregate: Any, events: Iterable[Any]) -> Any:
+    """The aggregate with ``events`` applied: the library's projector without its per-event
+    runtime-protocol check, which costs more than applying most events."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
+class HistoryFolds:
+    """The latest history fold of the institutions read lately, so that a command or an
+    assessment reads only the events recorded since (recorded events never change).
+
+    Bounded by the events the kept folds cover together; the least recently used go first.
+    Safe across threads: folds are never changed, and the map is changed under a lock.
+    """
+
+    def __init__(self, max_events: int = HISTORY_FOLD_EVENTS) -> None:
+        self.max_events = max_events
+        self._folds: OrderedDict[UUID, HistoryFold] = OrderedDict()
+        self._events = 0
+        self._lock = threading.Lock()
+
+    def get(self, iid: UUID) -> HistoryFold | None:
+        with self._lock:
+            fold = self._folds.get(iid)
+            if fold is not None:
+                self._folds.move_to_end(iid)
+            return fold
+
+    def put(self, iid: UUID, fold: HistoryFold) -> None:
+        """Keep ``fold`` unless a fold of a later version is kept already."""
+        if fold.version > self.max_events:
+            return
+        with self._lock:
+            kept = self._folds.get(iid)
+            if kept is not None:
+                if kept.version >= fold.version:
+                    return
+                self._events -= kept.version
+            self._folds[iid] = fold
+            self._folds.move_to_end(iid)
+            self._events += fold.version
+            while self._events > self.max_events:
+                _, dropped = self._folds.popitem(last=False)
+                self._events -= dropped.version
+
+
+class SavedAggregates:
+    """The aggregates this process saved last, each as it stood at its version: what a
+    command answers with is read at that version, and an aggregate at a version never
+    changes. Only reads at a named version are served from here; commands always load
+    afresh, so nothing served from here is ever changed."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._saved: OrderedDict[UUID, tuple[int, Aggregate]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, aggregates: Iterable[Aggregate]) -> None:
+        with self._lock:
+            for aggregate in aggregates:
+                self._saved[aggregate.id] = (aggregate.version, aggregate)
+                self._saved.move_to_end(aggregate.id)
+            while len(self._saved) > self.size:
+                self._saved.popitem(last=False)
+
+    def at(self, aggregate_id: UUID, version: int) -> Aggregate | None:
+        with self._lock:
+            saved, aggregate = self._saved.get(aggregate_id, (None, None))
+        # Changed since it was saved (a further command under way on it): not served.
+        if aggregate is None or saved != version or aggregate.version != version:
+            return None
+        return aggregate
+
+
 def require_in_jurisdiction(principal: Principal, action: Action, jurisdiction: str) -> None:
     """``action`` anywhere in ``jurisdiction``, whatever district the principal is scoped to."""
     principal.require(action, jurisdiction, principal.district or "", None)
@@ -160,10 +239,19 @@ def require_in_jurisdiction(principal: Principal, action: Action, jurisdiction: 
 class Ledger:
     """Stamping, loading, the rules in force and atomic saves, for every command module."""
 
-    def __init__(self, store: LedgerStore, *, clock: Clock, catalogue: Catalogue) -> None:
+    def __init__(
+        self,
+        store: LedgerStore,
+        *,
+        clock: Clock,
+        catalogue: Catalogue,
+        history_folds: HistoryFolds | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.catalogue = catalogue
+        self.folds = history_folds or HistoryFolds()
+        self.saved = SavedAggregates()
 
     # --- time -----------------------------------------------------------------------------
 
@@ -218,8 +306,14 @@ class Ledger:
     # --- reading --------------------------------------------------------------------------
 
     def get(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        if version is not None:
+            saved = self.saved.at(aggregate_id, version)
+            if saved is not None and isinstance(saved, cls):
+                return saved
         try:
-            aggregate: Aggregate = self.store.repository.get(aggregate_id, version=version)
+            aggregate: Aggregate = self.store.repository.get(
+                aggregate_id, version=version, projector_func=project
+            )
         except AggregateNotFoundError:
             raise absent(cls, aggregate_id) from None
         if not isinstance(aggregate, cls):
@@ -251,11 +345,30 @@ class Ledger:
         return events
 
     def history(self, iid: UUID, known_at: datetime | None = None) -> History:
-        return History.from_events(self.events(iid, known_at))
+        """The institution's history; with ``known_at``, as recorded by then."""
+        if known_at is not None:
+            return History.from_events(self.events(iid, known_at))
+        return self.fold(iid).history
 
     def history_so_far(self, inst: Institution) -> History:
         """The recorded history with what the command under way has recorded on top."""
-        return History.from_events(self.events(inst.id) + inst.pending_events)
+        pending = inst.pending_events
+        recorded = self.fold(inst.id, upto=inst.version - len(pending))
+        return recorded.extended(pending).history
+
+    def fold(self, iid: UUID, upto: int | None = None) -> HistoryFold:
+        """The history up to version ``upto`` (by default all of it), from the kept fold and
+        the events recorded after it."""
+        kept = self.folds.get(iid)
+        event_store = self.store.repository.event_store
+        if kept is not None and kept.version == upto:
+            return kept
+        if kept is not None and (upto is None or kept.version < upto):
+            fold = kept.extended(event_store.get(iid, gt=kept.version, lte=upto))
+        else:
+            fold = HistoryFold.of(event_store.get(iid, lte=upto))
+        self.folds.put(iid, fold)
+        return fold
 
     def originators(self, created: type[LedgerCreated] | None = None) -> Iterator[UUID]:
         """Every aggregate id in the store in order of first appearance; with ``created``,
@@ -300,8 +413,10 @@ class Ledger:
         """The stored result of a request already made with this Idempotency-Key."""
         if not ctx.idempotency_key:
             return None
-        record = self.find(IdempotencyRecord, self._idempotency_id(ctx))
-        if record is None:
+        # One indexed read of the record's only event: no snapshot lookup, no replay.
+        recorded = list(self.store.repository.event_store.get(self._idempotency_id(ctx)))
+        record = project(None, recorded) if recorded else None
+        if not isinstance(record, IdempotencyRecord):
             return None
         if record.fingerprint != ctx.fingerprint:
             raise InvalidInput(
@@ -341,6 +456,7 @@ class Ledger:
             raise VersionConflict(
                 "the record changed while this command ran; reload and retry"
             ) from None
+        self.saved.put(aggregates)
 
     def save_result(
         self, ctx: Context, inst: Institution, *others: Aggregate, **created: Any

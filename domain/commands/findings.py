@@ -159,7 +159,7 @@ class FindingCommands:
         self.assessor.check_rule_id(inst, rule_id, occurred_on)
         finding_id = self.assessor.add_finding(
             inst,
-            self.ledger.history(iid),
+            self.ledger.history_so_far(inst),
             ctx,
             rule_id=rule_id,
             severity=severity,
@@ -218,7 +218,7 @@ class FindingCommands:
         rulebook = self.ledger.catalogue.in_force(inst.jurisdiction, batch.evaluated_on)
         if rulebook is None:
             return []
-        history = self.ledger.history(inst.id)
+        history = self.ledger.history_so_far(inst)
         filing = filing_on(inst, history, batch.evaluated_on)
         return batch_flags(filing, history, rulebook, batch)
 
