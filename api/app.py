@@ -18,8 +18,18 @@ from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 import structlog
 from fastapi import FastAPI, Request, Response
 
+from api.attachments import AttachmentStore
 from api.errors import install_error_handlers
-from api.routes import casework, documents, health, institutions, metrics, rulebooks, supervision
+from api.routes import (
+    attachments,
+    casework,
+    documents,
+    health,
+    institutions,
+    metrics,
+    rulebooks,
+    supervision,
+)
 from api.routes.pages import install_pages
 from config.logging import get_logger
 from config.settings import Settings
@@ -57,6 +67,7 @@ def create_app(
     app.state.settings = settings
     app.state.oversight = application
     app.state.projections = projections
+    app.state.attachments = AttachmentStore.of(settings)
     app.state.workers = []
     app.state.requests = metrics.RequestCounter()
     install_error_handlers(app)
@@ -75,6 +86,7 @@ ROUTERS = (
     supervision.router,
     metrics.router,
     documents.router,
+    attachments.router,
 )
 
 
