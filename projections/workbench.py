@@ -22,6 +22,7 @@ from domain.application import OversightApplication
 from domain.errors import NotFound
 from domain.institution import Institution
 from domain.state import InstitutionState
+from projections.institution_file import Ground, GroundEvent
 from projections.queries import ScopeEntry
 from projections.rulebook_items import RulebookItems, finding_items
 
@@ -312,30 +313,12 @@ def decision_steps(base: str, decision: DecisionLine) -> list[OpenStep]:
     steps = []
     if "interview" in decision.actions and not decision.interview_held:
         steps.append(OpenStep("interview", f"{path}/interview", decision.decision_id))
-    if decision.rectification in ("ordered", "reported"):
+    if decision.rectification == "reported":
         steps.append(OpenStep("rectification", f"{path}/rectification", decision.decision_id))
     return steps
 
 
 # --- what the steps show ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EventRef:
-    version: int
-    type: str
-    occurred_on: str
-
-
-@dataclass(frozen=True)
-class GroundLine:
-    """One reason the rules give for the level: the article, why, the events behind it."""
-
-    article: str
-    level: int
-    explanation_zh: str
-    explanation_en: str
-    events: tuple[EventRef, ...]
 
 
 @dataclass(frozen=True)
@@ -351,33 +334,43 @@ class Required:
     rulebook: str
     rulebook_choice_zh: str
     rulebook_choice_en: str
-    grounds: tuple[GroundLine, ...]
+    grounds: tuple[Ground, ...]
 
 
 @dataclass(frozen=True)
-class CaseDesk:
-    """A case's step: the record, the case, its findings, what the rules require today."""
+class StepView:
+    """What a step shows: the record, and what the step itself needs (in subclasses)."""
 
     desk: Desk
-    case: CaseLine
-    findings: tuple[FindingLine, ...]
-    required: Required
-    decision: DecisionLine | None
 
     @property
     def institution(self) -> Target:
         return self.desk.institution
 
 
-def case_desk(app: OversightApplication, principal: Principal, iid: str, case_id: str) -> CaseDesk:
+@dataclass(frozen=True)
+class CaseDesk(StepView):
+    """A case's step: the record, the case, its findings, what the rules require."""
+
+    case: CaseLine
+    findings: tuple[FindingLine, ...]
+    required: Required
+    decision: DecisionLine | None
+
+
+def case_desk(
+    app: OversightApplication, principal: Principal, iid: str, case_id: str, on: date | None
+) -> CaseDesk:
+    """A case with what the rules require for it on ``on`` (default today)."""
     record = desk(app, principal, iid)
     case = record.case(case_id)
-    found = app.records.case_requirement(principal, record.institution.id, case_id, record.today)
+    day = on or record.today
+    found = app.records.case_requirement(principal, record.institution.id, case_id, day)
     return CaseDesk(
         record,
         case,
         tuple(record.finding(f) for f in case.finding_ids),
-        _required(found, record.today),
+        _required(found, day),
         record.decision(case.decision_id) if case.decision_id else None,
     )
 
@@ -396,13 +389,13 @@ def _required(found: Mapping[str, Any], on: date) -> Required:
         rulebook_choice_zh=str(found.get("rulebook_choice_zh", "")),
         rulebook_choice_en=str(found.get("rulebook_choice_en", "")),
         grounds=tuple(
-            GroundLine(
+            Ground(
                 str(g["article"]),
                 int(g["level"]),
                 str(g.get("explanation_zh", "")),
                 str(g.get("explanation_en", "")),
                 tuple(
-                    EventRef(int(e["version"]), str(e["type"]), str(e["occurred_on"]))
+                    GroundEvent(int(e["version"]), str(e["type"]), e["occurred_on"])
                     for e in g.get("events", ())
                 ),
             )
@@ -412,15 +405,10 @@ def _required(found: Mapping[str, Any], on: date) -> Required:
 
 
 @dataclass(frozen=True)
-class FindingDesk:
+class FindingDesk(StepView):
     """The finding step: the record and the items of the rulebook in force on ``items.on``."""
 
-    desk: Desk
     items: RulebookItems
-
-    @property
-    def institution(self) -> Target:
-        return self.desk.institution
 
 
 def finding_desk(
@@ -432,16 +420,11 @@ def finding_desk(
 
 
 @dataclass(frozen=True)
-class DecisionDesk:
+class DecisionDesk(StepView):
     """A served decision's effect, or an appeal against a decision."""
 
-    desk: Desk
     decision: DecisionLine
     appeal: AppealLine | None = None
-
-    @property
-    def institution(self) -> Target:
-        return self.desk.institution
 
 
 def decision_desk(

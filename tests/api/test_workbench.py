@@ -434,6 +434,7 @@ def test_a_rectification_is_accepted(bench: FormClient, hunan: Ladder) -> None:
         {"report": "整改报告", "occurred_on": "2024-05-10"},
     )
     path = f"{steps(hunan)}/decisions/{decision_id}/rectification"
+    assert f'href="{path}"' in bench.client.get(f"/institutions/{hunan.iid}").text
     assert "整改" in bench.open(path).page
     done(bench.fill(path, {"remarks": "验收合格", "occurred_on": "2024-05-20"}), hunan)
     assert events_data(hunan, "RectificationAccepted")[-1]["remarks"] == "验收合格"

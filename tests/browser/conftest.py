@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,6 +81,27 @@ class LiveServer:
         return secret
 
 
+@contextmanager
+def serving(web: Any) -> Iterator[str]:
+    """``web`` served by uvicorn in a background thread on a free port; yields its URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The dashboard on a free port, with the demo data and its read models caught up."""
@@ -94,24 +116,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     token = ensure_demo(app, settings)
     web = web_service(settings, app)
     web.state.projections.catch_up()
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    live = LiveServer(f"http://127.0.0.1:{port}", app, token)
-    live.issue("li.jinjiang", "regulator", jurisdiction="chengdu", district="锦江区")
-    try:
+    with serving(web) as url:
+        live = LiveServer(url, app, token)
+        live.issue("li.jinjiang", "regulator", jurisdiction="chengdu", district="锦江区")
         yield live
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -306,8 +306,9 @@ class Forms:
         if values is None:
             defaults = step.defaults(self.page, view)
             values = {k: _as_values(v) for k, v in defaults.items() if v is not None}
+        query = self.request.url.query
         form = FormState(
-            action=self.request.url.path,
+            action=self.request.url.path + (f"?{query}" if query else ""),
             csrf=self.token(),
             key=secrets.token_urlsafe(18),
             names=frozenset(step.names),
@@ -315,9 +316,7 @@ class Forms:
             refusal=refusal,
         )
         status = refusal.status if refusal else 200
-        return self.page.render(
-            step.template, status_code=status, form=form, view=view, forms_page=True
-        )
+        return self.page.render(step.template, status_code=status, form=form, view=view)
 
     async def posted(self) -> Fields:
         """The form sent, once its CSRF token and origin are checked."""

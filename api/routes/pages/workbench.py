@@ -109,7 +109,9 @@ register(router, f"{BASE}/review", REVIEW)
 # --- evidence --------------------------------------------------------------------------
 
 
-def _picker_date(page: SignedIn) -> date | None:
+def on_date(page: SignedIn) -> date | None:
+    """``?on=``: the business date a step's page reads the rules at (the finding's picker,
+    a case's requirement); today when absent or not a date."""
     value = page.request.query_params.get("on", "").strip()
     try:
         return date.fromisoformat(value) if value else None
@@ -135,7 +137,7 @@ def record_finding(once: Once, view: FindingDesk, fields: Fields) -> object:
 FINDING = Step(
     template="workbench/finding.html",
     names=("rule_id", "severity", "occurred_on", "source", "reference", "facts"),
-    view=lambda page, p: finding_desk(page.app, page.principal, p["iid"], _picker_date(page)),
+    view=lambda page, p: finding_desk(page.app, page.principal, p["iid"], on_date(page)),
     run=record_finding,
     done=file_of,
     defaults=lambda page, view: {
@@ -170,7 +172,7 @@ register(router, f"{BASE}/case", CASE)
 
 
 def read_case(page: SignedIn, p: Mapping[str, str]) -> CaseDesk:
-    return case_desk(page.app, page.principal, p["iid"], p["case_id"])
+    return case_desk(page.app, page.principal, p["iid"], p["case_id"], on_date(page))
 
 
 def issue_notice(once: Once, view: CaseDesk, fields: Fields) -> object:
@@ -194,7 +196,7 @@ NOTICE = Step(
     run=issue_notice,
     done=file_of,
     defaults=lambda page, view: {
-        "occurred_on": view.desk.today,
+        "occurred_on": view.required.on,
         "intended_level": view.required.level,
     },
 )
@@ -217,7 +219,7 @@ DEFENCE = Step(
     view=read_case,
     run=answer_notice,
     done=file_of,
-    defaults=lambda page, view: {"occurred_on": view.desk.today, "answer": "defence"},
+    defaults=lambda page, view: {"occurred_on": view.required.on, "answer": "defence"},
 )
 register(router, f"{BASE}/cases/{{case_id}}/defence", DEFENCE)
 
@@ -239,11 +241,18 @@ def decide_case(once: Once, view: CaseDesk, fields: Fields) -> object:
 
 DECISION = Step(
     template="workbench/decision.html",
-    names=("level", "reasons", "below_reason", "rectification_days", "deciding_body"),
+    names=(
+        "level",
+        "reasons",
+        "below_reason",
+        "rectification_days",
+        "deciding_body",
+        "occurred_on",
+    ),
     view=read_case,
     run=decide_case,
     done=file_of,
-    defaults=lambda page, view: {"occurred_on": view.desk.today, "level": view.required.level},
+    defaults=lambda page, view: {"occurred_on": view.required.on, "level": view.required.level},
 )
 register(router, f"{BASE}/cases/{{case_id}}/decision", DECISION)
 
