@@ -29,7 +29,7 @@ def download(request: Request, iid: str, sha256: str, page: DocumentPageDep) -> 
     try:
         found = attachment_of(page.app, page.principal, parse_institution_id(iid), sha256)
         content = store.read(found.sha256)
-    except Forbidden:
+    except (Forbidden, NotFound):  # another's record, an unknown one, a file it never cited
         return page.refused(NotFound("no such record"))
     except DomainError as exc:
         return page.refused(exc)
