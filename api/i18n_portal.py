@@ -148,7 +148,7 @@ PORTAL_LABELS: dict[str, Pair] = {
     "portal.findings": ("违规事实", "Findings"),
     "portal.finding.rule": ("条款", "Item"),
     "portal.finding.state": ("状态", "State"),
-    "portal.finding.system": ("系统提出", "raised by the system"),
+    "step.source.system": ("系统提出", "raised by the system"),
     "portal.finding.open": ("待处理", "open"),
     "portal.finding.in_case": ("已立案 {case}", "in case {case}"),
     "portal.finding.decided": ("已决定", "decided"),
