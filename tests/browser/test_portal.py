@@ -90,14 +90,13 @@ def evidence(tmp_path: Path) -> list[Path]:
     return [report, photo]
 
 
-def test_a_hunan_ladder_as_the_regulator_and_the_institution_see_it(
-    server: LadderServer, regulator: Actor, institution: Actor, evidence: list[Path]
-) -> None:
+def filed_and_approved(server: LadderServer, regulator: Actor, institution: Actor) -> None:
+    """The institution files from its portal before its record exists; the regulator
+    approves; the portal shows the validity, the renewal window and the expiry."""
     server.day("2026-01-05")
     token = server.issue("lushan", "institution", jurisdiction="hunan", institution=IID)
     portal_sign_in(institution, token, IID)
     file_in_portal(institution, IID, CODE, NAME, "2026-01-05", shoot=True)
-
     server.day("2026-01-12")
     regulator.sign_in(server.issue("wang.hunan", "regulator", jurisdiction="hunan"))
     approve_filing(regulator, IID, NAME, "2026-01-12")
@@ -107,7 +106,10 @@ def test_a_hunan_ladder_as_the_regulator_and_the_institution_see_it(
     assert "2029-01-11" in portal_text(institution, "deadline-expiry")
     institution.shots.take(institution.page, "portal-home-active")
 
-    # A finding, a notice the institution answers, the interview.
+
+def interviewed(server: LadderServer, regulator: Actor, institution: Actor) -> None:
+    """A finding and its notice, which the institution answers with a defence; the
+    interview is decided, served and held."""
     server.day("2026-02-10")
     record_finding(regulator, IID, "hunan-2023/25.9", "2026-02-02")
     open_case(regulator, IID, "2026-02-10")
@@ -126,7 +128,10 @@ def test_a_hunan_ladder_as_the_regulator_and_the_institution_see_it(
     serve(regulator, IID, "2026-02-21")
     hold_interview(regulator, IID, "2026-03-02")
 
-    # Again after the interview: rectification, with evaluation suspended.
+
+def suspended(server: LadderServer, regulator: Actor, institution: Actor) -> str:
+    """Again after the interview: rectification with suspension, which the institution
+    sees with its deadline; a batch it reports meanwhile is kept and raises a finding."""
     server.day("2026-04-21")
     record_finding(regulator, IID, "hunan-2023/25.3", "2026-04-01")
     open_case(regulator, IID, "2026-04-10")
@@ -146,15 +151,23 @@ def test_a_hunan_ladder_as_the_regulator_and_the_institution_see_it(
     regulator.open_file(IID)
     regulator.timeline_has("EvaluationReported")
     regulator.latest("FindingRecorded")
+    return rectification
 
-    # The report, with its files; the regulator downloads them from the file.
+
+def reported_then_overdue(
+    server: LadderServer,
+    regulator: Actor,
+    institution: Actor,
+    rectification: str,
+    files: list[Path],
+) -> None:
+    """The report with its files, downloaded by the regulator from the file; the deadline
+    then passes without acceptance."""
     server.day("2026-05-10")
-    report_rectification(institution, IID, rectification, "2026-05-10", evidence, shoot=True)
+    report_rectification(institution, IID, rectification, "2026-05-10", files, shoot=True)
     assert download_attachment(regulator, IID, "整改报告.pdf") == PDF
     regulator.latest("AttachmentsSubmitted")
     regulator.shots.take(regulator.page, "workbench-file-attachments")
-
-    # The deadline passes without acceptance.
     recorded = server.overnight("2026-05-25")
     assert recorded.get("RectificationOverdue") == 1, recorded
     portal_home(institution, IID)
@@ -163,7 +176,10 @@ def test_a_hunan_ladder_as_the_regulator_and_the_institution_see_it(
     regulator.open_file(IID)
     regulator.timeline_has("RectificationOverdue")
 
-    # Revocation: an Art. 26 breach (the batch while suspended) after the written notice.
+
+def revoked(server: LadderServer, regulator: Actor, institution: Actor) -> str:
+    """An Art. 26 breach (the batch while suspended) after the written notice: revocation,
+    after the institution's defence; its portal shows the indefinite ban."""
     server.day("2026-06-01")
     open_case(regulator, IID, "2026-06-01")
     send_notice(regulator, IID, "2026-06-01", level=3, article="hunan-2023/27.1")
@@ -177,8 +193,11 @@ def test_a_hunan_ladder_as_the_regulator_and_the_institution_see_it(
     assert portal_text(institution, "portal-status") == "已撤销"
     assert "无限期" in portal_text(institution, "portal-head")
     institution.shots.take(institution.page, "portal-home-revoked")
+    return revocation
 
-    # The institution appeals; the regulator records the annulment.
+
+def annulled(server: LadderServer, regulator: Actor, institution: Actor, revocation: str) -> None:
+    """The institution appeals from its portal; the regulator records the annulment."""
     server.day("2026-06-20")
     appeal_in_portal(institution, IID, revocation, "2026-06-20", shoot=True)
     server.day("2026-07-15")
@@ -188,6 +207,17 @@ def test_a_hunan_ladder_as_the_regulator_and_the_institution_see_it(
     assert "撤销" in portal_text(institution, "portal-appeals")
     assert "已撤销" in portal_text(institution, f"decision-{revocation}")
     institution.shots.take(institution.page, "portal-home-annulled")
+
+
+def test_a_hunan_ladder_as_the_regulator_and_the_institution_see_it(
+    server: LadderServer, regulator: Actor, institution: Actor, evidence: list[Path]
+) -> None:
+    filed_and_approved(server, regulator, institution)
+    interviewed(server, regulator, institution)
+    rectification = suspended(server, regulator, institution)
+    reported_then_overdue(server, regulator, institution, rectification, evidence)
+    revocation = revoked(server, regulator, institution)
+    annulled(server, regulator, institution, revocation)
     assert regulator.errors == []
     assert institution.errors == []
 
