@@ -295,11 +295,10 @@ def attachment_of(
 
 
 @dataclass(frozen=True)
-class PortalCase:
-    """A noticed case the institution answers: its file, the case, the notice's findings."""
+class OnPortal:
+    """What a step acts on, in the institution's own file (``portal``)."""
 
     portal: Portal
-    case: CaseLine
 
     @property
     def institution(self) -> Particulars:
@@ -307,15 +306,17 @@ class PortalCase:
 
 
 @dataclass(frozen=True)
-class PortalDecision:
+class PortalCase(OnPortal):
+    """A noticed case the institution answers."""
+
+    case: CaseLine
+
+
+@dataclass(frozen=True)
+class PortalDecision(OnPortal):
     """A served decision the institution reports on or appeals."""
 
-    portal: Portal
     decision: DecisionLine
-
-    @property
-    def institution(self) -> Particulars:
-        return self.portal.file
 
 
 def portal_case(

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.schemas.base import Out
 from domain.application import StoredEvent
 from domain.events import ScopeLine
-from domain.institution import Institution
+from domain.institution import FilingApplication, Institution
 from domain.rulebook import Rulebook
 from projections.queries import RegisterEntry
 
@@ -55,6 +55,21 @@ class SubmitFilingRequest(Dated):
     test_sites: list[str] = Field(min_length=1)
     legal_representative: str = Field(min_length=1, max_length=100)
     contact: ContactIn
+
+    def application(self) -> FilingApplication:
+        """What the body files, as the domain takes it."""
+        return FilingApplication(
+            credit_code=self.credit_code,
+            name=self.name,
+            kind=self.kind,
+            jurisdiction=self.jurisdiction,
+            district=self.district,
+            address=self.address,
+            scope=[line.plain() for line in self.scope],
+            test_sites=self.test_sites,
+            legal_representative=self.legal_representative,
+            contact={"name": self.contact.name, "phone": self.contact.phone},
+        )
 
 
 class ApproveFilingRequest(Dated):

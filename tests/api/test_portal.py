@@ -319,13 +319,26 @@ def send_report(
     return browser.client.post(path, data=data, files=upload, follow_redirects=False)
 
 
+def rectifying(api: Api) -> tuple[str, FormClient, str]:
+    """A served rectification: the institution, its browser, its report form's address."""
+    iid = approved(api)
+    decision_id = served_rectification(api, iid)
+    return iid, institution(api, iid), report_path(iid, decision_id)
+
+
+def reported_with_a_pdf(api: Api, iid: str) -> tuple[str, str]:
+    """A served rectification and its report with a PDF: the decision and the PDF's hash."""
+    decision_id = served_rectification(api, iid)
+    files = [("报告.pdf", PDF, "application/pdf")]
+    sent = send_report(institution(api, iid), report_path(iid, decision_id), files)
+    assert sent.status_code == 303, sent.text
+    return decision_id, hashlib.sha256(PDF).hexdigest()
+
+
 def test_a_report_with_files_records_their_hashes_and_stores_each_once(
     api: Api, settings: Settings
 ) -> None:
-    iid = approved(api)
-    decision_id = served_rectification(api, iid)
-    browser = institution(api, iid)
-    path = report_path(iid, decision_id)
+    iid, browser, path = rectifying(api)
     files = [("整改报告.pdf", PDF, "application/pdf"), ("现场照片.png", PNG, "image/png")]
     response = send_report(browser, path, files)
     assert response.status_code == 303, response.text
@@ -335,7 +348,7 @@ def test_a_report_with_files_records_their_hashes_and_stores_each_once(
         "AttachmentsSubmitted",
     ]
     assert events[-1]["data"] == {
-        "decision_id": decision_id,
+        "decision_id": path.split("/")[-2],
         "attachments": [
             {
                 "sha256": hashlib.sha256(PDF).hexdigest(),
@@ -364,16 +377,7 @@ def test_the_regulator_downloads_a_file_from_the_file_checked_against_its_hash(
     api: Api, settings: Settings
 ) -> None:
     iid = approved(api)
-    decision_id = served_rectification(api, iid)
-    assert (
-        send_report(
-            institution(api, iid),
-            report_path(iid, decision_id),
-            [("报告.pdf", PDF, "application/pdf")],
-        ).status_code
-        == 303
-    )
-    digest = hashlib.sha256(PDF).hexdigest()
+    digest = reported_with_a_pdf(api, iid)[1]
     regulator = FormClient.of(api, api.token("regulator", jurisdiction="hunan"))
     file_page = regulator.client.get(f"/institutions/{iid}").text
     link = f"/institutions/{iid}/attachments/{digest}"
@@ -396,10 +400,7 @@ def test_the_regulator_downloads_a_file_from_the_file_checked_against_its_hash(
 def test_files_over_the_limit_or_of_another_type_are_refused_beside_the_field(
     api: Api, settings: Settings
 ) -> None:
-    iid = approved(api)
-    decision_id = served_rectification(api, iid)
-    browser = institution(api, iid)
-    path = report_path(iid, decision_id)
+    iid, browser, path = rectifying(api)
     large = send_report(browser, path, [("大.pdf", PDF + b"0" * LIMIT, "application/pdf")])
     assert large.status_code == 413
     assert refused_beside(large.text, "attachments")
@@ -422,10 +423,7 @@ def test_files_over_the_limit_or_of_another_type_are_refused_beside_the_field(
 
 
 def test_the_report_form_is_protected_like_every_form(api: Api) -> None:
-    iid = approved(api)
-    decision_id = served_rectification(api, iid)
-    browser = institution(api, iid)
-    path = report_path(iid, decision_id)
+    iid, browser, path = rectifying(api)
     form = browser.open(path)
     files = [("attachments", ("r.pdf", PDF, "application/pdf"))]
     data = {**form.hidden, "report": "已整改", "occurred_on": "2024-03-20"}
@@ -467,17 +465,8 @@ def test_another_institutions_portal_files_and_forms_answer_as_a_missing_record(
 ) -> None:
     own = approved(api, 1)
     other = approved(api, 2)
-    decision_id = served_rectification(api, other)
+    decision_id, digest = reported_with_a_pdf(api, other)
     case_id = noticed_case(api, other)
-    assert (
-        send_report(
-            institution(api, other),
-            report_path(other, decision_id),
-            [("r.pdf", PDF, "application/pdf")],
-        ).status_code
-        == 303
-    )
-    digest = hashlib.sha256(PDF).hexdigest()
     browser = institution(api, own)
     token = form_of(browser.client.get(f"{home(own)}/batches").text, "").hidden
     missing = str(uuid4())
@@ -503,9 +492,7 @@ def test_another_institutions_portal_files_and_forms_answer_as_a_missing_record(
         for path in paths[1:9]:
             posted = browser.client.post(path, data={**token, "answer": "waiver", "report": "x"})
             assert posted.status_code == 404, path
-    assert (
-        api.get(f"/api/v1/institutions/{other}/events").json()[-1]["type"] == "AttachmentsSubmitted"
-    )
+    assert "AttachmentsSubmitted" in types_of(api, other)
     own_attachment = browser.client.get(f"/institutions/{own}/attachments/{digest}")
     assert own_attachment.status_code == 404  # its own record cites no such file
     regulator = FormClient.of(api, api.token("regulator", jurisdiction="chengdu"))

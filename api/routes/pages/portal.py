@@ -40,9 +40,9 @@ from domain.application import OversightApplication
 from domain.commands.findings import BatchReport
 from domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from domain.events import ScopeLine
-from domain.institution import FilingApplication
 from domain.state import OPEN_STATUSES, AttachmentState
 from projections.portal import (
+    OnPortal,
     Portal,
     PortalCase,
     PortalDecision,
@@ -60,11 +60,11 @@ KINDS = ("social_org", "employer", "technical_school")
 #: Filing statuses after which the institution files again.
 REFILE = ("rejected", "cancelled", "lapsed", "revoked")
 
-View = Portal | Unfiled | PortalCase | PortalDecision
+View = Portal | Unfiled | OnPortal
 
 
 def own(view: View) -> Portal | Unfiled:
-    return view.portal if isinstance(view, PortalCase | PortalDecision) else view
+    return view.portal if isinstance(view, OnPortal) else view
 
 
 def home_of(view: View) -> str:
@@ -154,20 +154,8 @@ def submit_filing(once: Once, view: Portal | Unfiled, fields: Fields) -> object:
         test_sites=fields.lines("test_sites"),
         contact=contact(fields),
     )
-    application = FilingApplication(
-        credit_code=body.credit_code,
-        name=body.name,
-        kind=body.kind,
-        jurisdiction=body.jurisdiction,
-        district=body.district,
-        address=body.address,
-        scope=[line.plain() for line in body.scope],
-        test_sites=body.test_sites,
-        legal_representative=body.legal_representative,
-        contact={"name": body.contact.name, "phone": body.contact.phone},
-    )
     try:
-        return once(once.app.filing.submit_filing, application, day(body, view))
+        return once(once.app.filing.submit_filing, body.application(), day(body, view))
     except Forbidden as exc:  # the credit code or jurisdiction of another record
         raise Forbidden(exc.detail, field="credit_code") from None
 
