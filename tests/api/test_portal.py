@@ -25,8 +25,13 @@ LIMIT = 4096
 
 @pytest.fixture
 def settings(settings: Settings, tmp_path: Path) -> Settings:
-    """The backend's settings, with a small attachment store of the test's own."""
-    update = {"attachments_dir": tmp_path / "attachments", "attachment_max_bytes": LIMIT}
+    """The backend's settings, with a small attachment store of the test's own, and a
+    snapshot every other event (so files in the state go through the snapshots too)."""
+    update = {
+        "attachments_dir": tmp_path / "attachments",
+        "attachment_max_bytes": LIMIT,
+        "snapshot_interval": 2,
+    }
     return settings.model_copy(update=update)
 
 
