@@ -18,9 +18,11 @@ from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 import structlog
 from fastapi import FastAPI, Request, Response
 
+from api.attachments import AttachmentStore
 from api.errors import install_error_handlers
 from api.limits import BodyLimit
 from api.routes import (
+    attachments,
     casework,
     docs,
     documents,
@@ -69,6 +71,7 @@ def create_app(
     app.state.settings = settings
     app.state.oversight = application
     app.state.projections = projections
+    app.state.attachments = AttachmentStore.of(settings)
     app.state.workers = []
     app.state.requests = metrics.RequestCounter()
     install_error_handlers(app)
@@ -89,6 +92,7 @@ ROUTERS = (
     supervision.router,
     metrics.router,
     documents.router,
+    attachments.router,
 )
 
 

@@ -15,6 +15,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from api.i18n_forms import FORM_FIELDS, FORM_LABELS
+from api.i18n_portal import PORTAL_FIELDS, PORTAL_LABELS
 from api.i18n_review import CHAIN_REASON, LATE, RATING_CHANGE, REVIEW_LABELS
 
 Lang = Literal["zh", "en"]
@@ -251,6 +252,7 @@ LABELS: dict[str, Pair] = {
     "error.422": ("请求参数有误。", "The request is not valid."),
     "error.409": ("记录已被更改。", "The record has changed."),
     **FORM_LABELS,
+    **PORTAL_LABELS,
 }
 
 STATUS: dict[str, Pair] = {
@@ -386,6 +388,7 @@ EVENT: dict[str, Pair] = {
     "ResultsVoided": ("宣布评价结果无效", "Results voided"),
     "RectificationOrdered": ("责令限期整改", "Rectification ordered"),
     "RectificationReportSubmitted": ("提交整改报告", "Rectification report submitted"),
+    "AttachmentsSubmitted": ("提交整改报告附件", "Report attachments submitted"),
     "RectificationAccepted": ("整改验收合格", "Rectification accepted"),
     "RectificationOverdue": ("整改逾期", "Rectification overdue"),
     "FilingRevoked": ("撤销备案", "Filing revoked"),
@@ -476,6 +479,7 @@ FIELD: dict[str, Pair] = {
     "below_reason": ("低于要求的理由", "reason for going below"),
     "flags": ("检查发现", "checks"),
     **FORM_FIELDS,
+    **PORTAL_FIELDS,
 }
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")

@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     #: of a restarted service must be reloaded; set it when several processes serve the
     #: same pages.
     form_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
+    #: Where the files sent with reports are kept, each under its SHA-256 (the events record
+    #: the hash, name, size and type). Unset: ``attachments/`` beside the SQLite file, or
+    #: ``var/attachments`` with PostgreSQL.
+    attachments_dir: Path | None = None
+    #: The largest file accepted (bytes), and how many files one report may carry.
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    attachment_max_files: int = Field(default=10, ge=1)
 
     @field_validator("cipher_key")
     @classmethod
@@ -87,6 +94,14 @@ class Settings(BaseSettings):
         if path in ("", ":memory:"):
             return ":memory:"
         return path
+
+    def attachments_path(self) -> Path:
+        """The attachment store's directory (see ``attachments_dir``)."""
+        if self.attachments_dir is not None:
+            return self.attachments_dir
+        if self.backend == "sqlite" and self.sqlite_path() != ":memory:":
+            return Path(self.sqlite_path()).parent / "attachments"
+        return Path("var/attachments")
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's persistence variables, derived from these settings."""

@@ -277,6 +277,22 @@ class RectificationReportSubmitted(LedgerEvent):
     report: str
 
 
+class Attachment(TypedDict):
+    """A file kept outside the ledger, in the attachment store under its SHA-256."""
+
+    sha256: str
+    name: str
+    size: int  # bytes
+    media_type: str
+
+
+class AttachmentsSubmitted(LedgerEvent):
+    """Files submitted with a rectification report (recorded right after it)."""
+
+    decision_id: str
+    attachments: list[Attachment]
+
+
 class RectificationAccepted(LedgerEvent):
     decision_id: str
     remarks: str

@@ -16,6 +16,7 @@ from domain import events as ev
 from domain.state import (
     AppealState,
     AssessmentState,
+    AttachmentState,
     BatchState,
     CaseState,
     ComplaintState,
@@ -374,6 +375,17 @@ def _rectification_reported(
     assert rect is not None
     new_state = "reported" if rect.state == "ordered" else rect.state
     return _with_rectification(state, e.decision_id, reports=rect.reports + 1, state=new_state)
+
+
+@_on(ev.AttachmentsSubmitted)
+def _attachments_submitted(state: InstitutionState, e: ev.AttachmentsSubmitted) -> InstitutionState:
+    added = tuple(
+        AttachmentState(
+            a["sha256"], a["name"], a["size"], a["media_type"], e.decision_id, e.occurred_on
+        )
+        for a in e.attachments
+    )
+    return replace(state, attachments=state.attachments + added)
 
 
 @_on(ev.RectificationAccepted)

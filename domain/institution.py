@@ -31,7 +31,7 @@ from domain.deciders.filing import (
     normalise_scope,
     validate_scope,
 )
-from domain.events import LedgerCreated, LedgerEvent, ScopeLine
+from domain.events import Attachment, LedgerCreated, LedgerEvent, ScopeLine
 from domain.evolve import evolve
 from domain.rulebook import Rulebook
 from domain.state import (
@@ -395,9 +395,14 @@ class Institution(LedgerAggregate):
         self._decide(effects.hold_interview, command, stamp)
 
     def submit_rectification_report(
-        self, on: date, stamp: Stamp, decision_id: str, report: str
+        self,
+        on: date,
+        stamp: Stamp,
+        decision_id: str,
+        report: str,
+        attachments: Sequence[Attachment] = (),
     ) -> None:
-        command = effects.SubmitRectificationReport(on, decision_id, report)
+        command = effects.SubmitRectificationReport(on, decision_id, report, tuple(attachments))
         self._decide(effects.submit_rectification_report, command, stamp)
 
     def accept_rectification(self, on: date, stamp: Stamp, decision_id: str, remarks: str) -> None:

@@ -108,6 +108,18 @@ class Rectification:
 
 
 @dataclass(frozen=True)
+class AttachmentState:
+    """A file submitted with a decision's rectification report; the store holds its bytes."""
+
+    sha256: str
+    name: str
+    size: int
+    media_type: str
+    decision_id: str
+    submitted_on: date
+
+
+@dataclass(frozen=True)
 class DecisionState:
     case_id: str
     level: int
@@ -194,6 +206,8 @@ class InstitutionState:
     ban_indefinite: bool = False
     ban_decision: str | None = None
     status_before_revocation: Status | None = None
+    #: Files submitted with rectification reports, in the order submitted.
+    attachments: tuple[AttachmentState, ...] = ()
 
     @property
     def id(self) -> UUID:
@@ -351,6 +365,7 @@ RECORD_TYPES: tuple[type[Any], ...] = (
     AssessmentState,
     CaseState,
     Rectification,
+    AttachmentState,
     DecisionState,
     AppealState,
     SessionState,

@@ -156,8 +156,8 @@ class DocLabels:
 
 
 def _hidden(exc: DomainError) -> DomainError:
-    """A file outside the caller's scope is answered as absent."""
-    return NotFound("no such record") if isinstance(exc, Forbidden) else exc
+    """A file outside the caller's scope is answered as absent, as an unknown one is."""
+    return NotFound("no such record") if isinstance(exc, Forbidden | NotFound) else exc
 
 
 def _institution_id(value: str) -> UUID:

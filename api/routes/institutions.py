@@ -24,7 +24,7 @@ from api.schemas.institutions import (
     SubmitFilingRequest,
 )
 from domain.application import OversightApplication
-from domain.institution import FilingApplication, Institution
+from domain.institution import Institution
 from domain.records import Records
 from projections import Projections
 from projections.queries import allowed_scope
@@ -50,19 +50,7 @@ def _left(once: Once, iid: UUID) -> InstitutionOut:
 
 @router.post("", status_code=201, summary="Submit a filing (备案申请)")
 def submit_filing(body: SubmitFilingRequest, app: AppDep, once: OnceDep) -> InstitutionOut:
-    application = FilingApplication(
-        credit_code=body.credit_code,
-        name=body.name,
-        kind=body.kind,
-        jurisdiction=body.jurisdiction,
-        district=body.district,
-        address=body.address,
-        scope=[line.plain() for line in body.scope],
-        test_sites=body.test_sites,
-        legal_representative=body.legal_representative,
-        contact={"name": body.contact.name, "phone": body.contact.phone},
-    )
-    outcome = once(app.filing.submit_filing, application, on(app, body))
+    outcome = once(app.filing.submit_filing, body.application(), on(app, body))
     out = _left(once, UUID(outcome["institution_id"]) if isinstance(outcome, dict) else outcome)
     once.response.headers["Location"] = f"/api/v1/institutions/{out.id}"
     return out

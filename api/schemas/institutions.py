@@ -22,7 +22,7 @@ from api.schemas.fields import (
 )
 from domain.application import StoredEvent
 from domain.events import ScopeLine
-from domain.institution import Institution
+from domain.institution import FilingApplication, Institution
 from domain.rulebook import Rulebook
 from projections.queries import RegisterEntry
 
@@ -63,6 +63,21 @@ class SubmitFilingRequest(Dated):
     test_sites: list[Name] = Field(min_length=1, max_length=TEST_SITES)
     legal_representative: Name
     contact: ContactIn
+
+    def application(self) -> FilingApplication:
+        """What the body files, as the domain takes it."""
+        return FilingApplication(
+            credit_code=self.credit_code,
+            name=self.name,
+            kind=self.kind,
+            jurisdiction=self.jurisdiction,
+            district=self.district,
+            address=self.address,
+            scope=[line.plain() for line in self.scope],
+            test_sites=self.test_sites,
+            legal_representative=self.legal_representative,
+            contact={"name": self.contact.name, "phone": self.contact.phone},
+        )
 
 
 class ApproveFilingRequest(Dated):

@@ -8,6 +8,7 @@ a decision's effects change, in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, cast
@@ -19,6 +20,7 @@ from domain.commands.rosters import RosterKeeper
 from domain.detection import Flag, inactivity_flags, overdue_flag
 from domain.errors import Forbidden, InvalidInput
 from domain.escalation import actions_for
+from domain.events import Attachment
 from domain.history import ref_of
 from domain.institution import Institution
 from domain.ledger import Context, Ledger
@@ -201,11 +203,19 @@ class CaseCommands:
         return self.ledger.save_result(ctx, inst)
 
     def submit_rectification_report(
-        self, ctx: Context, iid: UUID, decision_id: str, on: date, report: str
+        self,
+        ctx: Context,
+        iid: UUID,
+        decision_id: str,
+        on: date,
+        report: str,
+        attachments: Sequence[Attachment] = (),
     ) -> dict[str, Any]:
+        """The report, with the files sent with it (already in the attachment store)."""
         self.ledger.not_future(on)
         inst = self.ledger.load_for(ctx, iid, "apply")
-        inst.submit_rectification_report(on, self.ledger.stamp(ctx), decision_id, report)
+        stamp = self.ledger.stamp(ctx)
+        inst.submit_rectification_report(on, stamp, decision_id, report, attachments)
         return self.ledger.save_result(ctx, inst)
 
     def accept_rectification(

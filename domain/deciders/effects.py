@@ -5,6 +5,7 @@ and the rectification's reports, acceptance and overdue mark.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -13,6 +14,8 @@ from domain.deciders.cases import case_of, decision_of
 from domain.deciders.common import NewEvent, new
 from domain.errors import Conflict, InvalidInput
 from domain.events import (
+    Attachment,
+    AttachmentsSubmitted,
     DecisionServed,
     FilingRevoked,
     InterviewHeld,
@@ -158,22 +161,50 @@ class SubmitRectificationReport:
     on: date
     decision_id: str
     report: str
+    #: Files sent with the report, already in the attachment store.
+    attachments: tuple[Attachment, ...] = ()
 
 
 def submit_rectification_report(
     state: InstitutionState, command: SubmitRectificationReport
 ) -> list[NewEvent]:
+    """The report; its files, if any, are recorded right after it."""
     open_rectification(state, command.decision_id)
     if not command.report.strip():
         raise InvalidInput("the report states what was done", field="report")
+    check_attachments(command.attachments)
+    report = new(
+        RectificationReportSubmitted,
+        command.on,
+        decision_id=command.decision_id,
+        report=command.report,
+    )
+    if not command.attachments:
+        return [report]
+    files = [dict(a) for a in command.attachments]
     return [
-        new(
-            RectificationReportSubmitted,
-            command.on,
-            decision_id=command.decision_id,
-            report=command.report,
-        )
+        report,
+        new(AttachmentsSubmitted, command.on, decision_id=command.decision_id, attachments=files),
     ]
+
+
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def check_attachments(attachments: tuple[Attachment, ...]) -> None:
+    """Each file names its SHA-256 (hex), a name, a size and a media type; none twice."""
+    seen: set[str] = set()
+    for a in attachments:
+        if not SHA256.fullmatch(a["sha256"]):
+            raise InvalidInput("an attachment's sha256 is 64 hex digits", field="attachments")
+        if not a["name"].strip() or a["size"] <= 0 or not a["media_type"]:
+            raise InvalidInput(
+                f"attachment {a['name']!r} needs a name, a size and a media type",
+                field="attachments",
+            )
+        if a["sha256"] in seen:
+            raise InvalidInput(f"{a['name']} is attached twice", field="attachments")
+        seen.add(a["sha256"])
 
 
 @dataclass(frozen=True)

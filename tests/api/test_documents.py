@@ -394,3 +394,29 @@ def test_a_rulebook_file_changed_since_the_event_is_flagged_on_the_document(file
     assert same.rulebook is not None
     assert same.rulebook.matches
     assert same.number == decision.number
+
+
+def test_a_hunan_revocation_annulled_on_appeal_reads_in_chinese_in_its_pdf(api: Api) -> None:
+    """The portal's ladder ends in a revocation annulled on appeal: its decision's PDF holds
+    the Chinese title, the article with its text, the indefinite ban and the outcome."""
+    credit_code = code(31, "430104")
+    iid = api.approved(
+        "2024-03-15", credit_code=credit_code, jurisdiction="hunan", district="长沙市岳麓区"
+    )["id"]
+    ladder = Ladder(api, iid)
+    found = finding(ladder, "hunan-2023/27.4", "2024-03-16", "未经评价直接发放证书")
+    decision_id = ladder.case([found], "2024-03-17", decide_on="2024-03-18")
+    ladder.annul(decision_id, "2024-03-19")
+    response = client_for(api, api.admin).get(
+        f"/institutions/{iid}/documents/decision/{decision_id}", params={"format": "pdf"}
+    )
+    assert response.status_code == 200, response.text
+    text = pdf_text(response.content).replace(" ", "")
+    assert "处理决定书" in text
+    assert f"湘评决〔2024〕{credit_code}-1号" in text
+    assert "hunan-2023/27.4" in text
+    assert "未经评价直接办证、贩卖证书或证书数据造假" in text.replace("\n", "")
+    assert "禁止再次备案" in text
+    assert "无限期" in text
+    assert "复议或诉讼结果" in text
+    assert "撤销" in text

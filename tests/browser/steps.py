@@ -31,6 +31,7 @@ from domain.institution import FilingApplication
 from domain.ledger import Context
 from tests.browser.conftest import DEMO_TODAY, serving
 from tests.conftest import FakeClock
+from workers import deadlines
 
 
 @dataclass
@@ -38,6 +39,18 @@ class LadderServer:
     url: str
     app: OversightApplication
     web: Any
+    #: The server's injected clock: a ladder moves it to each step's day.
+    clock: FakeClock = field(default_factory=lambda: FakeClock(DEMO_TODAY))
+
+    def day(self, on: str) -> None:
+        """The server's clock reads ``on`` from now: the day the next steps are taken."""
+        self.clock.set(on)
+
+    def overnight(self, on: str) -> dict[str, int]:
+        """Nights pass until ``on``, and the deadline worker makes its pass (the one step of
+        a ladder that no person takes in a browser)."""
+        self.day(on)
+        return deadlines.run_once(self.app)
 
     def catch_up(self) -> None:
         """Bring the read models (the worklist) up to date: the projection worker's job."""
@@ -71,10 +84,11 @@ def ladder_server(home: Path) -> Iterator[LadderServer]:
     settings = Settings(
         database_url=f"sqlite:///{home / 'store.db'}", log_format="json", log_level="WARNING"
     )
-    app = build_application(settings, clock=FakeClock(DEMO_TODAY))
+    clock = FakeClock(DEMO_TODAY)
+    app = build_application(settings, clock=clock)
     web = web_service(settings, app)
     with serving(web) as url:
-        yield LadderServer(url, app, web)
+        yield LadderServer(url, app, web, clock)
 
 
 @dataclass
@@ -319,3 +333,165 @@ def hold_interview(reg: Actor, iid: str, on: str, *, shoot: bool = False) -> Non
     reg.fill({"attendees": "法定代表人\n主要负责人", "pledge": "规范档案管理", "occurred_on": on})
     reg.send(iid)
     reg.latest("InterviewHeld")
+
+
+def record_appeal_outcome(
+    reg: Actor, iid: str, outcome: str, on: str, *, shoot: bool = False
+) -> str:
+    """From the file, the appeal the institution filed: record its outcome; its id."""
+    appeal_id = reg.action(iid, "appeal")
+    if shoot:
+        reg.shots.take(reg.page, "workbench-appeal")
+    reg.page.check(f"input[name=outcome][value={outcome}]")
+    reg.fill({"reasons": "经复议，原决定认定事实不清，予以撤销。", "occurred_on": on})
+    reg.send(iid)
+    reg.latest("AppealDecided")
+    return appeal_id
+
+
+def download_attachment(reg: Actor, iid: str, name: str) -> bytes:
+    """On the file, download the file ``name`` the institution sent with a report."""
+    reg.open_file(iid)
+    link = reg.page.locator("[data-testid=file-attachments] a", has_text=name)
+    with reg.page.expect_download() as download:
+        link.click()
+    return Path(download.value.path()).read_bytes()
+
+
+# --- the institution's steps, in its portal --------------------------------------------
+
+
+def portal_sign_in(inst: Actor, token: str, iid: str) -> None:
+    """Sign in with the institution's token and land on its own portal."""
+    inst.page.goto(inst.server.url + "/login?next=/portal")
+    inst.page.fill("#token", token)
+    inst.page.click("button[type=submit].primary")
+    inst.page.wait_for_url(f"{inst.server.url}/portal/{iid}")
+
+
+def portal_home(inst: Actor, iid: str) -> None:
+    inst.page.goto(f"{inst.server.url}/portal/{iid}")
+
+
+def portal_text(inst: Actor, testid: str) -> str:
+    return str(inst.page.locator(f"[data-testid={testid}]").first.inner_text())
+
+
+def portal_step(inst: Actor, iid: str, testid: str) -> None:
+    """On the portal's home, follow the step ``testid``."""
+    portal_home(inst, iid)
+    inst.page.click(f"[data-testid={testid}]")
+    inst.page.wait_for_selector("#step-form")
+
+
+def portal_send(inst: Actor, iid: str) -> None:
+    """Submit the step's form and land back on the portal's home."""
+    inst.page.click("#step-form [data-testid=submit]")
+    inst.page.wait_for_url(re.compile(rf"{re.escape(inst.server.url)}/portal/{iid}(#.*)?$"))
+
+
+def file_in_portal(
+    inst: Actor, iid: str, credit_code: str, name: str, on: str, *, shoot: bool = False
+) -> None:
+    """Before its record exists, the institution submits its filing."""
+    portal_home(inst, iid)
+    assert portal_text(inst, "unfiled"), "nothing filed yet"
+    if shoot:
+        inst.shots.take(inst.page, "portal-unfiled")
+    portal_step(inst, iid, "portal-step-filing")
+    if shoot:
+        inst.shots.take(inst.page, "portal-filing")
+    inst.page.select_option("#f-jurisdiction", "hunan")
+    inst.page.select_option("#f-kind", "social_org")
+    inst.fill(
+        {
+            "credit_code": credit_code,
+            "name": name,
+            "district": "长沙市岳麓区",
+            "address": "长沙市岳麓区麓山路1号",
+            "scope": "4-03-02-01 3,4,5",
+            "test_sites": "麓山路考点",
+            "legal_representative": "王某",
+            "contact_name": "李某",
+            "contact_phone": "0731-00000000",
+            "occurred_on": on,
+        }
+    )
+    portal_send(inst, iid)
+    assert portal_text(inst, "portal-status") == "待审核"
+
+
+def answer_notice(
+    inst: Actor, iid: str, on: str, *, statement: str | None, shoot: bool = False
+) -> str:
+    """The notice waiting on the home: a defence with ``statement``, or a waiver; its case."""
+    portal_home(inst, iid)
+    link = inst.page.locator("[data-testid^='portal-answer-']").first
+    case_id = str(link.get_attribute("data-testid")).removeprefix("portal-answer-")
+    assert "deadline-defence" in inst.page.locator("[data-testid=deadlines]").inner_html()
+    link.click()
+    inst.page.wait_for_selector("#step-form")
+    if shoot:
+        inst.shots.take(inst.page, "portal-answer")
+    if statement is None:
+        inst.page.check("input[name=answer][value=waiver]")
+    else:
+        inst.page.check("input[name=answer][value=defence]")
+        inst.fill({"statement": statement})
+    inst.fill({"occurred_on": on})
+    portal_send(inst, iid)
+    assert inst.page.locator(f"[data-testid=notice-{case_id}]").count() == 0, "answered"
+    return case_id
+
+
+def report_batch(
+    inst: Actor, iid: str, batch_id: str, evaluated_on: str, *, shoot: bool = False
+) -> str:
+    """Report an evaluation batch; what its checks raised, as the home shows it."""
+    portal_step(inst, iid, "portal-step-batch")
+    if shoot:
+        inst.shots.take(inst.page, "portal-batch")
+    inst.fill(
+        {
+            "batch_id": batch_id,
+            "occupation": "4-03-02-01",
+            "evaluated_on": evaluated_on,
+            "site": "麓山路考点",
+            "candidates": "24",
+            "unqualified_candidates": "0",
+            "passed": "20",
+        }
+    )
+    inst.page.select_option("#f-level", "4")
+    portal_send(inst, iid)
+    assert inst.page.locator(f"[data-testid=batch-{batch_id}]").count() == 1, "kept"
+    flags = inst.page.locator(f"[data-testid=batch-flags-{batch_id}]")
+    return str(flags.inner_text()) if flags.count() else ""
+
+
+def report_rectification(
+    inst: Actor, iid: str, decision_id: str, on: str, files: list[Path], *, shoot: bool = False
+) -> None:
+    """The rectification report, with ``files`` attached."""
+    portal_step(inst, iid, f"portal-report-{decision_id}")
+    if shoot:
+        inst.shots.take(inst.page, "portal-report")
+    inst.fill({"report": "已补齐评价档案，完善考场设置，整改完成。", "occurred_on": on})
+    inst.page.set_input_files("#f-attachments", [str(f) for f in files])
+    portal_send(inst, iid)
+    sent = inst.page.locator(f"[data-testid=decision-{decision_id}] [data-testid=attachments]")
+    for f in files:
+        assert f.name in sent.inner_text(), f.name
+
+
+def appeal_in_portal(
+    inst: Actor, iid: str, decision_id: str, on: str, *, shoot: bool = False
+) -> None:
+    """Apply for reconsideration of the decision."""
+    portal_step(inst, iid, f"portal-appeal-{decision_id}")
+    if shoot:
+        inst.shots.take(inst.page, "portal-appeal")
+    inst.page.check("input[name=kind][value=reconsideration]")
+    inst.fill({"grounds": "逾期系因系统故障，申请复议撤销撤销备案决定。", "occurred_on": on})
+    portal_send(inst, iid)
+    assert "审理中" in portal_text(inst, "portal-appeals")

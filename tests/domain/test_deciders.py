@@ -16,6 +16,8 @@ from domain.errors import Conflict, InvalidInput, RuleRefusal
 from domain.events import (
     AppealDecided,
     AppealFiled,
+    Attachment,
+    AttachmentsSubmitted,
     CaseDecided,
     CaseOpened,
     DecisionServed,
@@ -30,6 +32,7 @@ from domain.events import (
     FindingRecorded,
     NoticeIssued,
     RectificationOrdered,
+    RectificationReportSubmitted,
     RenewalRequested,
     ResultsVoided,
 )
@@ -443,3 +446,57 @@ def test_a_ban_refuses_a_new_filing_citing_the_decision() -> None:
         .when(filing.resubmit, command)
         .then_refused(RuleRefusal, article="chengdu-2024/26.1", field="credit_code")
     )
+
+
+# --- the rectification report and its files ---------------------------------------------
+
+ORDERED = (
+    *FILED,
+    found("F1"),
+    *noticed("C1"),
+    decided(),
+    new(DecisionServed, d("2024-04-22"), case_id="C1", decision_id="D1"),
+    new(
+        RectificationOrdered,
+        d("2024-04-22"),
+        decision_id="D1",
+        deadline=d("2024-05-12"),
+        suspended_from=d("2024-04-22"),
+        public_announcement=False,
+        abnormal_activity_list=False,
+    ),
+)
+FILE: Attachment = {
+    "sha256": "ab" * 32,
+    "name": "整改报告.pdf",
+    "size": 2048,
+    "media_type": "application/pdf",
+}
+
+
+def test_a_report_with_files_records_them_right_after_it() -> None:
+    command = effects.SubmitRectificationReport(d("2024-05-01"), "D1", "已整改", (FILE,))
+    (
+        given(*ORDERED)
+        .when(effects.submit_rectification_report, command)
+        .then(
+            new(RectificationReportSubmitted, d("2024-05-01"), decision_id="D1", report="已整改"),
+            new(AttachmentsSubmitted, d("2024-05-01"), decision_id="D1", attachments=[FILE]),
+        )
+        .state(attachments=[{**FILE, "decision_id": "D1", "submitted_on": d("2024-05-01")}])
+    )
+
+
+def test_a_report_without_files_records_the_report_alone() -> None:
+    command = effects.SubmitRectificationReport(d("2024-05-01"), "D1", "已整改")
+    given(*ORDERED).when(effects.submit_rectification_report, command).then(
+        "RectificationReportSubmitted"
+    ).state(attachments=[])
+
+
+def test_a_file_sent_twice_or_without_its_hash_is_refused() -> None:
+    for files in ((FILE, FILE), ({**FILE, "sha256": "not-a-hash"},), ({**FILE, "size": 0},)):
+        command = effects.SubmitRectificationReport(d("2024-05-01"), "D1", "已整改", files)  # type: ignore[arg-type]
+        given(*ORDERED).when(effects.submit_rectification_report, command).then_refused(
+            InvalidInput, field="attachments"
+        )

@@ -9,7 +9,8 @@ string, reading one view from :mod:`projections.dashboard`,
 What they share is in :mod:`.common` (rendering, security headers, language, parsing),
 :mod:`.tables` (tables and their CSV) and :mod:`.charts`. The regulator's workbench
 (:mod:`.workbench`) is the pages' forms, each a step running one command; their CSRF
-token, Idempotency-Key and refusals are :mod:`.forms`.
+token, Idempotency-Key and refusals are :mod:`.forms`. The institution's portal
+(:mod:`.portal`, :mod:`.portal_report`) is its own file and its steps, through the same forms.
 
 Pages sign in with the session cookie set on ``/login`` (see :mod:`api.deps`) and apply
 the same scope as the API. ``/public`` needs no sign-in. The pages compute nothing the
@@ -27,6 +28,8 @@ from api.routes.pages import (
     institution,
     login,
     overview,
+    portal,
+    portal_report,
     public,
     register,
     sanctions,
@@ -48,6 +51,8 @@ PAGES = (
     workload,
     status,
     workbench,
+    portal,
+    portal_report,
     public,
 )
 
@@ -56,6 +61,7 @@ def install_pages(app: FastAPI) -> None:
     """Mount the static files, the templates and the pages on ``app``."""
     app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
     workbench.install_links(app.state.templates)
+    portal.install_links(app.state.templates)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for page in PAGES:
         app.include_router(page.router)
