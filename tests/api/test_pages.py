@@ -546,3 +546,21 @@ def test_english_counts_agree_in_number() -> None:
     assert en("worklist.overdue", n=1) == "1 day overdue"
     assert en("common.days_late", n=3) == "recorded 3 days later"
     assert zh("common.rows", n=1) == "1 条"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/register?jurisdiction=%00",
+        "/register?district=a%00b",
+        "/register?status=%01",
+        "/register?occupation=%00",
+        "/sanctions?article=%00",
+        "/public?jurisdiction=%00",
+        "/?jurisdiction=x&district=%00",
+    ],
+)
+def test_a_control_character_in_a_page_filter_is_refused_not_a_fault(demo: Api, path: str) -> None:
+    client = browser_for(demo, demo.admin)
+    response = client.get(path)
+    assert response.status_code == 422, response.text

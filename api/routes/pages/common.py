@@ -195,9 +195,14 @@ SignedInDep = Annotated[SignedIn, Depends(signed_in)]
 # --- the query string ------------------------------------------------------------------
 
 
-def blank(value: str | None) -> str | None:
-    """A query parameter with its spaces trimmed; an empty one is not given."""
+def blank(value: str | None, name: str = "query") -> str | None:
+    """A query parameter with its spaces trimmed; an empty one is not given. Control
+    characters and lone surrogates are refused (no filter holds one; the store would not
+    take them)."""
     value = (value or "").strip()
+    bad = next((c for c in value if ord(c) < 0x20 or 0xD800 <= ord(c) <= 0xDFFF), None)
+    if bad is not None:
+        raise InvalidInput(f"{name} holds the character U+{ord(bad):04X}", field=name)
     return value or None
 
 
@@ -251,7 +256,7 @@ def parse_institution_id(value: str) -> UUID:
 
 def place_query(jurisdiction: str | None = None, district: str | None = None) -> Place:
     """``?jurisdiction=&district=``: where a list or a count looks."""
-    return Place(blank(jurisdiction), blank(district))
+    return Place(blank(jurisdiction, "jurisdiction"), blank(district, "district"))
 
 
 PlaceDep = Annotated[Place, Depends(place_query)]
@@ -262,7 +267,7 @@ def paging_query(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = PAGE_SIZE,
 ) -> Paging:
     """``?cursor=&limit=``: which page of a list."""
-    return Paging(blank(cursor), limit)
+    return Paging(blank(cursor, "cursor"), limit)
 
 
 PagingDep = Annotated[Paging, Depends(paging_query)]

@@ -42,7 +42,9 @@ def public(
     """The disclosure list: no sign-in, no scope, no personal data."""
     tr = page.tr
     try:
-        view = public_page(page.app, page.store, parse_date(on, "on"), blank(jurisdiction))
+        view = public_page(
+            page.app, page.store, parse_date(on, "on"), blank(jurisdiction, "jurisdiction")
+        )
         if export.csv:
             return export.response(
                 {

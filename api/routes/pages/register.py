@@ -58,7 +58,9 @@ def register(
     occupation: str | None = None,
 ) -> Response:
     filters = RegisterFilter(
-        **place.arguments(), status=blank(status), occupation=blank(occupation)
+        **place.arguments(),
+        status=blank(status, "status"),
+        occupation=blank(occupation, "occupation"),
     )
     try:
         if export.csv:

@@ -56,9 +56,9 @@ def _filters(
     return SanctionFilter(
         **place.arguments(),
         level=parse_level(level),
-        article=blank(article),
-        month_from=blank(month_from),
-        month_to=blank(month_to),
+        article=blank(article, "article"),
+        month_from=blank(month_from, "month_from"),
+        month_to=blank(month_to, "month_to"),
     )
 
 
