@@ -16,6 +16,7 @@ from uuid import UUID
 from bootstrap import build_application
 from bootstrap.bench import Options as BenchOptions
 from bootstrap.bench import add_arguments as add_bench_arguments
+from bootstrap.config_docs import command as config_docs
 from bootstrap.demo import ensure_demo
 from bootstrap.read_models import build_projections
 from bootstrap.service import web_service
@@ -376,6 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     dverify = dsub.add_parser("verify", help="re-run a draw from its seed and compare")
     dverify.add_argument("campaign", help="a campaign id, or a published result saved as JSON")
     add_transfer_commands(sub)
+    conf = sub.add_parser("config", help="print docs/configuration.md from the settings")
+    conf.add_argument("action", choices=["docs"])
     add_bench_arguments(sub.add_parser("bench", help="a synthetic province, measured (make bench)"))
     return parser
 
@@ -408,6 +411,7 @@ HANDLERS = {
     ("export", None): cmd_export,
     ("import", None): cmd_import,
     ("bench", None): cmd_bench,
+    ("config", None): lambda args, settings: config_docs(),
 }
 
 

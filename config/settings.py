@@ -23,14 +23,20 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/oversight.db"
     #: PostgreSQL schema for the event store and read models (created if missing).
     database_schema: str = "public"
+    #: PostgreSQL connections kept open per process.
     pool_size: int = Field(default=5, ge=1)
+    #: Connections opened beyond the pool under load, closed again when returned.
     pool_max_overflow: int = Field(default=10, ge=0)
     #: Seconds a request waits for a pooled PostgreSQL connection. The store library tries
     #: ten times, so while PostgreSQL is down a request answers 503 after about 12 s.
     pool_timeout: int = Field(default=1, ge=1)
+    #: The address ``oversight serve`` listens on (``0.0.0.0`` in a container).
     host: str = "127.0.0.1"
+    #: The port ``oversight serve`` listens on.
     port: int = 8000
+    #: ``json`` (one object per line), ``console``, or ``auto``: console on a terminal, else JSON.
     log_format: Literal["auto", "json", "console"] = "auto"
+    #: The lowest level logged: DEBUG, INFO, WARNING, ERROR.
     log_level: str = "INFO"
     #: Load the demo institutions on first start when the store is empty.
     demo_data: bool = False
@@ -58,8 +64,9 @@ class Settings(BaseSettings):
     #: the hash, name, size and type). Unset: ``attachments/`` beside the SQLite file, or
     #: ``var/attachments`` with PostgreSQL.
     attachments_dir: Path | None = None
-    #: The largest file accepted (bytes), and how many files one report may carry.
+    #: The largest file accepted with a report (bytes).
     attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    #: How many files one report may carry.
     attachment_max_files: int = Field(default=10, ge=1)
 
     @field_validator("cipher_key")
