@@ -396,6 +396,11 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return bench(BenchOptions.of(args))
 
 
+def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
+    """``oversight config docs``: write docs/configuration.md from the settings class."""
+    return config_docs()
+
+
 HANDLERS = {
     ("serve", None): cmd_serve,
     ("token", "create"): cmd_token_create,
@@ -411,7 +416,7 @@ HANDLERS = {
     ("export", None): cmd_export,
     ("import", None): cmd_import,
     ("bench", None): cmd_bench,
-    ("config", None): lambda args, settings: config_docs(),
+    ("config", None): cmd_config,
 }
 
 

@@ -25,7 +25,8 @@ def test_dockerfile_is_slim_non_root_with_the_entry_point() -> None:
     lines = (DEPLOY / "Dockerfile").read_text(encoding="utf-8").splitlines()
     assert any(line.startswith("FROM python:") and "slim" in line for line in lines)
     users = [line for line in lines if line.startswith("USER ")]
-    assert users and users[-1] != "USER root"
+    assert users
+    assert users[-1] != "USER root"
     assert 'ENTRYPOINT ["oversight"]' in lines
 
 
