@@ -25,9 +25,11 @@ from config.settings import Settings
 from domain.access import ROLES, SYSTEM
 from domain.application import OversightApplication
 from domain.campaign import verify_publication
+from domain.draft import DraftError, parse_draft
 from domain.errors import DomainError
 from domain.institution import Institution, institution_id
-from domain.rulebook import RulebookError, load_catalogue
+from domain.rulebook import Rulebook, RulebookError, load_catalogue
+from domain.rulebook_diff import diff
 from domain.transfer import export_events, import_events
 from projections import DEFAULT_BATCH_SIZE
 from workers import deadlines
@@ -182,6 +184,37 @@ def cmd_rules_show(args: argparse.Namespace, settings: Settings) -> int:
         print(f"no rulebook {args.rulebook_id}", file=sys.stderr)
         return 1
     print(json.dumps(rulebook.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _rulebook_arg(spec: str) -> Rulebook:
+    """A rulebook named as ``ID``, ``ID@VERSION`` or the path of a YAML file (a draft)."""
+    path = Path(spec)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return parse_draft(path.read_bytes(), str(path))
+    rulebook_id, _, version = spec.partition("@")
+    return load_catalogue().get(rulebook_id, int(version) if version else None)
+
+
+def cmd_rules_diff(args: argparse.Namespace, settings: Settings) -> int:
+    """What changes from OLD to NEW, article by article and parameter by parameter."""
+    try:
+        old, new = _rulebook_arg(args.old), _rulebook_arg(args.new)
+    except DraftError as exc:
+        for p in exc.problems:
+            print(f"{p.file}:{p.line}: {p.field or '(top level)'}: {p.reason}", file=sys.stderr)
+        return 1
+    except (KeyError, ValueError, OSError) as exc:
+        print(f"no such rulebook: {exc}", file=sys.stderr)
+        return 1
+    changes = diff(old, new)
+    if args.json:
+        print(json.dumps([c.as_dict() for c in changes], ensure_ascii=False, indent=2))
+        return 0
+    print(f"{old.id} v{old.version} -> {new.id} v{new.version}: {len(changes)} change(s)")
+    for c in changes:
+        where = f"{c.subject} {c.parameter}".rstrip()
+        print(f"  {c.kind:<16} {where}\n      {c.text_zh}\n      {c.text_en}")
     return 0
 
 
@@ -360,6 +393,10 @@ def build_parser() -> argparse.ArgumentParser:
     show = rsub.add_parser("show", help="print one rulebook as JSON")
     show.add_argument("rulebook_id")
     show.add_argument("--version", type=int)
+    rdiff = rsub.add_parser("diff", help="the changes from one rulebook version to another")
+    rdiff.add_argument("old", help="ID, ID@VERSION or a YAML file")
+    rdiff.add_argument("new", help="ID, ID@VERSION or a YAML file (a draft)")
+    rdiff.add_argument("--json", action="store_true")
 
     sub.add_parser("verify", help="check every hash chain; names the first break")
 
@@ -408,6 +445,7 @@ HANDLERS = {
     ("token", "revoke"): cmd_token_revoke,
     ("rules", "check"): cmd_rules_check,
     ("rules", "show"): cmd_rules_show,
+    ("rules", "diff"): cmd_rules_diff,
     ("verify", None): cmd_verify,
     ("worker", None): cmd_worker,
     ("projections", None): cmd_projections,

@@ -1,0 +1,217 @@
+"""What a draft rulebook would change: one institution's history replayed under the catalogue
+in force and under the catalogue with the draft, compared requirement by requirement.
+
+Pure: histories, catalogues and the business date come in; the engine (``assess_leniently``,
+so 从旧兼从轻 applies exactly as in every decision) and the credit rating are reused."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from domain.calendar import add_months, add_years
+from domain.credit import rating_at
+from domain.escalation import Assessment, Finding, assess_leniently
+from domain.history import EventRef, History
+from domain.rulebook import Catalogue
+
+
+@dataclass(frozen=True)
+class Subject:
+    """An institution to replay: its id, name, district and history."""
+
+    institution_id: str
+    name: str
+    district: str | None
+    history: History
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One aspect that differs: ``what`` is "level", "actions", "grounds", "rating" or
+    "deadlines"; ``finding_id`` is empty for the institution's rating and deadlines."""
+
+    what: str
+    finding_id: str
+    article: str
+    current: Any
+    draft: Any
+    events: tuple[EventRef, ...]
+    text_zh: str
+    text_en: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "what": self.what,
+            "finding_id": self.finding_id,
+            "article": self.article,
+            "current": self.current,
+            "draft": self.draft,
+            "events": [e.as_dict() for e in self.events],
+            "text_zh": self.text_zh,
+            "text_en": self.text_en,
+        }
+
+
+@dataclass(frozen=True)
+class InstitutionImpact:
+    institution_id: str
+    name: str
+    district: str | None
+    differences: tuple[Difference, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "institution_id": self.institution_id,
+            "name": self.name,
+            "district": self.district,
+            "differences": [d.as_dict() for d in self.differences],
+        }
+
+
+_ZH = {"level": "要求等级", "actions": "措施", "grounds": "依据", "rating": "信用等级"}
+
+
+def _grounds(a: Assessment) -> tuple[tuple[str, str, int], ...]:
+    return tuple(sorted((g.rule, g.article.split("/")[-1], g.level) for g in a.grounds))
+
+
+def _events(*assessments: Assessment) -> tuple[EventRef, ...]:
+    refs = {e for a in assessments for g in a.grounds for e in g.events}
+    return tuple(sorted(refs, key=lambda e: (e.version, e.type)))
+
+
+def _finding_differences(now: Assessment, then: Assessment) -> list[Difference]:
+    out = []
+    aspects = (
+        ("level", now.level, then.level),
+        ("actions", list(now.actions), list(then.actions)),
+        ("grounds", [list(g) for g in _grounds(now)], [list(g) for g in _grounds(then)]),
+    )
+    for what, current, draft in aspects:
+        if current == draft:
+            continue
+        out.append(
+            Difference(
+                what,
+                now.finding_id,
+                then.article if what == "level" else now.rule_id,
+                current,
+                draft,
+                _events(now, then),
+                f"认定 {now.finding_id}（{now.rule_id}）的{_ZH[what]}：现行 {current}，"
+                f"草案 {draft}（草案依据 {then.article}）",
+                f"finding {now.finding_id} ({now.rule_id}) {what}: {current} now, {draft}"
+                f" under the draft ({then.article})",
+            )
+        )
+    return out
+
+
+def _deadlines(history: History, catalogue: Catalogue, jurisdiction: str) -> dict[str, Any]:
+    """The filing's expiry and lapse dates under the rulebook in force on its last approval."""
+    if not history.approvals:
+        return {}
+    approved = history.approvals[-1]
+    book = catalogue.in_force(jurisdiction, approved.occurred_on)
+    if book is None:
+        return {}
+    expires = add_years(approved.occurred_on, book.filing.validity_years)
+    return {
+        "filing_expires_on": expires.isoformat(),
+        "renewal_from": add_months(expires, -book.filing.renewal_window_months).isoformat(),
+        "lapses_on": add_months(expires, book.filing.lapse_after_months).isoformat(),
+    }
+
+
+def _rating(history: History, catalogue: Catalogue, jurisdiction: str, on: date) -> Any:
+    book = catalogue.in_force(jurisdiction, on)
+    if book is None:
+        return None
+    rating = rating_at(history, book, on)
+    return {"state": rating.state, "grade": rating.grade}
+
+
+def _institution_differences(
+    history: History, current: Catalogue, draft: Catalogue, jurisdiction: str, as_of: date
+) -> list[Difference]:
+    out: list[Difference] = []
+    for fact in history.open_findings():
+        finding = Finding.of(fact)
+        now = assess_leniently(history, current, jurisdiction, finding, as_of)
+        then = assess_leniently(history, draft, jurisdiction, finding, as_of)
+        out.extend(_finding_differences(now, then))
+    for what, of in (("rating", _rating), ("deadlines", None)):
+        if of is not None:
+            a, b = (
+                of(history, current, jurisdiction, as_of),
+                of(history, draft, jurisdiction, as_of),
+            )
+        else:
+            a, b = (_deadlines(history, c, jurisdiction) for c in (current, draft))
+        if a != b:
+            refs = history.approvals[-1:] if what == "deadlines" else history.approvals
+            out.append(
+                Difference(
+                    what,
+                    "",
+                    "",
+                    a,
+                    b,
+                    tuple(refs),
+                    f"{_ZH.get(what, '期限')}：现行 {a}，草案 {b}",
+                    f"{what}: {a} now, {b} under the draft",
+                )
+            )
+    return out
+
+
+def replay(
+    subject: Subject, current: Catalogue, draft: Catalogue, jurisdiction: str, as_of: date
+) -> InstitutionImpact | None:
+    """The institution's differences between the two catalogues on ``as_of``; None if none."""
+    found = _institution_differences(subject.history, current, draft, jurisdiction, as_of)
+    if not found:
+        return None
+    return InstitutionImpact(subject.institution_id, subject.name, subject.district, tuple(found))
+
+
+@dataclass
+class Summary:
+    """Running totals of an impact run: institutions replayed and changed, by district and by
+    article (the article a changed requirement falls under)."""
+
+    replayed: int = 0
+    changed: int = 0
+
+    def __post_init__(self) -> None:
+        self.by_district: Counter[str] = Counter()
+        self.by_article: Counter[str] = Counter()
+        self.by_what: Counter[str] = Counter()
+
+    def add(self, impact: InstitutionImpact | None) -> None:
+        self.replayed += 1
+        if impact is None:
+            return
+        self.changed += 1
+        self.by_district[impact.district or "—"] += 1
+        for article in sorted({d.article for d in impact.differences if d.article}):
+            self.by_article[article] += 1
+        for what in sorted({d.what for d in impact.differences}):
+            self.by_what[what] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "replayed": self.replayed,
+            "changed": self.changed,
+            "by_district": dict(sorted(self.by_district.items())),
+            "by_article": dict(sorted(self.by_article.items())),
+            "by_what": dict(sorted(self.by_what.items())),
+        }
+
+
+def default_as_of(today: date, draft_effective_from: date) -> date:
+    """A draft that takes effect later is shown on the day it takes effect."""
+    return max(today, draft_effective_from)
