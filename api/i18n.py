@@ -429,6 +429,8 @@ EVENT: dict[str, Pair] = {
     "SupervisionReportOverdue": ("督导整改报告逾期", "Supervision report overdue"),
     "SupervisorCardExpired": ("督导员证件到期", "Supervisor card expired"),
     "SupervisorTermEnded": ("督导员聘期届满", "Supervisor term ended"),
+    "OfficerAssigned": ("指定承办人", "Officer assigned"),
+    "OfficerReassigned": ("更换承办人", "Officer reassigned"),
 }
 
 #: Names of event fields shown in the timeline.

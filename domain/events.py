@@ -367,6 +367,30 @@ class EvaluationStopped(LedgerEvent):
     batch_id: str
 
 
+# --- institution: the officer in charge of the file and of each work item (issue 15) ---
+
+
+class OfficerAssigned(LedgerEvent):
+    """The officer in charge of a work item, or of the whole file (``item_kind`` "file").
+
+    ``officer`` is the subject of a regulator's token (a user name)."""
+
+    item_kind: str  # file | finding | case | rectification | appeal
+    item_id: str  # the finding, case, decision (of a rectification) or appeal; "" for file
+    officer: str
+    reason: str
+
+
+class OfficerReassigned(LedgerEvent):
+    """The work item passes from one officer to another, with the reason."""
+
+    item_kind: str
+    item_id: str
+    from_officer: str
+    to_officer: str
+    reason: str
+
+
 # --- index and access aggregates ---------------------------------------------------------
 
 

@@ -27,6 +27,7 @@ from domain.state import (
     PendingScopeChange,
     Rectification,
     SessionState,
+    officer_key,
     scope_items,
 )
 
@@ -487,3 +488,18 @@ def _opinion_reported(
 @_on(ev.SupervisionReportOverdue)
 def _opinion_overdue(state: InstitutionState, e: ev.SupervisionReportOverdue) -> InstitutionState:
     return _with_opinion(state, e.visit_id, replace(state.opinions[e.visit_id], state="overdue"))
+
+
+# --- officers ---------------------------------------------------------------------------
+
+
+@_on(ev.OfficerAssigned)
+def _officer_assigned(state: InstitutionState, e: ev.OfficerAssigned) -> InstitutionState:
+    key = officer_key(e.item_kind, e.item_id)
+    return replace(state, officers=_put(state.officers, key, e.officer))
+
+
+@_on(ev.OfficerReassigned)
+def _officer_reassigned(state: InstitutionState, e: ev.OfficerReassigned) -> InstitutionState:
+    key = officer_key(e.item_kind, e.item_id)
+    return replace(state, officers=_put(state.officers, key, e.to_officer))

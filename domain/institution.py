@@ -21,6 +21,7 @@ from typing import Any, Generic, TypeVar, overload
 from domain.base import LedgerAggregate, Stamp
 from domain.deciders import appeals, cases, effects, filing, onsite
 from domain.deciders import evidence as _evidence
+from domain.deciders import officers as _officers
 from domain.deciders import opinions as _opinions
 from domain.deciders.common import NewEvent
 from domain.deciders.filing import (
@@ -485,6 +486,14 @@ class Institution(LedgerAggregate):
     def mark_opinion_report_overdue(self, stamp: Stamp, visit_id: str, due: date) -> None:
         command = _opinions.MarkOpinionReportOverdue(visit_id, due)
         self._decide(_opinions.mark_opinion_report_overdue, command, stamp)
+
+    # --- officers -------------------------------------------------------------------------
+
+    def assign_officer(
+        self, on: date, stamp: Stamp, item_kind: str, item_id: str, officer: str, reason: str
+    ) -> list[str]:
+        command = _officers.AssignOfficer(on, item_kind, item_id, officer, reason)
+        return self._decide(_officers.assign_officer, command, stamp)
 
     # --- reading --------------------------------------------------------------------------
 

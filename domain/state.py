@@ -208,6 +208,8 @@ class InstitutionState:
     status_before_revocation: Status | None = None
     #: Files submitted with rectification reports, in the order submitted.
     attachments: tuple[AttachmentState, ...] = ()
+    #: The officer in charge of each work item, by ``officer_key(kind, id)``.
+    officers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> UUID:
@@ -230,6 +232,11 @@ class InstitutionState:
 
     def contact_details(self) -> Contact:
         return {"name": self.contact["name"], "phone": self.contact["phone"]}
+
+
+def officer_key(item_kind: str, item_id: str) -> str:
+    """The key of a work item in ``InstitutionState.officers``: ``case:C-1``, ``file:``."""
+    return f"{item_kind}:{item_id}"
 
 
 def scope_items(lines: list[ScopeLine]) -> tuple[ScopeItem, ...]:

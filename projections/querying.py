@@ -174,6 +174,10 @@ class Select:
         self.source += f" JOIN {self.dialect.table(table.name)} {alias} ON {on}"
         return self
 
+    def left_join(self, table: Table, alias: str, on: str) -> Select:
+        self.source += f" LEFT JOIN {self.dialect.table(table.name)} {alias} ON {on}"
+        return self
+
     def where(self, clause: str, **params: Any) -> Select:
         self.clauses.append(clause)
         self.params.update(params)

@@ -25,8 +25,13 @@ The institution's name, jurisdiction and district are kept in the model's own ta
 (from ``FilingSubmitted``, ``FilingResubmitted``, ``DetailsChanged``) and joined when
 read, so work follows an institution that moves to another district.
 
+The officer in charge of each item (``OfficerAssigned``, ``OfficerReassigned``) is kept
+in ``worklist_officers`` by item kind and id (``file`` with an empty id for the whole
+file) and joined when read: an item without an officer of its own is the file officer's
+(a rectification first its case's).
+
 Tables: ``worklist_institutions``, ``worklist_findings``, ``worklist_cases``,
-``worklist_rectifications``, ``worklist_appeals``.
+``worklist_rectifications``, ``worklist_appeals``, ``worklist_officers``.
 
 Reads: :mod:`projections.worklist_queries`.
 """
@@ -50,6 +55,8 @@ from domain.events import (
     InterviewHeld,
     LedgerEvent,
     NoticeIssued,
+    OfficerAssigned,
+    OfficerReassigned,
     RectificationAccepted,
     RectificationOrdered,
     RectificationOverdue,
@@ -154,6 +161,15 @@ APPEALS = institution_rows(
     indexes=(Index("worklist_appeals_by_state", ("state", "filed_on")),),
 )
 
+OFFICERS = institution_rows(
+    "worklist_officers",
+    #: file | finding | case | rectification | appeal; the item's id ("" for the file)
+    ("item_kind", "item_id"),
+    Column("officer", nullable=False),
+    Column("assigned_on", "date", nullable=False),
+    indexes=(Index("worklist_officers_by_officer", ("officer",)),),
+)
+
 OPEN_RECTIFICATION_STATES = ("ordered", "reported", "overdue")
 
 
@@ -167,6 +183,7 @@ class _Batch(BatchTables):
         self.cases = self.hold(CASES, "institution_id")
         self.rectifications = self.hold(RECTIFICATIONS, "institution_id")
         self.appeals = self.hold(APPEALS, "institution_id")
+        self.officers = self.hold(OFFICERS, "institution_id")
 
     def case_of_decision(self, institution_id: UUID, decision_id: str) -> Row | None:
         return next(self.cases.where(institution_id=institution_id, decision_id=decision_id), None)
@@ -394,6 +411,22 @@ def _appeal_decided(b: _Batch, e: AppealDecided) -> None:
     _refresh_interview(case)
 
 
+# --- officers -----------------------------------------------------------------------------
+
+
+def _officer(b: _Batch, e: OfficerAssigned | OfficerReassigned) -> None:
+    officer = e.officer if isinstance(e, OfficerAssigned) else e.to_officer
+    b.officers.add(
+        {
+            "institution_id": e.originator_id,
+            "item_kind": e.item_kind,
+            "item_id": e.item_id,
+            "officer": officer,
+            "assigned_on": e.occurred_on,
+        }
+    )
+
+
 Handler = Callable[[_Batch, Any], None]
 
 HANDLERS: dict[type[LedgerEvent], Handler] = {
@@ -413,6 +446,8 @@ HANDLERS: dict[type[LedgerEvent], Handler] = {
     RectificationOverdue: _rectification_overdue,
     AppealFiled: _appeal_filed,
     AppealDecided: _appeal_decided,
+    OfficerAssigned: _officer,
+    OfficerReassigned: _officer,
 }
 
 
@@ -424,6 +459,7 @@ class Worklist(ReadModel):
         CASES,
         RECTIFICATIONS,
         APPEALS,
+        OFFICERS,
     )
     handles: ClassVar[tuple[type[LedgerEvent], ...]] = tuple(HANDLERS)
 

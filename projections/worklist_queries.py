@@ -5,7 +5,7 @@ Public function (confined to the caller's scope by the ``allowed_*`` arguments o
 jurisdiction and district; a filter outside the scope matches nothing):
 
 ``worklist(store, *, as_of: date, jurisdiction=None, district=None,
-institution_id=None, due_within_days=7, include_closed=False, limit=500,
+institution_id=None, officer=None, due_within_days=7, include_closed=False, limit=500,
 allowed_jurisdiction=None, allowed_district=None, allowed_institution_id=None)
 -> WorklistItems``
     What must be acted on, grouped by kind:
@@ -19,6 +19,10 @@ allowed_jurisdiction=None, allowed_district=None, allowed_institution_id=None)
     - ``below_requirement``: decisions below what the rules required (decided or served,
       not annulled or varied on appeal), newest first;
     - ``appeals``: pending appeals, oldest first.
+
+    Each item names its ``officer``: its own, else (a rectification) its case's, else the
+    file's, else None. ``officer="li.wei"`` lists only that officer's items (the "assigned
+    to me" queue).
 
     ``include_closed=True`` lists every item of each kind whatever its state (findings in a
     case or dismissed, every served case, accepted and lifted rectifications, annulled or
@@ -48,6 +52,7 @@ from projections.worklist import (
     CASES,
     FINDINGS,
     INSTITUTIONS,
+    OFFICERS,
     OPEN_RECTIFICATION_STATES,
     RECTIFICATIONS,
 )
@@ -73,6 +78,8 @@ class FindingItem:
     #: open | in_case | dismissed
     state: str
     case_id: str | None
+    #: The officer in charge (its own, its case's, the file's), or None.
+    officer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,8 @@ class CaseItem:
     due_on: date | None
     due: bool
     overdue: bool
+    #: The officer in charge (its own, its case's, the file's), or None.
+    officer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,8 @@ class RectificationItem:
     due_on: date | None
     due: bool
     overdue: bool
+    #: The officer in charge (its own, its case's, the file's), or None.
+    officer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +152,8 @@ class FlaggedDecision:
     served_on: date | None
     #: decided | served | annulled | varied
     status: str
+    #: The officer in charge (its own, its case's, the file's), or None.
+    officer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +171,8 @@ class AppealItem:
     state: str
     outcome: str | None
     decided_on: date | None
+    #: The officer in charge (its own, its case's, the file's), or None.
+    officer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +201,7 @@ def _shape(table: Table) -> Table:
             Column("institution_name"),
             Column("jurisdiction"),
             Column("district"),
+            Column("officer"),
         ),
         primary_key=table.primary_key,
     )
@@ -214,6 +230,7 @@ def _place(row: Row) -> dict[str, Any]:
         "institution_name": row["institution_name"],
         "jurisdiction": row["jurisdiction"],
         "district": row["district"],
+        "officer": row["officer"],
     }
 
 
@@ -319,6 +336,9 @@ class _Kind:
     #: What an item still to act on meets besides (listed unless ``include_closed``).
     still_open: str
     order: str
+    #: The kind of work item its officer is assigned to, and the column naming the item.
+    item_kind: str
+    item_column: str
 
 
 _KINDS = (
@@ -328,6 +348,8 @@ _KINDS = (
         None,
         "x.state = 'open'",
         "x.occurred_on, i.name, x.institution_id, x.finding_id",
+        "finding",
+        "finding_id",
     ),
     _Kind(
         "cases",
@@ -335,6 +357,8 @@ _KINDS = (
         None,
         "(x.step IN ('opened', 'noticed', 'decided') OR x.interview_pending = 1)",
         "(x.due_on IS NULL), x.due_on, x.opened_on, i.name, x.institution_id, x.case_id",
+        "case",
+        "case_id",
     ),
     _Kind(
         "rectifications",
@@ -342,6 +366,8 @@ _KINDS = (
         None,
         f"x.state IN ({_quoted(OPEN_RECTIFICATION_STATES)})",
         "x.deadline, i.name, x.institution_id, x.decision_id",
+        "rectification",
+        "decision_id",
     ),
     _Kind(
         "below_requirement",
@@ -349,6 +375,8 @@ _KINDS = (
         "x.below_requirement = 1",
         "x.decision_status IN ('decided', 'served')",
         "x.decided_on DESC, i.name, x.institution_id, x.case_id",
+        "case",
+        "case_id",
     ),
     _Kind(
         "appeals",
@@ -356,6 +384,8 @@ _KINDS = (
         None,
         "x.state = 'pending'",
         "x.filed_on, i.name, x.institution_id, x.appeal_id",
+        "appeal",
+        "appeal_id",
     ),
 )
 
@@ -370,18 +400,24 @@ class _Reader:
         *,
         limit: int,
         include_closed: bool,
+        officer: str | None = None,
     ) -> None:
         self.session = session
         self.select = select
         self.limit = limit
         self.include_closed = include_closed
+        self.officer = officer
         self.truncated: list[str] = []
 
     def read(self, kind: _Kind) -> list[Row]:
-        select = self.select(kind.table).columns(
+        select = self.select(kind.table)
+        in_charge = _officers(select, kind)
+        select.columns(
             "x.*, i.name AS institution_name, i.jurisdiction AS jurisdiction,"
-            " i.district AS district"
+            f" i.district AS district, {in_charge} AS officer"
         )
+        if self.officer is not None:
+            select.where(f"{in_charge} = :officer", officer=self.officer)
         if kind.listed is not None:
             select.where(kind.listed)
         if not self.include_closed:
@@ -392,6 +428,31 @@ class _Reader:
         if len(rows) > self.limit:
             self.truncated.append(kind.name)
         return rows[: self.limit]
+
+
+def _officers(select: Select, kind: _Kind) -> str:
+    """Join the officers of the item, of its case (a rectification) and of its file; the
+    expression naming the one in charge."""
+
+    def officer_of(alias: str, item_kind: str, item_id: str) -> None:
+        select.left_join(
+            OFFICERS,
+            alias,
+            f"{alias}.institution_id = x.institution_id AND {alias}.item_kind = '{item_kind}'"
+            f" AND {alias}.item_id = {item_id}",
+        )
+
+    officer_of("oi", kind.item_kind, f"x.{kind.item_column}")
+    chain = ["oi.officer"]
+    if kind.item_kind == "rectification":
+        select.left_join(
+            CASES, "rc", "rc.institution_id = x.institution_id AND rc.decision_id = x.decision_id"
+        )
+        officer_of("oc", "case", "rc.case_id")
+        chain.append("oc.officer")
+    officer_of("ofile", "file", "''")
+    chain.append("ofile.officer")
+    return f"COALESCE({', '.join(chain)})"
 
 
 def _items(
@@ -415,6 +476,7 @@ def worklist(
     jurisdiction: str | None = None,
     district: str | None = None,
     institution_id: UUID | None = None,
+    officer: str | None = None,
     due_within_days: int = 7,
     include_closed: bool = False,
     limit: int = 500,
@@ -445,6 +507,8 @@ def worklist(
         )
 
     with store.reading() as session:
-        reader = _Reader(session, select, limit=limit, include_closed=include_closed)
+        reader = _Reader(
+            session, select, limit=limit, include_closed=include_closed, officer=officer
+        )
         rows = {kind.name: reader.read(kind) for kind in _KINDS}
     return _items(as_of, _Deadlines(as_of, due_within_days), rows, reader.truncated)
