@@ -29,6 +29,7 @@ from api.routes import (
     health,
     institutions,
     metrics,
+    officers,
     rulebooks,
     supervision,
 )
@@ -93,6 +94,7 @@ ROUTERS = (
     metrics.router,
     documents.router,
     attachments.router,
+    officers.router,
 )
 
 
