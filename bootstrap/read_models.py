@@ -11,6 +11,7 @@ from projections import (
     Projection,
     Projections,
     ViewStore,
+    notices,
 )
 
 
@@ -29,6 +30,8 @@ def build_projections(
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         raise ValueError(f"two read models share a name: {names}")
-    store = ViewStore.open(settings, [t for m in models for t in m.tables], application=application)
+    # The notice board's tables live beside the read models' but are not rebuilt with them.
+    tables = [*(t for m in models for t in m.tables), *notices.TABLES]
+    store = ViewStore.open(settings, tables, application=application)
     log = NotificationLog(application) if application is not None else None
     return Projections(store, [Projection(m, store, log, batch_size=batch_size) for m in models])

@@ -68,6 +68,31 @@ class Settings(BaseSettings):
     attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     #: How many files one report may carry.
     attachment_max_files: int = Field(default=10, ge=1)
+    #: The SMTP server notices of deadlines are e-mailed through. Unset, notices are shown
+    #: in the service only, and their e-mails wait until a server is set.
+    smtp_host: str | None = None
+    #: The SMTP server's port (25 plain, 587 with STARTTLS, 465 with TLS).
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    #: ``none``, ``starttls`` (upgrade after connecting) or ``tls`` (TLS from the start).
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    #: The user name to log in to the SMTP server with; unset: no login.
+    smtp_user: str | None = None
+    #: The password of ``OVERSIGHT_SMTP_USER``.
+    smtp_password: SecretStr | None = None
+    #: The sender address of every notice.
+    smtp_from: str = "oversight@localhost"
+    #: Seconds to wait for the SMTP server before a send is given up (and retried later).
+    smtp_timeout: float = Field(default=10, gt=0)
+    #: Days before a defence period ends that the officer and the institution are notified.
+    notice_days_defence: int = Field(default=3, ge=0, le=366)
+    #: Days before a rectification deadline that they are notified.
+    notice_days_rectification: int = Field(default=7, ge=0, le=366)
+    #: Days before the report an opinion letter requires is due that they are notified.
+    notice_days_report: int = Field(default=7, ge=0, le=366)
+    #: Days before a filing expires (renew before then) or lapses that they are notified.
+    notice_days_renewal: int = Field(default=30, ge=0, le=366)
+    #: Seconds between two passes of the notice worker.
+    notice_interval: float = Field(default=60, gt=0)
 
     @field_validator("cipher_key")
     @classmethod
@@ -86,6 +111,16 @@ class Settings(BaseSettings):
     @classmethod
     def _some_form_secret(cls, secret: SecretStr) -> SecretStr:
         return secret if secret.get_secret_value() else SecretStr(secrets.token_urlsafe(32))
+
+    def notice_days(self) -> dict[str, int]:
+        """Days ahead of each kind of deadline that its notice goes out."""
+        return {
+            "defence": self.notice_days_defence,
+            "rectification": self.notice_days_rectification,
+            "opinion_report": self.notice_days_report,
+            "expiry": self.notice_days_renewal,
+            "lapse": self.notice_days_renewal,
+        }
 
     @property
     def backend(self) -> Literal["sqlite", "postgres"]:

@@ -209,6 +209,11 @@ def _renewal(app: OversightApplication, inst: Institution) -> Renewal | None:
     return Renewal(opens, last, lapses)
 
 
+def deadlines_of(app: OversightApplication, inst: Institution, today: date) -> tuple[Deadline, ...]:
+    """Every date the institution must meet (or its filing reaches), as its portal lists them."""
+    return _deadlines(inst, _desk(inst, today), _renewal(app, inst), today)
+
+
 def _deadlines(
     inst: Institution, desk: Desk, renewal: Renewal | None, today: date
 ) -> tuple[Deadline, ...]:
