@@ -18,6 +18,7 @@ from bootstrap.bench import Options as BenchOptions
 from bootstrap.bench import add_arguments as add_bench_arguments
 from bootstrap.config_docs import command as config_docs
 from bootstrap.demo import ensure_demo
+from bootstrap.notices_cli import add_notice_arguments, cmd_notices, notice_worker_process
 from bootstrap.read_models import build_projections
 from bootstrap.service import web_service
 from config.logging import configure_logging
@@ -251,6 +252,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     if args.worker == "projections":
         projection_worker_process(settings)
         return 0
+    if args.worker == "notices":
+        notice_worker_process(settings, once=args.once)
+        return 0
     configure_logging(settings.log_format, settings.log_level)
     app = _app(settings)
     try:
@@ -401,8 +405,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("verify", help="check every hash chain; names the first break")
 
     worker = sub.add_parser("worker", help="run a background worker until SIGTERM")
-    worker.add_argument("worker", choices=["projections", "deadlines"])
-    worker.add_argument("--once", action="store_true", help="deadlines: one pass, then exit")
+    worker.add_argument("worker", choices=["projections", "deadlines", "notices"])
+    worker.add_argument("--once", action="store_true", help="deadlines, notices: one pass")
 
     proj = sub.add_parser("projections", help="read-model status and rebuilds")
     proj.add_argument("action", choices=["status", "rebuild"])
@@ -414,6 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     dverify = dsub.add_parser("verify", help="re-run a draw from its seed and compare")
     dverify.add_argument("campaign", help="a campaign id, or a published result saved as JSON")
     add_transfer_commands(sub)
+    add_notice_arguments(sub)
     conf = sub.add_parser("config", help="print docs/configuration.md from the settings")
     conf.add_argument("action", choices=["docs"])
     add_bench_arguments(sub.add_parser("bench", help="a synthetic province, measured (make bench)"))
@@ -455,6 +460,7 @@ HANDLERS = {
     ("import", None): cmd_import,
     ("bench", None): cmd_bench,
     ("config", None): cmd_config,
+    ("notices", None): cmd_notices,
 }
 
 

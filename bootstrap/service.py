@@ -16,7 +16,8 @@ from config.logging import configure_logging
 from config.settings import Settings
 from domain.application import OversightApplication
 from projections import Projections
-from workers import deadlines
+from projections.notices import NoticeBoard
+from workers import deadlines, notices
 from workers import projections as projection_worker
 
 #: How long stopping waits for each thread to finish its pass.
@@ -30,7 +31,9 @@ def web_service(settings: Settings, oversight: OversightApplication) -> FastAPI:
     configure_logging(settings.log_format, settings.log_level)
     projections = build_projections(settings, oversight)
     background = (
-        partial(embedded_workers, oversight, projections) if settings.embedded_workers else None
+        partial(embedded_workers, oversight, projections, settings)
+        if settings.embedded_workers
+        else None
     )
     return create_app(
         settings, application=oversight, projections=projections, background=background
@@ -39,10 +42,10 @@ def web_service(settings: Settings, oversight: OversightApplication) -> FastAPI:
 
 @contextmanager
 def embedded_workers(
-    oversight: OversightApplication, projections: Projections
+    oversight: OversightApplication, projections: Projections, settings: Settings | None = None
 ) -> Iterator[list[threading.Thread]]:
-    """The projection and deadline workers as threads while the block runs; they are
-    stopped and joined at its end."""
+    """The projection and deadline workers (and, given the settings, the notice worker) as
+    threads while the block runs; they are stopped and joined at its end."""
     stop = threading.Event()
     threads = [
         threading.Thread(
@@ -56,6 +59,16 @@ def embedded_workers(
             target=deadlines.run, args=(oversight, stop), name="deadlines", daemon=True
         ),
     ]
+    if settings is not None:
+        board = NoticeBoard(projections.store)
+        threads.append(
+            threading.Thread(
+                target=notices.run,
+                args=(oversight, board, settings, stop),
+                name="notices",
+                daemon=True,
+            )
+        )
     for thread in threads:
         thread.start()
     try:

@@ -533,10 +533,15 @@ def test_readiness_and_metrics_report_the_embedded_workers(demo: Api, settings: 
     with TestClient(web_service(embedded, application)) as client:
         body = client.get("/readyz").json()
         assert body["status"] == "ready"
-        assert body["workers"] == {"projections": "running", "deadlines": "running"}
+        assert body["workers"] == {
+            "projections": "running",
+            "deadlines": "running",
+            "notices": "running",
+        }
         text = client.get("/metrics").text
         assert 'oversight_worker_up{worker="projections"} 1' in text
         assert 'oversight_worker_up{worker="deadlines"} 1' in text
+        assert 'oversight_worker_up{worker="notices"} 1' in text
 
 
 def test_english_counts_agree_in_number() -> None:
