@@ -15,6 +15,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from api.i18n_forms import FORM_FIELDS, FORM_LABELS
+from api.i18n_notices import NOTICE_LABELS
 from api.i18n_portal import PORTAL_FIELDS, PORTAL_LABELS
 from api.i18n_review import CHAIN_REASON, LATE, RATING_CHANGE, REVIEW_LABELS
 
@@ -29,6 +30,7 @@ Pair = tuple[str, str]
 
 LABELS: dict[str, Pair] = {
     **REVIEW_LABELS,
+    **NOTICE_LABELS,
     # the frame
     "app.name": ("技能人才评价机构监管台账", "Skills-evaluation supervision ledger"),
     "app.short": ("监管台账", "Supervision ledger"),

@@ -210,15 +210,20 @@ class WorklistPage:
     work: WorklistItems
     #: Filings waiting for a decision.
     filings: tuple[RegisterEntry, ...]
+    #: Only the items of this officer ("assigned to me"); None: every item.
+    officer: str | None = None
 
 
 def worklist_page(
-    app: OversightApplication, store: ViewStore, principal: Principal
+    app: OversightApplication, store: ViewStore, principal: Principal, *, mine: bool = False
 ) -> WorklistPage:
     today = app.ledger.today()
     scope = allowed_scope(principal)
+    officer = principal.subject if mine else None
     filings = list_institutions(store, status="submitted", limit=MAX_LIMIT, **scope).items
-    return WorklistPage(today, worklist(store, as_of=today, **scope), tuple(filings))
+    work = worklist(store, as_of=today, officer=officer, **scope)
+    # Filings waiting for review have no officer yet: the queue of one officer leaves them out.
+    return WorklistPage(today, work, () if mine else tuple(filings), officer)
 
 
 # --- supervisor workload and rotation ---------------------------------------------------

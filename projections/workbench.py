@@ -277,6 +277,7 @@ def open_steps(desk: Desk) -> tuple[OpenStep, ...]:
     if desk.institution.status == "submitted":
         steps.append(OpenStep("review", f"{base}/review"))
     steps.append(OpenStep("finding", f"{base}/finding"))
+    steps.append(OpenStep("officer", f"{base}/officer"))
     if desk.open_findings:
         steps.append(OpenStep("case", f"{base}/case"))
     for case in desk.cases:

@@ -27,6 +27,8 @@ from api.deps import LoginRequired
 from api.routes.pages import (
     institution,
     login,
+    notices,
+    officers,
     overview,
     portal,
     portal_report,
@@ -51,6 +53,8 @@ PAGES = (
     workload,
     status,
     workbench,
+    officers,
+    notices,
     portal,
     portal_report,
     public,
@@ -62,6 +66,7 @@ def install_pages(app: FastAPI) -> None:
     app.state.templates = Jinja2Templates(directory=TEMPLATES_DIR)
     workbench.install_links(app.state.templates)
     portal.install_links(app.state.templates)
+    notices.install_links(app.state.templates)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for page in PAGES:
         app.include_router(page.router)

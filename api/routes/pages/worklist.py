@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from api.i18n import Translator
-from api.routes.pages.common import SignedInDep, level_text
+from api.routes.pages.common import SignedInDep, blank, level_text
 from api.routes.pages.tables import Column, ExportDep, Table, table_of
 from domain.errors import DomainError
 from projections.dashboard import WorklistPage, worklist_page
@@ -39,6 +39,8 @@ class Placed(Protocol):
     def jurisdiction(self) -> str: ...
     @property
     def district(self) -> str: ...
+    @property
+    def officer(self) -> str | None: ...
 
 
 class Waiting(Protocol):
@@ -63,6 +65,7 @@ def _place(tr: Translator) -> list[Column[Placed]]:
         (tr("worklist.institution"), lambda x: x.institution_name),
         (tr("field.jurisdiction"), lambda x: tr.jurisdiction(x.jurisdiction)),
         (tr("field.district"), lambda x: x.district),
+        (tr("worklist.officer"), lambda x: x.officer or ""),
     ]
 
 
@@ -156,10 +159,12 @@ TABLES: dict[str, Callable[[WorklistPage, Translator], Table]] = {
 
 
 @router.get("/worklist", response_class=HTMLResponse)
-def worklist(page: SignedInDep, export: ExportDep) -> Response:
+def worklist(page: SignedInDep, export: ExportDep, mine: str | None = None) -> Response:
+    """Every item in the caller's scope; ``?mine=1``: only those assigned to the caller."""
     tr = page.tr
     try:
-        view = worklist_page(page.app, page.store, page.principal)
+        assigned = blank(mine, "mine") not in (None, "0", "false")
+        view = worklist_page(page.app, page.store, page.principal, mine=assigned)
         if export.csv:
             tables = {name: partial(make, view, tr) for name, make in TABLES.items()}
             return export.response(tables, "cases")
@@ -170,5 +175,6 @@ def worklist(page: SignedInDep, export: ExportDep) -> Response:
         work=view.work,
         filings=view.filings,
         today=view.today,
+        officer=view.officer,
         deadline=lambda item: deadline_text(item, view.today, tr),
     )
