@@ -15,7 +15,7 @@ DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 def test_compose_runs_postgres_two_apis_and_both_workers() -> None:
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
-    assert {"postgres", "api-1", "api-2", "projections", "deadlines"} <= set(services)
+    assert {"postgres", "api-1", "api-2", "projections", "deadlines", "notices"} <= set(services)
     for name, service in services.items():
         if name != "postgres":
             build_parser().parse_args(service["command"])
