@@ -33,6 +33,7 @@ from api.routes import (
     supervision,
 )
 from api.routes.pages import install_pages
+from api.sessions import SessionSigner
 from config.logging import get_logger
 from config.settings import Settings
 from domain.application import OversightApplication
@@ -72,6 +73,7 @@ def create_app(
     app.state.oversight = application
     app.state.projections = projections
     app.state.attachments = AttachmentStore.of(settings)
+    app.state.sessions = SessionSigner.of(settings)
     app.state.workers = []
     app.state.requests = metrics.RequestCounter()
     install_error_handlers(app)

@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     #: of a restarted service must be reloaded; set it when several processes serve the
     #: same pages.
     form_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
+    #: The key that signs the dashboard's session cookies of users signed in by name and
+    #: password (or single sign-on). Unset, a random one is made when the settings are
+    #: read, so a restart signs everyone out; set one shared value when several processes
+    #: serve the pages.
+    session_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
+    #: How long a user's dashboard session lasts (minutes) from its sign-in; then the user
+    #: signs in again.
+    session_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
     #: Where the files sent with reports are kept, each under its SHA-256 (the events record
     #: the hash, name, size and type). Unset: ``attachments/`` beside the SQLite file, or
     #: ``var/attachments`` with PostgreSQL.
@@ -82,7 +90,7 @@ class Settings(BaseSettings):
             raise ValueError(f"the cipher key has {size} bytes; AES takes 16, 24 or 32")
         return key
 
-    @field_validator("form_secret")
+    @field_validator("form_secret", "session_secret")
     @classmethod
     def _some_form_secret(cls, secret: SecretStr) -> SecretStr:
         return secret if secret.get_secret_value() else SecretStr(secrets.token_urlsafe(32))
