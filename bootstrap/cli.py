@@ -23,7 +23,7 @@ from bootstrap.read_models import build_projections
 from bootstrap.service import web_service
 from config.logging import configure_logging
 from config.settings import Settings
-from domain.access import ROLES, SYSTEM
+from domain.access import ROLES, SYSTEM, TOKEN_PREFIX
 from domain.application import OversightApplication
 from domain.campaign import verify_publication
 from domain.draft import DraftError, parse_draft
@@ -36,7 +36,6 @@ from projections import DEFAULT_BATCH_SIZE
 from workers import deadlines
 from workers import projections as projection_worker
 
-TOKEN_PREFIX = "sov_"
 #: How long a token from ``oversight token create`` is valid unless --expires-in says.
 DEFAULT_TOKEN_DAYS = 90
 

@@ -25,6 +25,9 @@ from domain.events import (
     TokenRevoked,
 )
 
+#: How every token's secret starts (the rest is 256 random bits, made outside the domain).
+TOKEN_PREFIX = "sov_"
+
 Role = Literal["admin", "regulator", "supervisor", "institution", "reviewer"]
 ROLES: tuple[str, ...] = get_args(Role)
 Action = Literal["read", "apply", "decide"]

@@ -25,6 +25,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import LoginRequired
 from api.routes.pages import (
+    account,
     institution,
     login,
     overview,
@@ -43,6 +44,7 @@ from api.routes.pages.forms import FormRefused, form_refused
 
 PAGES = (
     login,
+    account,
     overview,
     register,
     institution,
