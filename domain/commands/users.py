@@ -172,10 +172,38 @@ class UserCommands:
         outcome = self._sign_in(user, matches, request_id, via="password")
         return outcome
 
-    def sign_in_federated(self, name: str, *, issuer: str, request_id: str) -> SignIn:
-        """A sign-in vouched for by the single sign-on ``issuer``: the user must exist and
-        be enabled; a lock holds as for a password."""
+    def sign_in_federated(
+        self,
+        name: str,
+        *,
+        issuer: str,
+        request_id: str,
+        role: str | None = None,
+        jurisdiction: str | None = None,
+        district: str | None = None,
+        display_name: str = "",
+        create: bool = False,
+    ) -> SignIn:
+        """A sign-in vouched for by the single sign-on ``issuer`` for the local user
+        ``name``, enabled; a lock holds as for a password. With a ``role`` from the
+        issuer's claims the user's role and scope follow it (a change is recorded, its
+        actor ``sso:<issuer>``), and with ``create`` an unknown name becomes a user."""
         user = self.find(name)
+        if role is not None and (user is None or not user.disabled):
+            sso = Context(Principal(subject=f"sso:{issuer}", role="admin"), request_id)
+            if user is None and create:
+                user = self.create_user(
+                    name,
+                    display_name=display_name,
+                    role=role,
+                    jurisdiction=jurisdiction,
+                    district=district,
+                    ctx=sso,
+                )
+            elif user is not None:
+                user = self.change_role(
+                    name, role=role, jurisdiction=jurisdiction, district=district, ctx=sso
+                )
         if user is None:
             return SignIn("unknown")
         return self._sign_in(user, True, request_id, via="oidc")

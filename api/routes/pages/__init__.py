@@ -28,6 +28,7 @@ from api.routes.pages import (
     account,
     institution,
     login,
+    oidc,
     overview,
     portal,
     portal_report,
@@ -44,6 +45,7 @@ from api.routes.pages.forms import FormRefused, form_refused
 
 PAGES = (
     login,
+    oidc,
     account,
     overview,
     register,

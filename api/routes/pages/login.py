@@ -85,6 +85,7 @@ def _login_page(
     (an answer to another site's post) no cookie is set."""
     nonce = secrets.token_urlsafe(24)
     values: dict[str, Any] = {"error": None, "bye": False, "name": "", "mode": "password"}
+    values["oidc"] = page.request.app.state.oidc is not None
     values.update(context)
     response = page.render(
         "login.html",
