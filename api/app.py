@@ -21,6 +21,7 @@ from fastapi import FastAPI, Request, Response
 from api.attachments import AttachmentStore
 from api.errors import install_error_handlers
 from api.limits import BodyLimit
+from api.oidc import OidcClient
 from api.routes import (
     attachments,
     casework,
@@ -34,6 +35,7 @@ from api.routes import (
     supervision,
 )
 from api.routes.pages import install_pages
+from api.sessions import SessionSigner
 from config.logging import get_logger
 from config.settings import Settings
 from domain.application import OversightApplication
@@ -73,6 +75,8 @@ def create_app(
     app.state.oversight = application
     app.state.projections = projections
     app.state.attachments = AttachmentStore.of(settings)
+    app.state.sessions = SessionSigner.of(settings)
+    app.state.oidc = OidcClient.of(settings)
     app.state.workers = []
     app.state.requests = metrics.RequestCounter()
     install_error_handlers(app)

@@ -10,6 +10,7 @@ import structlog
 from fastapi import Depends, Header, Request
 
 from api.errors import Unauthenticated
+from api.sessions import SessionSigner, is_user_session
 from config.logging import get_logger
 from domain.access import Principal
 from domain.application import Context, OversightApplication
@@ -53,8 +54,9 @@ def authenticated(app: OversightApplication, secret: str, *, via: str) -> Princi
     return principal
 
 
-#: The dashboard pages' session: the bearer token a regulator pasted on /login, kept in an
-#: HttpOnly, SameSite=Strict cookie. Only the pages read it; the API wants the header.
+#: The dashboard pages' session: a user's signed session (name and password on /login,
+#: SameSite=Lax, see :mod:`api.sessions`), or the bearer token pasted on /login (SameSite=
+#: Strict); HttpOnly either way. Only the pages read it; the API wants the header.
 SESSION_COOKIE = "oversight_session"
 
 
@@ -82,7 +84,10 @@ def get_page_principal(
     secret = request.cookies.get(SESSION_COOKIE, "").strip()
     if not secret:
         raise LoginRequired(here)
-    principal = authenticated(app, secret, via="cookie")
+    if is_user_session(secret):
+        principal = session_principal(request, app, secret)
+    else:
+        principal = authenticated(app, secret, via="cookie")
     if principal is None:
         raise LoginRequired(here, invalid=True)
     structlog.contextvars.bind_contextvars(actor=principal.subject, role=principal.role)
@@ -90,6 +95,20 @@ def get_page_principal(
 
 
 PagePrincipalDep = Annotated[Principal, Depends(get_page_principal)]
+
+
+def session_principal(request: Request, app: OversightApplication, cookie: str) -> Principal | None:
+    """The user a signed session cookie names, while the session holds and the user is
+    enabled with the password it signed in with (see :mod:`api.sessions`)."""
+    signer: SessionSigner = request.app.state.sessions
+    session = signer.read(cookie, app.ledger.clock())
+    if session is None:
+        log.info("auth.refused", via="session")
+        return None
+    principal = app.users.principal_of(session.user, session.password_version)
+    if principal is None:
+        log.info("auth.refused", via="session", user=session.user)
+    return principal
 
 
 async def get_context(

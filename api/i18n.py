@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from api.i18n_account import ACCOUNT_LABELS
 from api.i18n_forms import FORM_FIELDS, FORM_LABELS
 from api.i18n_notices import NOTICE_LABELS
 from api.i18n_portal import PORTAL_FIELDS, PORTAL_LABELS
@@ -75,9 +76,9 @@ LABELS: dict[str, Pair] = {
     # login
     "login.title": ("登录", "Log in"),
     "login.intro": (
-        "请粘贴监管部门签发的访问令牌。令牌仅保存在本浏览器的安全 Cookie 中。",
-        "Paste the access token your bureau issued. It is kept only in a secure cookie"
-        " in this browser.",
+        "或粘贴管理员签发的访问令牌。令牌仅保存在本浏览器的安全 Cookie 中。",
+        "Or paste an access token an administrator issued. It is kept only in a secure"
+        " cookie in this browser.",
     ),
     "login.token": ("访问令牌", "Access token"),
     "login.submit": ("登录", "Log in"),
@@ -255,6 +256,7 @@ LABELS: dict[str, Pair] = {
     "error.409": ("记录已被更改。", "The record has changed."),
     **FORM_LABELS,
     **PORTAL_LABELS,
+    **ACCOUNT_LABELS,
 }
 
 STATUS: dict[str, Pair] = {

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import sql
 
+from bootstrap.passwords import Argon2Passwords
 from config.settings import Settings
 from domain.application import Clock, OversightApplication
 from domain.rulebook import Catalogue, default_catalogue
@@ -59,4 +60,5 @@ def build_application(
         catalogue=catalogue or default_catalogue(),
         snapshot_interval=settings.snapshot_interval,
         default_defence_days=settings.default_defence_days,
+        passwords=Argon2Passwords(),
     )

@@ -16,6 +16,7 @@ from uuid import UUID
 from bootstrap import build_application
 from bootstrap.bench import Options as BenchOptions
 from bootstrap.bench import add_arguments as add_bench_arguments
+from bootstrap.cli_users import Handler, add_user_commands, scope_institution
 from bootstrap.config_docs import command as config_docs
 from bootstrap.demo import ensure_demo
 from bootstrap.notices_cli import add_notice_arguments, cmd_notices, notice_worker_process
@@ -23,12 +24,12 @@ from bootstrap.read_models import build_projections
 from bootstrap.service import web_service
 from config.logging import configure_logging
 from config.settings import Settings
-from domain.access import ROLES, SYSTEM
+from domain.access import ROLES, SYSTEM, TOKEN_PREFIX
 from domain.application import OversightApplication
 from domain.campaign import verify_publication
 from domain.draft import DraftError, parse_draft
 from domain.errors import DomainError
-from domain.institution import Institution, institution_id
+from domain.institution import Institution
 from domain.rulebook import Rulebook, RulebookError, load_catalogue
 from domain.rulebook_diff import diff
 from domain.transfer import export_events, import_events
@@ -36,7 +37,6 @@ from projections import DEFAULT_BATCH_SIZE
 from workers import deadlines
 from workers import projections as projection_worker
 
-TOKEN_PREFIX = "sov_"
 #: How long a token from ``oversight token create`` is valid unless --expires-in says.
 DEFAULT_TOKEN_DAYS = 90
 
@@ -94,22 +94,24 @@ def banner(settings: Settings, token: str | None) -> str:
 
 def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
     app = _app(settings)
-    institution = args.institution
-    if institution is None and args.credit_code:
-        if not args.jurisdiction:
-            raise DomainError("--credit-code needs --jurisdiction", field="jurisdiction")
-        institution = institution_id(args.jurisdiction, args.credit_code)
     secret = new_secret()
-    token = app.access.issue_token(
-        secret,
-        subject=args.subject,
-        role=args.role,
-        jurisdiction=args.jurisdiction,
-        district=args.district,
-        institution=institution,
-        note=args.note or "",
-        valid_for=timedelta(days=args.expires_in),
-    )
+    if args.user:
+        token = app.access.issue_user_token(
+            secret, args.user, note=args.note or "", valid_for=timedelta(days=args.expires_in)
+        )
+    else:
+        if not args.subject or not args.role:
+            raise DomainError("a token names --subject and --role, or --user", field="subject")
+        token = app.access.issue_token(
+            secret,
+            subject=args.subject,
+            role=args.role,
+            jurisdiction=args.jurisdiction,
+            district=args.district,
+            institution=scope_institution(args),
+            note=args.note or "",
+            valid_for=timedelta(days=args.expires_in),
+        )
     print(f"token id: {token.id}")
     print(f"expires:  {token.expires_at.isoformat() if token.expires_at else 'never'}")
     print(f"secret:   {secret}")
@@ -128,6 +130,7 @@ def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
             "jurisdiction": t.jurisdiction,
             "district": t.district,
             "institution": t.institution_id,
+            "user": t.user,
             "issued_at": t.issued_at,
             "expires_at": t.expires_at.isoformat() if t.expires_at else None,
             "revoked": t.revoked,
@@ -370,8 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="create, list or revoke bearer tokens")
     tsub = token.add_subparsers(dest="action", required=True)
     create = tsub.add_parser("create", help="issue a token; the secret is printed once")
-    create.add_argument("--subject", required=True, help="who holds it, e.g. 'zhang.wei'")
-    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--user", help="a user's token: acts as that user (role and scope)")
+    create.add_argument("--subject", help="who holds it, e.g. 'zhang.wei' (without --user)")
+    create.add_argument("--role", choices=ROLES, help="its role (without --user)")
     create.add_argument("--jurisdiction", help="scope: a jurisdiction, e.g. chengdu")
     create.add_argument("--district", help="scope: a district of the jurisdiction")
     create.add_argument("--institution", type=UUID, help="scope: one institution id")
@@ -422,6 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     conf = sub.add_parser("config", help="print docs/configuration.md from the settings")
     conf.add_argument("action", choices=["docs"])
     add_bench_arguments(sub.add_parser("bench", help="a synthetic province, measured (make bench)"))
+    HANDLERS.update(add_user_commands(sub))
     return parser
 
 
@@ -443,7 +448,7 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     return config_docs()
 
 
-HANDLERS = {
+HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("serve", None): cmd_serve,
     ("token", "create"): cmd_token_create,
     ("token", "list"): cmd_token_list,
@@ -466,7 +471,7 @@ HANDLERS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    action = getattr(args, "action", None) if args.command in ("token", "rules") else None
+    action = getattr(args, "action", None) if args.command in ("token", "rules", "user") else None
     handler = HANDLERS[(args.command, action)]
     settings = Settings()
     try:

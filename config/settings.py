@@ -60,6 +60,39 @@ class Settings(BaseSettings):
     #: of a restarted service must be reloaded; set it when several processes serve the
     #: same pages.
     form_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
+    #: The key that signs the dashboard's session cookies of users signed in by name and
+    #: password (or single sign-on). Unset, a random one is made when the settings are
+    #: read, so a restart signs everyone out; set one shared value when several processes
+    #: serve the pages.
+    session_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
+    #: How long a user's dashboard session lasts (minutes) from its sign-in; then the user
+    #: signs in again.
+    session_minutes: int = Field(default=480, ge=5, le=7 * 24 * 60)
+    #: Single sign-on (OpenID Connect, authorization code with PKCE): the issuer's URL, e.g.
+    #: ``https://sso.example.gov.cn/realms/hrss``. Unset: only names and passwords (and
+    #: tokens) sign in. Its discovery document, keys and token endpoint are read from it.
+    oidc_issuer: str | None = None
+    #: The client id the issuer registered for this service.
+    oidc_client_id: str | None = None
+    #: The client's secret at the issuer (sent to its token endpoint), if it gave one.
+    oidc_client_secret: SecretStr | None = None
+    #: The scopes asked for, space-separated.
+    oidc_scopes: str = "openid profile"
+    #: The id_token claim that names the local user (its user name).
+    oidc_username_claim: str = "preferred_username"
+    #: A claim carrying the user's role, e.g. ``oversight_role``. Set, the local user's role
+    #: follows it at each sign-on (a change is recorded); unset, the local role stands.
+    oidc_role_claim: str | None = None
+    #: Claim values that stand for a role, as JSON, e.g. ``{"hrss-inspectors": "regulator"}``;
+    #: a value not listed must be a role's own name.
+    oidc_roles: dict[str, str] = Field(default_factory=dict)
+    #: A claim carrying the user's jurisdiction (read with ``oidc_role_claim``).
+    oidc_jurisdiction_claim: str | None = None
+    #: A claim carrying the user's district (read with ``oidc_role_claim``).
+    oidc_district_claim: str | None = None
+    #: Create a local user at its first sign-on from the claims (needs ``oidc_role_claim``);
+    #: else a name without a local user is refused.
+    oidc_create_users: bool = False
     #: Where the files sent with reports are kept, each under its SHA-256 (the events record
     #: the hash, name, size and type). Unset: ``attachments/`` beside the SQLite file, or
     #: ``var/attachments`` with PostgreSQL.
@@ -107,7 +140,7 @@ class Settings(BaseSettings):
             raise ValueError(f"the cipher key has {size} bytes; AES takes 16, 24 or 32")
         return key
 
-    @field_validator("form_secret")
+    @field_validator("form_secret", "session_secret")
     @classmethod
     def _some_form_secret(cls, secret: SecretStr) -> SecretStr:
         return secret if secret.get_secret_value() else SecretStr(secrets.token_urlsafe(32))
@@ -136,6 +169,10 @@ class Settings(BaseSettings):
         if path in ("", ":memory:"):
             return ":memory:"
         return path
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     def attachments_path(self) -> Path:
         """The attachment store's directory (see ``attachments_dir``)."""

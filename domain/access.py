@@ -21,8 +21,12 @@ from domain.events import (
     RegistryOpened,
     TokenExpirySet,
     TokenIssued,
+    TokenIssuedToUser,
     TokenRevoked,
 )
+
+#: How every token's secret starts (the rest is 256 random bits, made outside the domain).
+TOKEN_PREFIX = "sov_"
 
 Role = Literal["admin", "regulator", "supervisor", "institution", "reviewer"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -62,6 +66,9 @@ class Principal:
     jurisdiction: str | None = None
     district: str | None = None
     institution_id: UUID | None = None
+    #: The user account it acts for (a user's session or token); None for a free-standing
+    #: token. ``subject`` is then the user's name.
+    user: str | None = None
 
     def covers(self, jurisdiction: str, district: str, institution: UUID | None) -> bool:
         if self.role == "admin":
@@ -96,6 +103,25 @@ class Principal:
 SYSTEM = Principal(subject="system", role="admin")
 
 
+def check_scope(
+    role: str,
+    jurisdiction: str | None,
+    district: str | None,
+    institution_id: UUID | None,
+    *,
+    holder: str,
+) -> None:
+    """A role with a scope it can act in (``holder``: "token" or "user", for the message)."""
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+    if role == "institution" and institution_id is None:
+        raise InvalidInput(f"an institution {holder} names its institution", field="institution")
+    if role in ("regulator", "supervisor") and jurisdiction is None:
+        raise InvalidInput(f"a {role} {holder} names its jurisdiction", field="jurisdiction")
+    if district is not None and jurisdiction is None:
+        raise InvalidInput("a district scope needs its jurisdiction", field="district")
+
+
 class Token(LedgerAggregate):
     def __init__(self) -> None:
         super().__init__()
@@ -109,6 +135,7 @@ class Token(LedgerAggregate):
         self.issued_at: str = ""
         self.expires_at: datetime | None = None  # None: issued before tokens expired
         self.revoked: bool = False
+        self.user: str | None = None  # the user whose credential it is, if any
 
     @classmethod
     def issue(
@@ -125,16 +152,9 @@ class Token(LedgerAggregate):
         valid_for: timedelta | None = None,
     ) -> Token:
         """A new token; with ``valid_for`` it is refused from that long after its issue."""
-        if role not in ROLES:
-            raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
         if not subject.strip():
             raise InvalidInput("subject must not be empty", field="subject")
-        if role == "institution" and institution_id is None:
-            raise InvalidInput("an institution token names its institution", field="institution")
-        if role in ("regulator", "supervisor") and jurisdiction is None:
-            raise InvalidInput(f"a {role} token names its jurisdiction", field="jurisdiction")
-        if district is not None and jurisdiction is None:
-            raise InvalidInput("a district scope needs its jurisdiction", field="district")
+        check_scope(role, jurisdiction, district, institution_id, holder="token")
         if valid_for is not None and valid_for <= timedelta(0):
             raise InvalidInput("a token's validity must be positive", field="expires_in")
         digest = hash_token(secret)
@@ -173,6 +193,13 @@ class Token(LedgerAggregate):
 
     def _on_TokenExpirySet(self, e: TokenExpirySet) -> None:
         self.expires_at = e.expires_at
+
+    def issue_to(self, user: str, stamp: Stamp) -> None:
+        """Make the token a credential of ``user`` (right after its issue)."""
+        self._record(TokenIssuedToUser, stamp=stamp, occurred_on=stamp.today, user=user)
+
+    def _on_TokenIssuedToUser(self, e: TokenIssuedToUser) -> None:
+        self.user = e.user
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at

@@ -16,6 +16,7 @@ from domain.commands.filing import FilingCommands
 from domain.commands.findings import FindingCommands
 from domain.commands.officers import OfficerCommands
 from domain.commands.supervision import SupervisionCommands
+from domain.commands.users import UserCommands
 from domain.ledger import (
     Clock,
     Context,
@@ -27,6 +28,7 @@ from domain.ledger import (
 )
 from domain.records import Records
 from domain.rulebook import Catalogue
+from domain.users import Passwords
 
 
 class OversightApplication:
@@ -38,6 +40,7 @@ class OversightApplication:
         catalogue: Catalogue,
         snapshot_interval: int = 50,
         default_defence_days: int = 10,
+        passwords: Passwords | None = None,
     ) -> None:
         self.store = LedgerStore(env, snapshot_interval=snapshot_interval)
         self.ledger = Ledger(self.store, clock=clock, catalogue=catalogue)
@@ -46,7 +49,8 @@ class OversightApplication:
         self.cases = CaseCommands(self.ledger, default_defence_days=default_defence_days)
         self.supervision = SupervisionCommands(self.ledger)
         self.campaigns = CampaignCommands(self.ledger)
-        self.access = AccessCommands(self.ledger)
+        self.users = UserCommands(self.ledger, passwords)
+        self.access = AccessCommands(self.ledger, self.users)
         self.officers = OfficerCommands(self.ledger)
         self.records = Records(self.ledger)
 

@@ -425,6 +425,61 @@ class TokenRevoked(LedgerEvent):
     reason: str
 
 
+class TokenIssuedToUser(LedgerEvent):
+    """The token is a credential of the named user (recorded right after its issue): it
+    acts as that user, with the user's role and scope at each request, and stops working
+    when the user is disabled."""
+
+    user: str
+
+
+# --- user accounts: a name, a role and scope, a password (argon2id), sign-ins ---------------
+
+
+class UserCreated(LedgerCreated):
+    name: str
+    display_name: str
+    role: str
+    jurisdiction: str | None
+    district: str | None
+    institution_id: str | None
+
+
+class PasswordSet(LedgerEvent):
+    """The user's password, as an argon2id hash (never the password)."""
+
+    password_hash: str
+
+
+class UserRoleChanged(LedgerEvent):
+    role: str
+    jurisdiction: str | None
+    district: str | None
+    institution_id: str | None
+
+
+class UserDisabled(LedgerEvent):
+    reason: str
+
+
+class SignInFailed(LedgerEvent):
+    """A sign-in with a wrong password; ``failures`` counts those in a row."""
+
+    failures: int
+
+
+class UserLocked(LedgerEvent):
+    """Too many failed sign-ins in a row: every sign-in is refused until ``until``."""
+
+    until: datetime
+
+
+class SignInSucceeded(LedgerEvent):
+    """A sign-in by password (``via="password"``) or single sign-on (``via="oidc"``)."""
+
+    via: str
+
+
 class RegistryOpened(LedgerCreated):
     name: str
 

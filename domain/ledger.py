@@ -34,6 +34,7 @@ from domain.institution import Institution
 from domain.rulebook import Catalogue, Rulebook
 from domain.state import TRANSCODINGS as STATE_TRANSCODINGS
 from domain.supervisor import SupervisionPolicy, Supervisor
+from domain.users import User
 
 Clock = Callable[[], datetime]
 A = TypeVar("A")
@@ -128,7 +129,11 @@ class LedgerStore(Application[UUID]):
         self, env: Mapping[str, str] | None = None, *, snapshot_interval: int = 50
     ) -> None:
         # The library reads this class-level mapping; set per instance from the settings.
-        self.snapshotting_intervals = {Institution: snapshot_interval}  # type: ignore[misc]
+        # A user's sign-ins are events too: its record is snapshotted as well.
+        self.snapshotting_intervals = {  # type: ignore[misc]
+            Institution: snapshot_interval,
+            User: snapshot_interval,
+        }
         super().__init__(env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

@@ -25,10 +25,12 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import LoginRequired
 from api.routes.pages import (
+    account,
     institution,
     login,
     notices,
     officers,
+    oidc,
     overview,
     portal,
     portal_report,
@@ -45,6 +47,8 @@ from api.routes.pages.forms import FormRefused, form_refused
 
 PAGES = (
     login,
+    oidc,
+    account,
     overview,
     register,
     institution,
