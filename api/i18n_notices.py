@@ -45,3 +45,12 @@ NOTICE_LABELS: dict[str, Pair] = {
     "step.officer.kind.rectification": ("整改", "Rectification"),
     "step.officer.kind.appeal": ("复议诉讼", "Appeal"),
 }
+
+#: Names of the officer events' fields in the timeline.
+NOTICE_FIELDS: dict[str, Pair] = {
+    "item_kind": ("事项类型", "item"),
+    "item_id": ("事项", "item id"),
+    "officer": ("承办人", "officer"),
+    "from_officer": ("原承办人", "from"),
+    "to_officer": ("新承办人", "to"),
+}
