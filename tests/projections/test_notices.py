@@ -175,3 +175,28 @@ def test_without_an_officer_or_an_address_the_notice_is_in_the_service_only(
         date(2024, 4, 11),
         2,
     )
+
+
+def test_after_a_reassignment_the_new_officer_is_notified_too(
+    desk: Desk, sink: tuple[Sink, int]
+) -> None:
+    messages, port = sink
+    desk.clock.set("2024-04-08")
+    run_once(desk.app, desk.board, mailer(port), DAYS)
+    desk.app.officers.assign_officer(
+        ADMIN,
+        desk.iid,  # type: ignore[arg-type]
+        date(2024, 4, 8),
+        item_kind="case",
+        item_id=desk.case_id,
+        officer="zhao.min",
+        reason="李伟休假",
+    )
+    desk.board.set_address("officer:zhao.min", "zhao.min@hrss.example.cn")
+    desk.clock.advance(hours=1)
+    assert run_once(desk.app, desk.board, mailer(port), DAYS)["sent"] == 1
+    assert messages.recipients == sorted(
+        [OFFICER_MAIL, INSTITUTION_MAIL, "zhao.min@hrss.example.cn"]
+    )
+    (line,) = desk.board.for_recipient("officer:zhao.min", date(2024, 4, 8))
+    assert (line.kind, line.ref, line.email_state) == ("defence", desk.case_id, "sent")
