@@ -37,6 +37,7 @@ NOTICE_LABELS: dict[str, Pair] = {
         "The whole file (its filing dates and items without an officer of their own)",
     ),
     "step.officer.now": ("现承办人", "now"),
+    "step.officer.inherited": ("（随案件或档案）", "(its case's or the file's)"),
     "step.officer.officer": ("承办人（令牌主体名）", "Officer (a token's subject)"),
     "step.officer.reason": ("理由（更换承办人时必填）", "Reason (required to reassign)"),
     "step.officer.submit": ("指定", "Assign"),
