@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from api.i18n_account import ACCOUNT_LABELS
 from api.i18n_forms import FORM_FIELDS, FORM_LABELS
-from api.i18n_notices import NOTICE_LABELS
+from api.i18n_notices import NOTICE_FIELDS, NOTICE_LABELS
 from api.i18n_portal import PORTAL_FIELDS, PORTAL_LABELS
 from api.i18n_review import CHAIN_REASON, LATE, RATING_CHANGE, REVIEW_LABELS
 
@@ -486,6 +486,7 @@ FIELD: dict[str, Pair] = {
     "flags": ("检查发现", "checks"),
     **FORM_FIELDS,
     **PORTAL_FIELDS,
+    **NOTICE_FIELDS,
 }
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")

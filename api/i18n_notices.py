@@ -37,6 +37,7 @@ NOTICE_LABELS: dict[str, Pair] = {
         "The whole file (its filing dates and items without an officer of their own)",
     ),
     "step.officer.now": ("现承办人", "now"),
+    "step.officer.inherited": ("（随案件或档案）", "(its case's or the file's)"),
     "step.officer.officer": ("承办人（令牌主体名）", "Officer (a token's subject)"),
     "step.officer.reason": ("理由（更换承办人时必填）", "Reason (required to reassign)"),
     "step.officer.submit": ("指定", "Assign"),
@@ -44,4 +45,13 @@ NOTICE_LABELS: dict[str, Pair] = {
     "step.officer.kind.case": ("案件", "Case"),
     "step.officer.kind.rectification": ("整改", "Rectification"),
     "step.officer.kind.appeal": ("复议诉讼", "Appeal"),
+}
+
+#: Names of the officer events' fields in the timeline.
+NOTICE_FIELDS: dict[str, Pair] = {
+    "item_kind": ("事项类型", "item"),
+    "item_id": ("事项", "item id"),
+    "officer": ("承办人", "officer"),
+    "from_officer": ("原承办人", "from"),
+    "to_officer": ("新承办人", "to"),
 }

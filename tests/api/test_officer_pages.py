@@ -69,6 +69,10 @@ def test_the_officer_form_assigns_and_reassigns_and_the_queues_follow(
     assert f'<td class="mono">{case_id}</td>' in queue(zhao)
     form = li.client.get(step(iid)).text
     assert f'data-testid="in-charge-case:{case_id}">zhao.min<' in form
+    timeline = li.client.get(f"/institutions/{iid}", params={"lang": "en"})
+    assert timeline.status_code == 200
+    assert "Officer reassigned" in timeline.text
+    assert api.get(f"/api/v1/institutions/{iid}/integrity").json()["intact"] is True
 
 
 def test_the_officer_step_is_linked_from_the_file_and_refused_outside_the_scope(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -17,7 +17,13 @@ from bootstrap.read_models import build_projections
 from config.settings import Settings
 from domain.application import OversightApplication
 from projections import Projections
-from projections.notices import CLAIM_LEASE, NoticeBoard, institution_recipient, key_of
+from projections.notices import (
+    CLAIM_LEASE,
+    NoticeBoard,
+    institution_recipient,
+    key_of,
+    notices_of,
+)
 from tests.conftest import FakeClock
 from tests.projections.casework import Casework
 from tests.projections.filings import ADMIN
@@ -175,3 +181,61 @@ def test_without_an_officer_or_an_address_the_notice_is_in_the_service_only(
         date(2024, 4, 11),
         2,
     )
+
+
+def test_after_a_reassignment_the_new_officer_is_notified_too(
+    desk: Desk, sink: tuple[Sink, int]
+) -> None:
+    messages, port = sink
+    desk.clock.set("2024-04-08")
+    run_once(desk.app, desk.board, mailer(port), DAYS)
+    desk.app.officers.assign_officer(
+        ADMIN,
+        desk.iid,  # type: ignore[arg-type]
+        date(2024, 4, 8),
+        item_kind="case",
+        item_id=desk.case_id,
+        officer="zhao.min",
+        reason="李伟休假",
+    )
+    desk.board.set_address("officer:zhao.min", "zhao.min@hrss.example.cn")
+    desk.clock.advance(hours=1)
+    assert run_once(desk.app, desk.board, mailer(port), DAYS)["sent"] == 1
+    assert messages.recipients == sorted(
+        [OFFICER_MAIL, INSTITUTION_MAIL, "zhao.min@hrss.example.cn"]
+    )
+    (line,) = desk.board.for_recipient("officer:zhao.min", date(2024, 4, 8))
+    assert (line.kind, line.ref, line.email_state) == ("defence", desk.case_id, "sent")
+
+
+def test_each_kind_of_deadline_goes_to_the_officer_who_answers_for_it(
+    app: OversightApplication, clock: FakeClock
+) -> None:
+    clock.set("2024-04-30")
+    work = Casework.filed(app, 3, jurisdiction="hunan", name="湖南甲中心")
+    decision = work.case(
+        [work.finding("hunan-2023/26.7", "2024-04-01")], "2024-04-10", decide_on="2024-04-20"
+    )
+    case_id = work.case_id
+    for kind, item, officer in (("file", "", "wang.fang"), ("case", case_id, "li.wei")):
+        app.officers.assign_officer(
+            ADMIN, work.iid, date(2024, 4, 30), item_kind=kind, item_id=item, officer=officer
+        )
+    inst = work.institution()
+    deadline = inst.decision(decision)["rectification"]["deadline"]
+
+    def due(on: date) -> set[tuple[str, str, str]]:
+        return {(n.kind, n.ref, n.recipient) for n in notices_of(app, inst, on, DAYS)}
+
+    here = institution_recipient(work.iid)
+    assert due(deadline - timedelta(days=8)) == set()
+    assert due(deadline - timedelta(days=7)) == {
+        ("rectification", decision, "officer:li.wei"),  # the case's officer
+        ("rectification", decision, here),
+    }
+    assert inst.valid_until is not None
+    assert due(inst.valid_until - timedelta(days=30)) >= {
+        ("expiry", "", "officer:wang.fang"),  # the file's officer
+        ("expiry", "", here),
+    }
+    assert due(inst.valid_until + timedelta(days=1)) == set()  # passed: no notice

@@ -94,6 +94,9 @@ GET  /institutions/{iid}/decisions/{decision_id}/explain                   + + x
 POST /institutions/{iid}/sessions/{session_id}/pause                       + + x x x ? x x  ! ! ! !
 POST /institutions/{iid}/sessions/{session_id}/resume                      + + x x x ? x x  ! ! ! !
 POST /institutions/{iid}/sessions/{session_id}/stop                        + + x x x ? x x  ! ! ! !
+POST /institutions/{iid}/officers                                          + + x x x ? x x  ! ! ! !
+GET  /institutions/{iid}/officers                                          + + x x + ? + +  ! ! ! !
+GET  /worklist                                                             + + + + + + + +  ! ! ! !
 GET  /rulebooks                                                            + + + + + + + +  ! ! ! !
 GET  /rulebooks/{rulebook_id}                                              + + + + + + + +  ! ! ! !
 POST /supervisors                                                          + + x x + ? x x  ! ! ! !
@@ -258,6 +261,11 @@ REQUESTS: dict[str, Call] = {
     "POST /institutions/{iid}/sessions/{session_id}/stop": Call(
         s.session_paused, dated(text="无法整改，停止评价", batch_id="B-1")
     ),
+    "POST /institutions/{iid}/officers": Call(
+        s.approved, dated(item_kind="file", officer="li.wei")
+    ),
+    "GET /institutions/{iid}/officers": Call(s.decided),
+    "GET /worklist": Call(s.home),
     "GET /rulebooks": Call(s.home),
     "GET /rulebooks/{rulebook_id}": Call(s.home),
     "POST /supervisors": Call(s.uncertified, s.internal_supervisor_body),
