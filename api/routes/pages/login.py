@@ -26,7 +26,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import SESSION_COOKIE, LoginRequired, authenticated
+from api.deps import SESSION_COOKIE, LoginRequired, authenticated, log
 from api.i18n import LOCAL_ZONE
 from api.routes.pages.common import PageContext, PublicDep
 from api.routes.pages.forms import csrf_token
@@ -163,6 +163,8 @@ async def _password_login(page: PageContext, form: dict[str, str], next_url: str
     request_id = page.request.state.request_id
     # argon2 takes a good part of a second: off the event loop.
     result = await run_in_threadpool(app.users.sign_in, name, password, request_id=request_id)
+    if result.principal is None:
+        log.info("auth.refused", via="password", outcome=result.outcome)
     if result.outcome == "locked" and result.locked_until is not None:
         until = result.locked_until.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
         return _login_page(
