@@ -46,6 +46,19 @@ ACCOUNT_LABELS: dict[str, Pair] = {
         "新令牌如下，仅显示这一次（系统只保存其哈希值）：",
         "Your new token, shown this once (only its hash is kept):",
     ),
+    "account.password": ("修改密码", "Change the password"),
+    "account.current_password": ("当前密码", "Current password"),
+    "account.new_password": ("新密码（至少 10 个字符）", "New password (10 characters or more)"),
+    "account.new_password_again": ("再次输入新密码", "The new password again"),
+    "account.change_password": ("修改密码", "Change the password"),
+    "account.password_changed": (
+        "密码已修改；其他设备上的登录已失效。",
+        "The password is changed; your sessions elsewhere have ended.",
+    ),
+    "account.sso_only": (
+        "此账户通过统一身份认证登录，没有本地密码。",
+        "This account signs in by single sign-on and has no password here.",
+    ),
     "account.not_user": (
         "此页面仅适用于以用户名登录的用户；独立令牌由管理员通过命令行管理。",
         "This page is for users signed in by name; free-standing tokens are managed by an"

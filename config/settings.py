@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     oidc_role_claim: str | None = None
     #: Claim values that stand for a role, as JSON, e.g. ``{"hrss-inspectors": "regulator"}``;
     #: a value not listed must be a role's own name.
-    oidc_roles: dict[str, str] = Field(default_factory=dict)
+    oidc_roles: dict[str, str] = {}
     #: A claim carrying the user's jurisdiction (read with ``oidc_role_claim``).
     oidc_jurisdiction_claim: str | None = None
     #: A claim carrying the user's district (read with ``oidc_role_claim``).

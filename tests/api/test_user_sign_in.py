@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -191,3 +192,47 @@ def test_the_events_a_signed_in_user_causes_name_the_user(users: Api) -> None:
     approved = users.app.ledger.events(UUID(iid))[-1]
     assert type(approved).__name__ == "FilingApproved"
     assert (approved.actor, approved.role) == ("li.wei", "regulator")
+
+
+def change_password(client: TestClient, current: str, new: str, again: str | None = None) -> Any:
+    page = client.get("/account")
+    return client.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "current_password": current,
+            "password": new,
+            "password_again": new if again is None else again,
+        },
+        follow_redirects=False,
+    )
+
+
+def test_a_user_changes_its_own_password_and_its_other_sessions_end(users: Api) -> None:
+    here, elsewhere = browser(users), browser(users)
+    sign_in(here)
+    sign_in(elsewhere)
+    assert change_password(here, PASSWORD, "another horse 2", "another horse 3").status_code == 422
+    wrong = change_password(here, "not my password", "another horse 2")
+    assert wrong.status_code == 422
+    assert "the current password is wrong" in wrong.text
+    user = users.app.users.user("li.wei")
+    assert [type(e).__name__ for e in users.app.ledger.events(user.id)][-1] == "SignInFailed"
+    changed = change_password(here, PASSWORD, "another horse 2")
+    assert changed.status_code == 303
+    assert changed.headers["location"] == "/account?changed=1"
+    assert here.get("/account", follow_redirects=False).status_code == 200
+    assert elsewhere.get("/account", follow_redirects=False).status_code == 303
+    last = users.app.ledger.events(user.id)[-1]
+    assert (type(last).__name__, last.actor) == ("PasswordSet", "li.wei")
+    assert sign_in(browser(users), password="another horse 2").status_code == 303  # type: ignore[attr-defined]
+    assert sign_in(browser(users)).status_code == 401  # type: ignore[attr-defined]
+
+
+def test_a_password_change_without_the_forms_csrf_token_is_refused(users: Api) -> None:
+    client = browser(users)
+    sign_in(client)
+    data = {"current_password": PASSWORD, "password": "another horse 2"}
+    response = client.post("/account/password", data={**data, "password_again": data["password"]})
+    assert response.status_code == 403
+    assert users.app.users.sign_in("li.wei", PASSWORD, request_id="t").outcome == "signed_in"

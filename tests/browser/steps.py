@@ -149,7 +149,7 @@ class Actor:
     def sign_in(self, token: str) -> None:
         self.page.goto(self.server.url + "/login")
         self.page.fill("#token", token)
-        self.page.click("button[type=submit].primary")
+        self.page.press("#token", "Enter")
         self.page.wait_for_url(self.server.url + "/")
 
     def open_file(self, iid: str) -> None:
@@ -365,7 +365,7 @@ def portal_sign_in(inst: Actor, token: str, iid: str) -> None:
     """Sign in with the institution's token and land on its own portal."""
     inst.page.goto(inst.server.url + "/login?next=/portal")
     inst.page.fill("#token", token)
-    inst.page.click("button[type=submit].primary")
+    inst.page.press("#token", "Enter")
     inst.page.wait_for_url(f"{inst.server.url}/portal/{iid}")
 
 

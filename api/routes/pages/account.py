@@ -1,4 +1,6 @@
-"""``/account``: the signed-in user's own API tokens, issued and revoked by the user.
+"""``/account``: the signed-in user's own API tokens, issued and revoked by the user, and
+a new password given the current one (the session is signed again with it; every other
+session of the user ends).
 
 A token issued here is the user's (``issue_user_token``): it acts with the user's role and
 scope at each request and stops when the user is disabled; its events, and the revocation's,
@@ -16,10 +18,12 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.i18n import LOCAL_ZONE
 from api.routes.pages.forms import Forms, FormsDep
+from api.routes.pages.login import signed_in_response
 from domain.access import TOKEN_PREFIX, Token
 from domain.errors import DomainError, InvalidInput, NotFound
 from domain.ledger import Context
@@ -52,6 +56,8 @@ def _page(forms: Forms, *, status_code: int = 200, **context: Any) -> Response:
     page = forms.page
     user = page.principal.user
     values: dict[str, Any] = {"tokens": None, "secret": None, "error": None, "account": None}
+    values["password_error"] = None
+    values["changed"] = page.request.query_params.get("changed") == "1"
     if user is not None:
         now = page.app.ledger.clock()
         values["tokens"] = [_row(t, now) for t in page.app.access.tokens_of(user)]
@@ -89,6 +95,24 @@ async def issue(forms: FormsDep) -> Response:
     except DomainError as exc:
         return _page(forms, status_code=422, error=exc.detail)
     return _page(forms, status_code=201, secret=secret)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+async def change_password(forms: FormsDep) -> Response:
+    fields = await forms.posted()
+    page = forms.page
+    if page.principal.user is None:
+        return page.refused(NotFound("only a user signed in by name has a password"))
+    current, new = fields.get("current_password"), fields.get("password")
+    try:
+        if new != fields.get("password_again"):
+            raise InvalidInput("the two new passwords differ", field="password_again")
+        user = await run_in_threadpool(
+            page.app.users.change_own_password, _ctx(forms), current, new
+        )
+    except DomainError as exc:
+        return _page(forms, status_code=422, password_error=exc.detail)
+    return signed_in_response(page, user, "/account?changed=1")
 
 
 @router.post("/account/tokens/{tid}/revoke", response_class=HTMLResponse)

@@ -26,7 +26,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.deps import SESSION_COOKIE, LoginRequired, authenticated
+from api.deps import SESSION_COOKIE, LoginRequired, authenticated, log
 from api.i18n import LOCAL_ZONE
 from api.routes.pages.common import PageContext, PublicDep
 from api.routes.pages.forms import csrf_token
@@ -81,19 +81,20 @@ def _login_token(request: Request, nonce: str) -> str:
 def _login_page(
     page: PageContext, *, status_code: int = 200, fresh: bool = True, **context: Any
 ) -> Response:
-    """The sign-in page with a fresh nonce (cookie) and its form token; without ``fresh``
-    (an answer to another site's post) no cookie is set."""
-    nonce = secrets.token_urlsafe(24)
+    """The sign-in page with its form token: of the browser's nonce, or of a new one set
+    in a cookie; without ``fresh`` (the answer to a refused post) no cookie is set."""
+    kept = page.request.cookies.get(LOGIN_NONCE_COOKIE, "")
+    nonce = kept or secrets.token_urlsafe(24)
     values: dict[str, Any] = {"error": None, "bye": False, "name": "", "mode": "password"}
     values["oidc"] = page.request.app.state.oidc is not None
     values.update(context)
     response = page.render(
         "login.html",
         status_code=status_code,
-        csrf=_login_token(page.request, nonce) if fresh else "",
+        csrf=_login_token(page.request, nonce) if kept or fresh else "",
         **values,
     )
-    if not fresh:
+    if kept or not fresh:
         return response
     response.set_cookie(
         LOGIN_NONCE_COOKIE,
@@ -135,6 +136,7 @@ async def login(page: PublicDep) -> Response:
         return _login_page(
             page,
             status_code=401 if token else 422,
+            fresh=False,
             next=next_url,
             mode="token",
             error=tr("login.invalid") if token else tr("login.missing"),
@@ -161,6 +163,8 @@ async def _password_login(page: PageContext, form: dict[str, str], next_url: str
     request_id = page.request.state.request_id
     # argon2 takes a good part of a second: off the event loop.
     result = await run_in_threadpool(app.users.sign_in, name, password, request_id=request_id)
+    if result.principal is None:
+        log.info("auth.refused", via="password", outcome=result.outcome)
     if result.outcome == "locked" and result.locked_until is not None:
         until = result.locked_until.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
         return _login_page(
