@@ -317,27 +317,47 @@ def _complaint_window(
     return next((w for w in windows if len(w) >= params.threshold), windows[0])
 
 
-def inactivity_flags(history: History, rulebook: Rulebook, as_of: date) -> list[Flag]:
-    """No evaluation since the last batch or approval for the rule's duration."""
+def inactivity_flags(
+    history: History, rulebook: Rulebook, as_of: date, rules_from: date | None = None
+) -> list[Flag]:
+    """No evaluation since the last batch or approval for the rule's duration.
+
+    ``rules_from`` is the day the first rulebook of the jurisdiction took effect: time
+    before it counts only if the rulebook's ``earlier_conduct.inactivity_from`` says so, and
+    inactivity is conduct on that day at the earliest (nothing governs it before)."""
     flags: list[Flag] = []
     last = history.last_activity()
     if last is None:
         return flags
+    first = rules_from or rulebook.effective_from
+    since = last.occurred_on
+    if since < first and rulebook.earlier_conduct.inactivity_from == "effective_from":
+        since = first
     for spec in _rules(rulebook, "inactivity"):
         months = cast(InactivityParams, spec.typed_params()).months
-        due = add_months(last.occurred_on, months)
+        due = add_months(since, months)
         if as_of < due:
             continue
-        reference = f"inactive-since-{last.occurred_on}-{months}m"
+        reference = f"inactive-since-{since}-{months}m"
         if any(f.reference == reference for f in history.findings):
             continue
+        counted_zh = (
+            f"自 {since}（{last.type} {last.occurred_on}）"
+            if since != last.occurred_on
+            else f"自 {since}（{last.type}）"
+        )
+        counted_en = (
+            f"since {since} (rules in force; {last.type} on {last.occurred_on})"
+            if since != last.occurred_on
+            else f"since {since} ({last.type})"
+        )
         flags.append(
             Flag(
                 spec.id,
                 rulebook.cite(spec.yields),
-                due,
-                f"自 {last.occurred_on}（{last.type}）起满 {months} 个月未开展评价",
-                f"no evaluation for {months} months since {last.occurred_on} ({last.type})",
+                max(due, first),
+                f"{counted_zh}起满 {months} 个月未开展评价",
+                f"no evaluation for {months} months {counted_en}",
                 reference,
                 (last,),
             )

@@ -288,6 +288,30 @@ class Ledger:
             )
         return rulebook
 
+    def rulebook_looking_back(
+        self, jurisdiction: str, on: date, field_name: str = "occurred_on"
+    ) -> Rulebook:
+        """The rulebook in force on ``on``; for a date before any rulebook of the
+        jurisdiction, the earliest one, which says in ``earlier_conduct`` what still counts."""
+        earlier = self.catalogue.before_any(jurisdiction, on)
+        return earlier if earlier is not None else self.rulebook_for(jurisdiction, on, field_name)
+
+    def filing_rulebook(
+        self, jurisdiction: str, on: date, field_name: str = "occurred_on"
+    ) -> Rulebook:
+        """The rulebook whose filing rules (validity, renewal window, lapse) apply to a
+        filing step on ``on``: the one in force, or before any, the earliest one if it says
+        that earlier filings continue under it."""
+        rulebook = self.rulebook_looking_back(jurisdiction, on, field_name)
+        if on < rulebook.effective_from and not rulebook.earlier_conduct.filings_continue:
+            raise RuleRefusal(
+                f"no rulebook of {jurisdiction} is in force on {on}, and {rulebook.ref} does"
+                " not continue filings made before it took effect"
+                " (earlier_conduct.filings_continue)",
+                field=field_name,
+            )
+        return rulebook
+
     def supervision_policy(
         self, jurisdiction: str, on: date, field_name: str = "occurred_on"
     ) -> SupervisionPolicy:

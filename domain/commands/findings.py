@@ -16,7 +16,7 @@ from uuid import UUID
 from domain.access import Principal
 from domain.detection import Batch, FilingSnapshot, Flag, batch_flags, complaint_flags
 from domain.errors import InvalidInput
-from domain.escalation import Assessment, Finding, assess_leniently, combine
+from domain.escalation import Assessment, Finding, Ungoverned, assess_leniently, combine, governed
 from domain.history import History, ref_of
 from domain.institution import Institution
 from domain.ledger import Context, Ledger
@@ -51,7 +51,7 @@ class Assessor:
 
     def assess(
         self, inst: Institution, history: History, finding: Finding, as_of: date
-    ) -> Assessment:
+    ) -> Assessment | Ungoverned:
         return assess_leniently(history, self.ledger.catalogue, inst.jurisdiction, finding, as_of)
 
     def requirement(
@@ -63,13 +63,20 @@ class Assessor:
             fact = history.finding(fid)
             assert fact is not None
             assessments.append(self.assess(inst, history, Finding.of(fact), as_of))
-        requirement = combine(assessments)
-        assert requirement is not None
+        requirement = combine(governed(assessments))
+        if requirement is None:
+            raise InvalidInput(
+                "no rulebook of this system governs the conduct of findings"
+                f" {', '.join(finding_ids)}: nothing is required of it",
+                field="finding_ids",
+            )
         return requirement
 
     def check_rule_id(self, inst: Institution, rule_id: str, on: date) -> Rulebook:
-        """``rule_id`` is a sanction item of the rulebook in force for ``inst`` on ``on``."""
-        rulebook = self.ledger.rulebook_for(inst.jurisdiction, on)
+        """``rule_id`` is a sanction item of the rulebook in force for ``inst`` on ``on``
+        (before any rulebook of the jurisdiction, of the earliest one: the item names the
+        kind of conduct, and nothing is required of it)."""
+        rulebook = self.ledger.rulebook_looking_back(inst.jurisdiction, on)
         prefix, _, item = rule_id.partition("/")
         if prefix != rulebook.id or rulebook.item(item) is None:
             raise InvalidInput(
