@@ -202,6 +202,14 @@ LABELS: dict[str, Pair] = {
     "worklist.below": ("低于规则要求的决定", "Decisions below the requirement"),
     "worklist.appeals": ("复议和诉讼", "Appeals pending"),
     "worklist.filings": ("待审核的备案申请", "Filings awaiting review"),
+    "worklist.flags": (
+        "评价批次检查提示（规则无对应条款）",
+        "Batch checks flagged (no item in the rules)",
+    ),
+    "worklist.batch": ("评价批次", "Batch"),
+    "worklist.check": ("检查", "Check"),
+    "worklist.flag_detail": ("检查结果", "What the check found"),
+    "worklist.flag_reason": ("未提出违规事实的原因", "Why no finding was raised"),
     "worklist.interview_due": ("已送达，待约谈", "served, interview to hold"),
     "worklist.ordered_on": ("责令日期", "Ordered on"),
     "worklist.state": ("状态", "State"),
@@ -375,6 +383,7 @@ EVENT: dict[str, Pair] = {
     "FindingRecorded": ("记录违规事实", "Finding recorded"),
     "FindingDismissed": ("撤销违规事实", "Finding dismissed"),
     "EvaluationReported": ("报送评价批次", "Evaluation batch reported"),
+    "BatchFlagged": ("评价批次检查提示", "Batch check flagged"),
     "ComplaintReceived": ("收到投诉举报", "Complaint received"),
     "ComplaintVerified": ("投诉举报核查", "Complaint verified"),
     "AnnualAssessmentRecorded": ("记录年度考核", "Annual assessment recorded"),
@@ -515,6 +524,10 @@ class Translator:
             singular, plural = text.split("|", 1)
             text = singular if values.get("n") == 1 else plural
         return text.format(**values) if values else text
+
+    def pick(self, zh: str, en: str) -> str:
+        """The text of this language from a Chinese and an English one."""
+        return zh if self.lang == "zh" else en
 
     def _code(self, table: dict[str, Pair], code: object) -> str:
         if code is None or code == "":

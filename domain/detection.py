@@ -83,17 +83,43 @@ def _rules(rulebook: Rulebook, kind: str) -> list[DerivedRule]:
     return [r for r in rulebook.derived_rules if r.kind == kind]
 
 
-def batch_flags(
+def _batch_raised(
     filing: FilingSnapshot, history: History, rulebook: Rulebook, batch: Batch
-) -> list[Flag]:
-    """Every finding a newly reported batch raises (the batch itself is always kept)."""
+) -> list[_Raised]:
     checks = rulebook.evaluation_checks
-    raised = [
+    return [
         *_filing_state(filing, checks, batch),
         *_filed_particulars(filing, checks, batch),
         *_unqualified_share(rulebook, batch),
         *_paper_set_reuse(history, rulebook, batch),
     ]
+
+
+def batch_notes(
+    filing: FilingSnapshot, history: History, rulebook: Rulebook, batch: Batch
+) -> list[dict[str, str]]:
+    """The checks a batch fails for which ``rulebook`` names no item: no finding can be
+    raised for them, so each is flagged for the regulator with the reason (``BatchFlagged``)."""
+    return [
+        {
+            "check": r.check,
+            "detail_zh": r.zh,
+            "detail_en": r.en,
+            "reason_zh": f"{rulebook.ref} 未规定该项检查（evaluation_checks.{r.check}）对应的条款，"
+            "未提出违规发现，请人社部门研判",
+            "reason_en": f"{rulebook.ref} names no item for this check"
+            f" (evaluation_checks.{r.check}); no finding was raised, for the regulator to judge",
+        }
+        for r in _batch_raised(filing, history, rulebook, batch)
+        if r.item is None
+    ]
+
+
+def batch_flags(
+    filing: FilingSnapshot, history: History, rulebook: Rulebook, batch: Batch
+) -> list[Flag]:
+    """Every finding a newly reported batch raises (the batch itself is always kept)."""
+    raised = _batch_raised(filing, history, rulebook, batch)
     return [
         Flag(
             r.check,

@@ -170,6 +170,18 @@ class EvaluationReported(LedgerEvent):
     flags: list[dict[str, str]]  # what the checks found: [{"check", "rule_id", "detail"}]
 
 
+class BatchFlagged(LedgerEvent):
+    """A check a batch failed for which the rulebook names no item: no finding can be raised,
+    so the regulator is told (the worklist's flags) with the reason."""
+
+    batch_id: str
+    check: str  # no_filing_in_force, during_suspension, outside_scope…
+    detail_zh: str
+    detail_en: str
+    reason_zh: str  # why no finding was raised
+    reason_en: str
+
+
 class ComplaintReceived(LedgerEvent):
     complaint_id: str
     channel: str

@@ -225,6 +225,16 @@ def _evaluation_reported(state: InstitutionState, e: ev.EvaluationReported) -> I
     )
 
 
+@_on(ev.BatchFlagged)
+def _batch_flagged(state: InstitutionState, e: ev.BatchFlagged) -> InstitutionState:
+    batch = state.batches.get(e.batch_id)
+    if batch is None:
+        return state
+    return replace(
+        state, batches=_put(state.batches, e.batch_id, replace(batch, flags=batch.flags + 1))
+    )
+
+
 @_on(ev.ComplaintReceived)
 def _complaint_received(state: InstitutionState, e: ev.ComplaintReceived) -> InstitutionState:
     complaint = ComplaintState(e.occurred_on)

@@ -228,6 +228,7 @@ class Institution(LedgerAggregate):
         passed: int,
         paper_set_id: str,
         flags: list[dict[str, str]],
+        notes: tuple[dict[str, str], ...] = (),
     ) -> None:
         command = _evidence.ReportEvaluation(
             on,
@@ -241,6 +242,7 @@ class Institution(LedgerAggregate):
             passed=passed,
             paper_set_id=paper_set_id,
             flags=flags,
+            notes=notes,
         )
         self._decide(_evidence.report_evaluation, command, stamp)
 

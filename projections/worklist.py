@@ -15,7 +15,9 @@ Copies facts only, following the same transitions as the Institution aggregate:
   report) → ``accepted``; ``overdue`` when the deadline watcher records it; ``lifted`` when
   an appeal annuls or varies the decision, accepted or not (a new order after a variation
   starts again);
-- appeals: ``pending`` until decided (``decided``, with the outcome).
+- appeals: ``pending`` until decided (``decided``, with the outcome);
+- flags (``BatchFlagged``): a check a batch failed that the rulebook names no item for, so
+  no finding could be raised; ``open`` for the regulator to judge.
 
 ``due_on`` is the deadline an item waits on: the defence deadline of a noticed case, the
 deadline of a rectification not yet accepted or lifted. The "due" and "overdue" flags are
@@ -26,7 +28,7 @@ The institution's name, jurisdiction and district are kept in the model's own ta
 read, so work follows an institution that moves to another district.
 
 Tables: ``worklist_institutions``, ``worklist_findings``, ``worklist_cases``,
-``worklist_rectifications``, ``worklist_appeals``.
+``worklist_rectifications``, ``worklist_appeals``, ``worklist_flags``.
 
 Reads: :mod:`projections.worklist_queries`.
 """
@@ -40,6 +42,7 @@ from uuid import UUID
 from domain.events import (
     AppealDecided,
     AppealFiled,
+    BatchFlagged,
     CaseDecided,
     CaseOpened,
     DecisionServed,
@@ -154,6 +157,19 @@ APPEALS = institution_rows(
     indexes=(Index("worklist_appeals_by_state", ("state", "filed_on")),),
 )
 
+FLAGS = institution_rows(
+    "worklist_flags",
+    ("batch_id", "check_name"),
+    Column("occurred_on", "date", nullable=False),
+    Column("detail_zh", nullable=False),
+    Column("detail_en", nullable=False),
+    Column("reason_zh", nullable=False),
+    Column("reason_en", nullable=False),
+    #: open (nothing closes a flag yet: the regulator records a finding or leaves it)
+    Column("state", nullable=False),
+    indexes=(Index("worklist_flags_by_state", ("state", "occurred_on")),),
+)
+
 OPEN_RECTIFICATION_STATES = ("ordered", "reported", "overdue")
 
 
@@ -167,6 +183,7 @@ class _Batch(BatchTables):
         self.cases = self.hold(CASES, "institution_id")
         self.rectifications = self.hold(RECTIFICATIONS, "institution_id")
         self.appeals = self.hold(APPEALS, "institution_id")
+        self.flags = self.hold(FLAGS, "institution_id")
 
     def case_of_decision(self, institution_id: UUID, decision_id: str) -> Row | None:
         return next(self.cases.where(institution_id=institution_id, decision_id=decision_id), None)
@@ -394,6 +411,22 @@ def _appeal_decided(b: _Batch, e: AppealDecided) -> None:
     _refresh_interview(case)
 
 
+def _batch_flagged(b: _Batch, e: BatchFlagged) -> None:
+    b.flags.add(
+        {
+            "institution_id": e.originator_id,
+            "batch_id": e.batch_id,
+            "check_name": e.check,
+            "occurred_on": e.occurred_on,
+            "detail_zh": e.detail_zh,
+            "detail_en": e.detail_en,
+            "reason_zh": e.reason_zh,
+            "reason_en": e.reason_en,
+            "state": "open",
+        }
+    )
+
+
 Handler = Callable[[_Batch, Any], None]
 
 HANDLERS: dict[type[LedgerEvent], Handler] = {
@@ -413,6 +446,7 @@ HANDLERS: dict[type[LedgerEvent], Handler] = {
     RectificationOverdue: _rectification_overdue,
     AppealFiled: _appeal_filed,
     AppealDecided: _appeal_decided,
+    BatchFlagged: _batch_flagged,
 }
 
 
@@ -424,6 +458,7 @@ class Worklist(ReadModel):
         CASES,
         RECTIFICATIONS,
         APPEALS,
+        FLAGS,
     )
     handles: ClassVar[tuple[type[LedgerEvent], ...]] = tuple(HANDLERS)
 

@@ -18,7 +18,9 @@ allowed_jurisdiction=None, allowed_district=None, allowed_institution_id=None)
     - ``rectifications``: ordered, reported or overdue, by deadline;
     - ``below_requirement``: decisions below what the rules required (decided or served,
       not annulled or varied on appeal), newest first;
-    - ``appeals``: pending appeals, oldest first.
+    - ``appeals``: pending appeals, oldest first;
+    - ``flags``: checks batches failed that the rulebook names no item for (so no finding
+      was raised), oldest first.
 
     ``include_closed=True`` lists every item of each kind whatever its state (findings in a
     case or dismissed, every served case, accepted and lifted rectifications, annulled or
@@ -47,6 +49,7 @@ from projections.worklist import (
     APPEALS,
     CASES,
     FINDINGS,
+    FLAGS,
     INSTITUTIONS,
     OPEN_RECTIFICATION_STATES,
     RECTIFICATIONS,
@@ -161,6 +164,22 @@ class AppealItem:
 
 
 @dataclass(frozen=True)
+class FlagItem:
+    institution_id: UUID
+    institution_name: str
+    jurisdiction: str
+    district: str
+    batch_id: str
+    check: str
+    occurred_on: date
+    detail_zh: str
+    detail_en: str
+    reason_zh: str
+    reason_en: str
+    state: str
+
+
+@dataclass(frozen=True)
 class WorklistItems:
     as_of: date
     findings: tuple[FindingItem, ...]
@@ -168,6 +187,7 @@ class WorklistItems:
     rectifications: tuple[RectificationItem, ...]
     below_requirement: tuple[FlaggedDecision, ...]
     appeals: tuple[AppealItem, ...]
+    flags: tuple[FlagItem, ...]
     #: The kinds that had more than ``limit`` items (only the first ``limit`` are listed).
     truncated: tuple[str, ...]
 
@@ -304,6 +324,20 @@ def _appeal(row: Row) -> AppealItem:
     )
 
 
+def _flag(row: Row) -> FlagItem:
+    return FlagItem(
+        **_place(row),
+        batch_id=row["batch_id"],
+        check=row["check_name"],
+        occurred_on=row["occurred_on"],
+        detail_zh=row["detail_zh"],
+        detail_en=row["detail_en"],
+        reason_zh=row["reason_zh"],
+        reason_en=row["reason_en"],
+        state=row["state"],
+    )
+
+
 def _quoted(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
@@ -357,6 +391,13 @@ _KINDS = (
         "x.state = 'pending'",
         "x.filed_on, i.name, x.institution_id, x.appeal_id",
     ),
+    _Kind(
+        "flags",
+        FLAGS,
+        None,
+        "x.state = 'open'",
+        "x.occurred_on, i.name, x.institution_id, x.batch_id, x.check_name",
+    ),
 )
 
 
@@ -404,6 +445,7 @@ def _items(
         rectifications=tuple(_rectification(r, deadlines) for r in rows["rectifications"]),
         below_requirement=tuple(_flagged(r) for r in rows["below_requirement"]),
         appeals=tuple(_appeal(r) for r in rows["appeals"]),
+        flags=tuple(_flag(r) for r in rows["flags"]),
         truncated=tuple(truncated),
     )
 
