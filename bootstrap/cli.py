@@ -19,6 +19,8 @@ from bootstrap.bench import add_arguments as add_bench_arguments
 from bootstrap.config_docs import command as config_docs
 from bootstrap.demo import ensure_demo
 from bootstrap.read_models import build_projections
+from bootstrap.register_import import add_arguments as add_register_arguments
+from bootstrap.register_import import command as cmd_import_register
 from bootstrap.service import web_service
 from config.logging import configure_logging
 from config.settings import Settings
@@ -414,6 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
     dverify = dsub.add_parser("verify", help="re-run a draw from its seed and compare")
     dverify.add_argument("campaign", help="a campaign id, or a published result saved as JSON")
     add_transfer_commands(sub)
+    add_register_arguments(
+        sub.add_parser("import-register", help="bring in the register kept before (xlsx, csv)")
+    )
     conf = sub.add_parser("config", help="print docs/configuration.md from the settings")
     conf.add_argument("action", choices=["docs"])
     add_bench_arguments(sub.add_parser("bench", help="a synthetic province, measured (make bench)"))
@@ -453,6 +458,7 @@ HANDLERS = {
     ("keygen", None): cmd_keygen,
     ("export", None): cmd_export,
     ("import", None): cmd_import,
+    ("import-register", None): cmd_import_register,
     ("bench", None): cmd_bench,
     ("config", None): cmd_config,
 }

@@ -14,6 +14,7 @@ from domain.commands.campaigns import CampaignCommands
 from domain.commands.cases import CaseCommands
 from domain.commands.filing import FilingCommands
 from domain.commands.findings import FindingCommands
+from domain.commands.register import RegisterCommands
 from domain.commands.supervision import SupervisionCommands
 from domain.ledger import (
     Clock,
@@ -46,6 +47,7 @@ class OversightApplication:
         self.supervision = SupervisionCommands(self.ledger)
         self.campaigns = CampaignCommands(self.ledger)
         self.access = AccessCommands(self.ledger)
+        self.register = RegisterCommands(self.ledger)
         self.records = Records(self.ledger)
 
     def close(self) -> None:

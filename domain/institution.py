@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any, Generic, TypeVar, overload
 
 from domain.base import LedgerAggregate, Stamp
-from domain.deciders import appeals, cases, effects, filing, onsite
+from domain.deciders import appeals, cases, effects, filing, onsite, register
 from domain.deciders import evidence as _evidence
 from domain.deciders import opinions as _opinions
 from domain.deciders.common import NewEvent
@@ -131,6 +131,24 @@ class Institution(LedgerAggregate):
             occurred_on=first.occurred_on,
             **first.fields,
         )
+
+    @classmethod
+    def import_filing(cls, command: register.ImportFiling, stamp: Stamp) -> Institution:
+        """A filing from the register kept before this system, with its original approval."""
+        first = register.submit_imported(command)
+        assert issubclass(first.type, LedgerCreated)
+        inst = cls._start(
+            first.type,
+            id=institution_id(command.application.jurisdiction, command.application.credit_code),
+            stamp=stamp,
+            occurred_on=first.occurred_on,
+            **first.fields,
+        )
+        inst._decide(register.approve_imported, command, stamp)
+        return inst
+
+    def import_sanction(self, command: register.ImportSanction, stamp: Stamp) -> None:
+        self._decide(register.import_sanction, command, stamp)
 
     def resubmit(self, application: FilingApplication, on: date, stamp: Stamp) -> None:
         self._decide(filing.resubmit, filing.Resubmit(application, on), stamp)

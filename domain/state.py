@@ -208,6 +208,8 @@ class InstitutionState:
     status_before_revocation: Status | None = None
     #: Files submitted with rectification reports, in the order submitted.
     attachments: tuple[AttachmentState, ...] = ()
+    #: Sanctions brought in from the register kept before this system (``SanctionImported``).
+    imported_sanctions: tuple[str, ...] = ()
 
     @property
     def id(self) -> UUID:
