@@ -29,7 +29,7 @@ from domain.register_rows import RowRefused, kind_of, source_row
 IMPORTER = Principal(subject="register-import", role="admin")
 #: Progress is reported at most this often (seconds), on files of more rows than this.
 PROGRESS_SECONDS = 1.0
-PROGRESS_ROWS = 200
+PROGRESS_ROWS = 100
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

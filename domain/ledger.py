@@ -31,6 +31,7 @@ from domain.errors import InvalidInput, NotFound, RuleRefusal, VersionConflict
 from domain.events import IdempotentRequestRecorded, LedgerCreated
 from domain.history import History, HistoryFold
 from domain.institution import Institution
+from domain.roster import OccupationRoster
 from domain.rulebook import Catalogue, Rulebook
 from domain.state import TRANSCODINGS as STATE_TRANSCODINGS
 from domain.supervisor import SupervisionPolicy, Supervisor
@@ -128,7 +129,12 @@ class LedgerStore(Application[UUID]):
         self, env: Mapping[str, str] | None = None, *, snapshot_interval: int = 50
     ) -> None:
         # The library reads this class-level mapping; set per instance from the settings.
-        self.snapshotting_intervals = {Institution: snapshot_interval}  # type: ignore[misc]
+        # A roster is read by every approval of its occupation: snapshotted too, so that a
+        # large register (thousands of holders of one occupation) loads in bounded time.
+        self.snapshotting_intervals = {  # type: ignore[misc]
+            Institution: snapshot_interval,
+            OccupationRoster: snapshot_interval,
+        }
         super().__init__(env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

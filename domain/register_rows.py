@@ -113,7 +113,7 @@ def source_row(file: str, sheet: str, row: int, cells: dict[str, str]) -> Source
         ensure_ascii=False,
     )
     key = hashlib.sha256(identity.encode("utf-8")).hexdigest()
-    return SourceRow(file=file, sheet=sheet, row=row, cells=kept, key=key)
+    return SourceRow(file=file, sheet=sheet, row=row, cells=dict(cells), key=key)
 
 
 def read_row(source: SourceRow, kind: RecordKind) -> RegisterRow:
