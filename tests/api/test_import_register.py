@@ -6,6 +6,7 @@ rules looking back at the imported history as each rulebook's ``earlier_conduct`
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,28 @@ REFUSED = [
 ]
 
 
-def run(*args: str) -> int:
-    return main(["import-register", *args])
+@dataclass
+class Cli:
+    """``oversight import-register`` on the store the API serves."""
+
+    api: Api
+    capsys: pytest.CaptureFixture[str]
+
+    def run(self, *args: str) -> tuple[int, str, str]:
+        code = main(["import-register", *args])
+        captured = self.capsys.readouterr()
+        return code, captured.out, captured.err
+
+
+@pytest.fixture
+def cli(
+    api: Api,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Cli:
+    use(monkeypatch, settings)
+    return Cli(api, capsys)
 
 
 def refused_lines(out: str) -> list[str]:
@@ -48,15 +69,10 @@ def events(api: Api, credit_code: str, jurisdiction: str) -> list[dict[str, Any]
     return recorded
 
 
-def test_a_dry_run_lists_every_row_it_would_refuse_and_saves_nothing(
-    api: Api,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    use(monkeypatch, settings)
-    assert run(str(EXAMPLE), "--dry-run") == 1
-    out = capsys.readouterr().out
+def test_a_dry_run_lists_every_row_it_would_refuse_and_saves_nothing(cli: Cli) -> None:
+    api = cli.api
+    code, out, _ = cli.run(str(EXAMPLE), "--dry-run")
+    assert code == 1
     lines = refused_lines(out)
     assert len(lines) == len(REFUSED)
     for line, expected in zip(lines, REFUSED, strict=True):
@@ -66,14 +82,12 @@ def test_a_dry_run_lists_every_row_it_would_refuse_and_saves_nothing(
 
 
 def test_the_import_marks_each_event_with_its_source_row_and_a_second_run_adds_nothing(
-    api: Api,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: Cli,
 ) -> None:
-    use(monkeypatch, settings)
-    assert run(str(EXAMPLE)) == 1  # four rows refused, four imported
-    assert "8 rows: 4 imported, 4 refused" in capsys.readouterr().out
+    api = cli.api
+    code, out, _ = cli.run(str(EXAMPLE))
+    assert code == 1  # four rows refused, four imported
+    assert "8 rows: 4 imported, 4 refused" in out
     hunan = events(api, HUNAN, "hunan")
     assert [e["type"] for e in hunan] == [
         "FilingImported",
@@ -95,22 +109,17 @@ def test_the_import_marks_each_event_with_its_source_row_and_a_second_run_adds_n
     record = api.get(f"{BASE}/{institution_id('hunan', HUNAN)}").json()
     assert (record["status"], record["valid_from"]) == ("active", "2021-03-01")
 
-    assert run(str(EXAMPLE)) == 1
-    assert "8 rows: 4 already imported, 4 refused" in capsys.readouterr().out
+    code, out, _ = cli.run(str(EXAMPLE))
+    assert code == 1
+    assert "8 rows: 4 already imported, 4 refused" in out
     assert len(events(api, HUNAN, "hunan")) == 3
     assert len(events(api, CHENGDU, "chengdu")) == 3
     assert main(["verify"]) == 0
 
 
-def test_an_earlier_interview_counts_for_hunan_26_1_and_not_for_chengdu_31_1(
-    api: Api,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    use(monkeypatch, settings)
-    run(str(EXAMPLE))
-    capsys.readouterr()
+def test_an_earlier_interview_counts_for_hunan_26_1_and_not_for_chengdu_31_1(cli: Cli) -> None:
+    api = cli.api
+    cli.run(str(EXAMPLE))
     # hunan-2023 (earlier_conduct.sanctions_count: true): the 2022 interview makes an
     # Art. 25 case after the rules took effect "again after an interview", 26.1.
     hunan = Ladder(api, str(institution_id("hunan", HUNAN)))
@@ -127,13 +136,8 @@ def test_an_earlier_interview_counts_for_hunan_26_1_and_not_for_chengdu_31_1(
 
 
 def test_a_csv_register_is_read_alike_and_progress_is_shown_for_large_files(
-    api: Api,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
+    cli: Cli, tmp_path: Path
 ) -> None:
-    use(monkeypatch, settings)
     example = read_register(EXAMPLE)
     header = ["record", *sorted({k for r in example for k in r["cells"]})]
     path = tmp_path / "register.csv"
@@ -149,14 +153,10 @@ def test_a_csv_register_is_read_alike_and_progress_is_shown_for_large_files(
             writer.writerow(
                 ["institution", *({**template, "credit_code": code}.get(k, "") for k in header[1:])]
             )
-    assert run(str(path)) == 1
-    captured = capsys.readouterr()
-    assert "108 rows: 104 imported, 4 refused" in captured.out
-    assert "import-register: 108/108 rows" in captured.err
-    assert "rows/s" in captured.err
-    assert (
-        api.get(
-            f"{BASE}/{institution_id('hunan', make_credit_code('91430104MA4M00099'))}"
-        ).status_code
-        == 200
-    )
+    code, out, err = cli.run(str(path))
+    assert code == 1
+    assert "108 rows: 104 imported, 4 refused" in out
+    assert "import-register: 108/108 rows" in err
+    assert "rows/s" in err
+    last = institution_id("hunan", make_credit_code("91430104MA4M00099"))
+    assert cli.api.get(f"{BASE}/{last}").status_code == 200
