@@ -145,6 +145,10 @@ LABELS: dict[str, Pair] = {
     "file.findings": ("待处理违规事实", "Undecided findings"),
     "file.finding": ("违规事实", "Finding"),
     "file.due": ("到期应记录的系统发现", "System findings now due"),
+    "file.ungoverned": (
+        "无规则适用的违规事实（规则施行前的行为）",
+        "Findings no rulebook governs (conduct before the first)",
+    ),
     "file.cases": ("未结案件", "Open cases"),
     "file.cases_none": ("没有未结案件。", "No open case."),
     "file.decisions": ("处理决定", "Decisions"),

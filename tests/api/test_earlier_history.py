@@ -54,6 +54,9 @@ def test_conduct_before_any_rulebook_is_kept_and_requires_nothing(api: Api) -> N
     assert "no rulebook of this system governs conduct on 2023-05-01" in only["rulebook_choice_en"]
     assert "本系统没有规则适用于 2023-05-01 的行为" in only["rulebook_choice_zh"]
     assert assessment["requirement"] is None
+    page = api.client.get(f"/institutions/{iid}", headers=api.admin, params={"lang": "en"})
+    assert page.status_code == 200
+    assert "no rulebook of this system governs conduct on 2023-05-01" in page.text
     before = len(api.get(f"{BASE}/{iid}/events").json())
     case = api.post(f"{BASE}/{iid}/cases", {"occurred_on": "2024-03-20", "finding_ids": [fid]})
     assert case.status_code == 422, case.text
