@@ -148,6 +148,10 @@ LABELS: dict[str, Pair] = {
     "file.findings": ("待处理违规事实", "Undecided findings"),
     "file.finding": ("违规事实", "Finding"),
     "file.due": ("到期应记录的系统发现", "System findings now due"),
+    "file.ungoverned": (
+        "无规则适用的违规事实（规则施行前的行为）",
+        "Findings no rulebook governs (conduct before the first)",
+    ),
     "file.cases": ("未结案件", "Open cases"),
     "file.cases_none": ("没有未结案件。", "No open case."),
     "file.decisions": ("处理决定", "Decisions"),
@@ -205,6 +209,14 @@ LABELS: dict[str, Pair] = {
     "worklist.below": ("低于规则要求的决定", "Decisions below the requirement"),
     "worklist.appeals": ("复议和诉讼", "Appeals pending"),
     "worklist.filings": ("待审核的备案申请", "Filings awaiting review"),
+    "worklist.flags": (
+        "评价批次检查提示（规则无对应条款）",
+        "Batch checks flagged (no item in the rules)",
+    ),
+    "worklist.batch": ("评价批次", "Batch"),
+    "worklist.check": ("检查", "Check"),
+    "worklist.flag_detail": ("检查结果", "What the check found"),
+    "worklist.flag_reason": ("未提出违规事实的原因", "Why no finding was raised"),
     "worklist.interview_due": ("已送达，待约谈", "served, interview to hold"),
     "worklist.ordered_on": ("责令日期", "Ordered on"),
     "worklist.state": ("状态", "State"),
@@ -365,6 +377,9 @@ EVENT: dict[str, Pair] = {
     "FilingSubmitted": ("提交备案申请", "Filing submitted"),
     "FilingResubmitted": ("重新提交备案申请", "Filing resubmitted"),
     "FilingApproved": ("准予备案", "Filing approved"),
+    "FilingImported": ("导入备案（原有登记）", "Filing imported (earlier register)"),
+    "FilingApprovalImported": ("导入原备案批准", "Original approval imported"),
+    "SanctionImported": ("导入原有处理", "Earlier sanction imported"),
     "FilingRejected": ("不予备案", "Filing rejected"),
     "DetailsChanged": ("变更基本信息", "Details changed"),
     "ScopeChangeRequested": ("申请变更评价范围", "Scope change requested"),
@@ -379,6 +394,7 @@ EVENT: dict[str, Pair] = {
     "FindingRecorded": ("记录违规事实", "Finding recorded"),
     "FindingDismissed": ("撤销违规事实", "Finding dismissed"),
     "EvaluationReported": ("报送评价批次", "Evaluation batch reported"),
+    "BatchFlagged": ("评价批次检查提示", "Batch check flagged"),
     "ComplaintReceived": ("收到投诉举报", "Complaint received"),
     "ComplaintVerified": ("投诉举报核查", "Complaint verified"),
     "AnnualAssessmentRecorded": ("记录年度考核", "Annual assessment recorded"),
@@ -530,6 +546,10 @@ class Translator:
             singular, plural = text.split("|", 1)
             text = singular if values.get("n") == 1 else plural
         return text.format(**values) if values else text
+
+    def pick(self, zh: str, en: str) -> str:
+        """The text of this language from a Chinese and an English one."""
+        return zh if self.lang == "zh" else en
 
     def _code(self, table: dict[str, Pair], code: object) -> str:
         if code is None or code == "":

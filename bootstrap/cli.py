@@ -21,6 +21,8 @@ from bootstrap.config_docs import command as config_docs
 from bootstrap.demo import ensure_demo
 from bootstrap.notices_cli import add_notice_arguments, cmd_notices, notice_worker_process
 from bootstrap.read_models import build_projections
+from bootstrap.register_import import add_arguments as add_register_arguments
+from bootstrap.register_import import command as cmd_import_register
 from bootstrap.service import web_service
 from config.logging import configure_logging
 from config.settings import Settings
@@ -423,6 +425,9 @@ def build_parser() -> argparse.ArgumentParser:
     dverify.add_argument("campaign", help="a campaign id, or a published result saved as JSON")
     add_transfer_commands(sub)
     add_notice_arguments(sub)
+    add_register_arguments(
+        sub.add_parser("import-register", help="bring in the register kept before (xlsx, csv)")
+    )
     conf = sub.add_parser("config", help="print docs/configuration.md from the settings")
     conf.add_argument("action", choices=["docs"])
     add_bench_arguments(sub.add_parser("bench", help="a synthetic province, measured (make bench)"))
@@ -463,6 +468,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("keygen", None): cmd_keygen,
     ("export", None): cmd_export,
     ("import", None): cmd_import,
+    ("import-register", None): cmd_import_register,
     ("bench", None): cmd_bench,
     ("config", None): cmd_config,
     ("notices", None): cmd_notices,

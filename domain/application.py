@@ -15,6 +15,7 @@ from domain.commands.cases import CaseCommands
 from domain.commands.filing import FilingCommands
 from domain.commands.findings import FindingCommands
 from domain.commands.officers import OfficerCommands
+from domain.commands.register import RegisterCommands
 from domain.commands.supervision import SupervisionCommands
 from domain.commands.users import UserCommands
 from domain.ledger import (
@@ -52,6 +53,7 @@ class OversightApplication:
         self.users = UserCommands(self.ledger, passwords)
         self.access = AccessCommands(self.ledger, self.users)
         self.officers = OfficerCommands(self.ledger)
+        self.register = RegisterCommands(self.ledger)
         self.records = Records(self.ledger)
 
     def close(self) -> None:

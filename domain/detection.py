@@ -83,17 +83,43 @@ def _rules(rulebook: Rulebook, kind: str) -> list[DerivedRule]:
     return [r for r in rulebook.derived_rules if r.kind == kind]
 
 
-def batch_flags(
+def _batch_raised(
     filing: FilingSnapshot, history: History, rulebook: Rulebook, batch: Batch
-) -> list[Flag]:
-    """Every finding a newly reported batch raises (the batch itself is always kept)."""
+) -> list[_Raised]:
     checks = rulebook.evaluation_checks
-    raised = [
+    return [
         *_filing_state(filing, checks, batch),
         *_filed_particulars(filing, checks, batch),
         *_unqualified_share(rulebook, batch),
         *_paper_set_reuse(history, rulebook, batch),
     ]
+
+
+def batch_notes(
+    filing: FilingSnapshot, history: History, rulebook: Rulebook, batch: Batch
+) -> list[dict[str, str]]:
+    """The checks a batch fails for which ``rulebook`` names no item: no finding can be
+    raised for them, so each is flagged for the regulator with the reason (``BatchFlagged``)."""
+    return [
+        {
+            "check": r.check,
+            "detail_zh": r.zh,
+            "detail_en": r.en,
+            "reason_zh": f"{rulebook.ref} 未规定该项检查（evaluation_checks.{r.check}）对应的条款，"
+            "未提出违规发现，请人社部门研判",
+            "reason_en": f"{rulebook.ref} names no item for this check"
+            f" (evaluation_checks.{r.check}); no finding was raised, for the regulator to judge",
+        }
+        for r in _batch_raised(filing, history, rulebook, batch)
+        if r.item is None
+    ]
+
+
+def batch_flags(
+    filing: FilingSnapshot, history: History, rulebook: Rulebook, batch: Batch
+) -> list[Flag]:
+    """Every finding a newly reported batch raises (the batch itself is always kept)."""
+    raised = _batch_raised(filing, history, rulebook, batch)
     return [
         Flag(
             r.check,
@@ -317,27 +343,47 @@ def _complaint_window(
     return next((w for w in windows if len(w) >= params.threshold), windows[0])
 
 
-def inactivity_flags(history: History, rulebook: Rulebook, as_of: date) -> list[Flag]:
-    """No evaluation since the last batch or approval for the rule's duration."""
+def inactivity_flags(
+    history: History, rulebook: Rulebook, as_of: date, rules_from: date | None = None
+) -> list[Flag]:
+    """No evaluation since the last batch or approval for the rule's duration.
+
+    ``rules_from`` is the day the first rulebook of the jurisdiction took effect: time
+    before it counts only if the rulebook's ``earlier_conduct.inactivity_from`` says so, and
+    inactivity is conduct on that day at the earliest (nothing governs it before)."""
     flags: list[Flag] = []
     last = history.last_activity()
     if last is None:
         return flags
+    first = rules_from or rulebook.effective_from
+    since = last.occurred_on
+    if since < first and rulebook.earlier_conduct.inactivity_from == "effective_from":
+        since = first
     for spec in _rules(rulebook, "inactivity"):
         months = cast(InactivityParams, spec.typed_params()).months
-        due = add_months(last.occurred_on, months)
+        due = add_months(since, months)
         if as_of < due:
             continue
-        reference = f"inactive-since-{last.occurred_on}-{months}m"
+        reference = f"inactive-since-{since}-{months}m"
         if any(f.reference == reference for f in history.findings):
             continue
+        counted_zh = (
+            f"自 {since}（{last.type} {last.occurred_on}）"
+            if since != last.occurred_on
+            else f"自 {since}（{last.type}）"
+        )
+        counted_en = (
+            f"since {since} (rules in force; {last.type} on {last.occurred_on})"
+            if since != last.occurred_on
+            else f"since {since} ({last.type})"
+        )
         flags.append(
             Flag(
                 spec.id,
                 rulebook.cite(spec.yields),
-                due,
-                f"自 {last.occurred_on}（{last.type}）起满 {months} 个月未开展评价",
-                f"no evaluation for {months} months since {last.occurred_on} ({last.type})",
+                max(due, first),
+                f"{counted_zh}起满 {months} 个月未开展评价",
+                f"no evaluation for {months} months {counted_en}",
                 reference,
                 (last,),
             )

@@ -153,17 +153,74 @@ class Assessment:
         }
 
 
+@dataclass(frozen=True)
+class Ungoverned:
+    """The answer for conduct dated before any rulebook of its jurisdiction took effect: no
+    rulebook of this system governs it, so nothing is required; the finding is kept."""
+
+    finding_id: str
+    rule_id: str
+    occurred_on: date
+    jurisdiction: str
+    first_rulebook: str  # the ref of the earliest rulebook of the jurisdiction
+    effective_from: date
+    as_of: date
+
+    @property
+    def explanation_zh(self) -> str:
+        return (
+            f"本系统没有规则适用于 {self.occurred_on} 的行为：{self.jurisdiction} 最早的规则"
+            f" {self.first_rulebook} 自 {self.effective_from} 起施行，此前的行为记录在案，"
+            "不计算处理要求"
+        )
+
+    @property
+    def explanation_en(self) -> str:
+        return (
+            f"no rulebook of this system governs conduct on {self.occurred_on}: the first"
+            f" rulebook of {self.jurisdiction}, {self.first_rulebook}, took effect on"
+            f" {self.effective_from}; the conduct is kept on the file and nothing is required"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "finding_id": self.finding_id,
+            "rule_id": self.rule_id,
+            "governed": False,
+            "level": None,
+            "article": None,
+            "actions": [],
+            "ban_years": None,
+            "ban_indefinite": False,
+            "grounds": [],
+            "rulebook": None,
+            "as_of": self.as_of,
+            "rulebook_choice_zh": self.explanation_zh,
+            "rulebook_choice_en": self.explanation_en,
+            "considered": [],
+        }
+
+
 class RuleContext:
     """What a rule sees besides its parameters (kept small and explicit)."""
 
     def __init__(
-        self, history: History, rulebook: Rulebook, finding: Finding, as_of: date, level: int
+        self,
+        history: History,
+        rulebook: Rulebook,
+        finding: Finding,
+        as_of: date,
+        level: int,
+        rules_from: date | None = None,
     ) -> None:
         self.history = history
         self.rulebook = rulebook
         self.finding = finding
         self.as_of = as_of
         self.level = level  # the level required before this rule
+        #: The day the first rulebook of the jurisdiction took effect: facts before it are
+        #: looked back at only as the rulebook's ``earlier_conduct`` says.
+        self.rules_from = rules_from or rulebook.effective_from
 
 
 Rule = Callable[[RuleContext, DerivedRule], Ground | None]
@@ -232,6 +289,8 @@ def recurrence_after_sanction(ctx: RuleContext, spec: DerivedRule) -> Ground | N
         since, since_ref = start
         if not f.occurred_on > since:
             continue
+        if since < ctx.rules_from and not ctx.rulebook.earlier_conduct.sanctions_count:
+            continue  # a sanction before any rulebook, which this one does not look back at
         if params.window_months is not None and f.occurred_on > add_months(
             since, params.window_months
         ):
@@ -357,8 +416,15 @@ def actions_for(effects: Effects) -> tuple[tuple[str, ...], int | None]:
     return tuple(sorted(names, key=ACTION_ORDER.index)), ban_years
 
 
-def assess(history: History, rulebook: Rulebook, finding: Finding, as_of: date) -> Assessment:
-    """What the rulebook requires for ``finding`` given ``history``, as of ``as_of``."""
+def assess(
+    history: History,
+    rulebook: Rulebook,
+    finding: Finding,
+    as_of: date,
+    rules_from: date | None = None,
+) -> Assessment:
+    """What the rulebook requires for ``finding`` given ``history``, as of ``as_of``
+    (``rules_from``: when the first rulebook of the jurisdiction took effect)."""
     base_level = rulebook.level_of(finding.item)
     item = rulebook.item(finding.item)
     assert item is not None
@@ -373,7 +439,7 @@ def assess(history: History, rulebook: Rulebook, finding: Finding, as_of: date) 
         events=(finding.ref,) if finding.ref else (),
     )
     grounds = [base]
-    ctx = RuleContext(history, rulebook, finding, as_of, base_level)
+    ctx = RuleContext(history, rulebook, finding, as_of, base_level, rules_from)
     escalation = _article_escalation(ctx)
     if escalation is not None:
         grounds.append(escalation)
@@ -414,12 +480,27 @@ def assess_leniently(
     jurisdiction: str,
     finding: Finding,
     as_of: date,
-) -> Assessment:
-    """从旧兼从轻: the rulebook in force on the conduct date, or a later lighter one."""
+) -> Assessment | Ungoverned:
+    """从旧兼从轻: the rulebook in force on the conduct date, or a later lighter one; for
+    conduct before any rulebook of the jurisdiction, :class:`Ungoverned`."""
+    first = catalogue.earliest(jurisdiction)
+    if first is None:
+        raise KeyError(f"no rulebook of {jurisdiction}")
     old = catalogue.in_force(jurisdiction, finding.occurred_on)
+    if old is None and finding.occurred_on < first.effective_from:
+        return Ungoverned(
+            finding.finding_id,
+            finding.rule_id,
+            finding.occurred_on,
+            jurisdiction,
+            first.ref,
+            first.effective_from,
+            as_of,
+        )
     if old is None:
         raise KeyError(f"no rulebook of {jurisdiction} in force on {finding.occurred_on}")
-    then = assess(history, old, finding.under(old), as_of)
+    rules_from = first.effective_from
+    then = assess(history, old, finding.under(old), as_of, rules_from)
     new = catalogue.in_force(jurisdiction, as_of)
     same = new is None or (new.id, new.version) == (old.id, old.version)
     if same or new is None or new.item(finding.item) is None:
@@ -429,7 +510,7 @@ def assess_leniently(
             note_en += f"; {new.ref} in force on {as_of} has no item {finding.item}"
             note_zh += f"；{as_of} 施行的 {new.ref} 无 {finding.item} 项"
         return _with_choice(then, note_zh, note_en, [])
-    now = assess(history, new, finding.under(new), as_of)
+    now = assess(history, new, finding.under(new), as_of, rules_from)
     considered = [
         {"rulebook": old.ref, "level": then.level, "article": then.article},
         {"rulebook": new.ref, "level": now.level, "article": now.article},
@@ -470,6 +551,11 @@ def _with_choice(a: Assessment, zh: str, en: str, considered: list[dict[str, Any
         rulebook_choice_en=en,
         considered=tuple(considered),
     )
+
+
+def governed(results: list[Assessment | Ungoverned]) -> list[Assessment]:
+    """The assessments among ``results``: the conduct a rulebook governs."""
+    return [r for r in results if isinstance(r, Assessment)]
 
 
 def combine(assessments: list[Assessment]) -> dict[str, Any] | None:

@@ -132,6 +132,49 @@ class FilingCancelled(LedgerEvent):
     reason: str
 
 
+# --- institution: the register brought in from before this system -----------------------
+
+
+class SourceRow(TypedDict):
+    """Where an imported event came from: the file, the sheet, the row and its cells."""
+
+    file: str
+    sheet: str
+    row: int  # 1-based, as the spreadsheet numbers it (the header is row 1)
+    cells: dict[str, str]  # column name -> the cell as read
+    key: str  # SHA-256 of the credit code, jurisdiction, kind of row and cells: its identity
+
+
+class FilingImported(FilingSubmitted):
+    """A filing brought in from the register the regulator kept before this system, dated
+    as the register dates it. Read as a ``FilingSubmitted`` everywhere."""
+
+    imported_from: SourceRow
+
+
+class FilingApprovalImported(FilingApproved):
+    """The original approval of an imported filing (its real date; the validity of the
+    rulebook named). Read as a ``FilingApproved`` everywhere."""
+
+    imported_from: SourceRow
+
+
+class SanctionImported(LedgerEvent):
+    """A sanction decided before this system, from the register (``occurred_on``: the
+    decision's date). It counts where a rule looks back at earlier sanctions as far as the
+    rulebook's ``earlier_conduct`` says; no case, notice or service is recorded for it."""
+
+    sanction_id: str  # "IMP-<12 hex of the row key>"
+    kind: str  # interview | rectification | warning
+    level: int
+    items: list[str]  # the items of the jurisdiction's rulebook the conduct corresponds to
+    effect_on: date  # interview held, rectification ordered, warning given
+    accepted_on: date | None  # a rectification's acceptance, if the register records one
+    reference: str  # the decision's document number
+    summary: str
+    imported_from: SourceRow
+
+
 # --- institution: findings, evaluation batches, complaints (rules-digest §2, §4) ----------
 
 
@@ -168,6 +211,18 @@ class EvaluationReported(LedgerEvent):
     passed: int
     paper_set_id: str
     flags: list[dict[str, str]]  # what the checks found: [{"check", "rule_id", "detail"}]
+
+
+class BatchFlagged(LedgerEvent):
+    """A check a batch failed for which the rulebook names no item: no finding can be raised,
+    so the regulator is told (the worklist's flags) with the reason."""
+
+    batch_id: str
+    check: str  # no_filing_in_force, during_suspension, outside_scope…
+    detail_zh: str
+    detail_en: str
+    reason_zh: str  # why no finding was raised
+    reason_en: str
 
 
 class ComplaintReceived(LedgerEvent):

@@ -40,7 +40,8 @@ _HANDLERS: dict[type[ev.LedgerEvent], Handler] = {}
 
 
 def evolve(state: InstitutionState, event: ev.LedgerEvent) -> InstitutionState:
-    handler = _HANDLERS.get(type(event))
+    # An event class derived from another (an imported filing) is folded as its base.
+    handler = next((_HANDLERS[c] for c in type(event).__mro__ if c in _HANDLERS), None)
     if handler is None:
         raise TypeError(f"an institution has no handler for {type(event).__name__}")
     return handler(state, event)
@@ -224,6 +225,23 @@ def _evaluation_reported(state: InstitutionState, e: ev.EvaluationReported) -> I
         evaluations_reported=state.evaluations_reported + 1,
         last_evaluated_on=e.occurred_on if last is None or e.occurred_on > last else last,
     )
+
+
+@_on(ev.BatchFlagged)
+def _batch_flagged(state: InstitutionState, e: ev.BatchFlagged) -> InstitutionState:
+    batch = state.batches.get(e.batch_id)
+    if batch is None:
+        return state
+    return replace(
+        state, batches=_put(state.batches, e.batch_id, replace(batch, flags=batch.flags + 1))
+    )
+
+
+@_on(ev.SanctionImported)
+def _sanction_imported(state: InstitutionState, e: ev.SanctionImported) -> InstitutionState:
+    """An earlier sanction changes nothing else the file holds now: its effects ended before
+    the register was brought in; the history (``domain/history.py``) keeps it for the rules."""
+    return replace(state, imported_sanctions=(*state.imported_sanctions, e.sanction_id))
 
 
 @_on(ev.ComplaintReceived)

@@ -208,9 +208,12 @@ class _Builder:
 
     def apply(self, e: Any) -> None:
         self.version = e.originator_version
-        handler = getattr(self, f"_on_{type(e).__name__}", None)
-        if handler is not None:
-            handler(e)
+        # An event class derived from another (an imported filing) is read as its base.
+        for cls in type(e).__mro__:
+            handler = getattr(self, f"_on_{cls.__name__}", None)
+            if handler is not None:
+                handler(e)
+                return
 
     def copy(self) -> _Builder:
         """A builder to go on from here; the facts are frozen, so the containers suffice."""
@@ -246,6 +249,27 @@ class _Builder:
 
     def _on_RenewalApproved(self, e: ev.RenewalApproved) -> None:
         self.approvals.append(ref_of(e))
+
+    def _on_SanctionImported(self, e: ev.SanctionImported) -> None:
+        ref = ref_of(e)
+        accepted = e.accepted_on
+        self.sanctions[e.sanction_id] = SanctionFact(
+            decision_id=e.sanction_id,
+            case_id="",
+            level=e.level,
+            actions=(e.kind,),
+            articles=tuple(e.items),
+            finding_items=tuple(split_rule_id(i)[1] for i in e.items),
+            conduct_dates=(),
+            decided_on=e.occurred_on,
+            decided_ref=ref,
+            served_on=e.occurred_on,
+            served_ref=ref,
+            effect_on=e.effect_on,
+            effect_ref=ref,
+            accepted_on=accepted,
+            accepted_ref=ref if accepted is not None else None,
+        )
 
     def _on_FindingRecorded(self, e: ev.FindingRecorded) -> None:
         self.findings[e.finding_id] = FindingFact(

@@ -142,7 +142,8 @@ def _institution_differences(
         finding = Finding.of(fact)
         now = assess_leniently(history, current, jurisdiction, finding, as_of)
         then = assess_leniently(history, draft, jurisdiction, finding, as_of)
-        out.extend(_finding_differences(now, then))
+        if isinstance(now, Assessment) and isinstance(then, Assessment):
+            out.extend(_finding_differences(now, then))
     for what, of in (("rating", _rating), ("deadlines", None)):
         if of is not None:
             a, b = (

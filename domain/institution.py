@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any, Generic, TypeVar, overload
 
 from domain.base import LedgerAggregate, Stamp
-from domain.deciders import appeals, cases, effects, filing, onsite
+from domain.deciders import appeals, cases, effects, filing, onsite, register
 from domain.deciders import evidence as _evidence
 from domain.deciders import officers as _officers
 from domain.deciders import opinions as _opinions
@@ -133,6 +133,24 @@ class Institution(LedgerAggregate):
             **first.fields,
         )
 
+    @classmethod
+    def import_filing(cls, command: register.ImportFiling, stamp: Stamp) -> Institution:
+        """A filing from the register kept before this system, with its original approval."""
+        first = register.submit_imported(command)
+        assert issubclass(first.type, LedgerCreated)
+        inst = cls._start(
+            first.type,
+            id=institution_id(command.application.jurisdiction, command.application.credit_code),
+            stamp=stamp,
+            occurred_on=first.occurred_on,
+            **first.fields,
+        )
+        inst._decide(register.approve_imported, command, stamp)
+        return inst
+
+    def import_sanction(self, command: register.ImportSanction, stamp: Stamp) -> None:
+        self._decide(register.import_sanction, command, stamp)
+
     def resubmit(self, application: FilingApplication, on: date, stamp: Stamp) -> None:
         self._decide(filing.resubmit, filing.Resubmit(application, on), stamp)
 
@@ -229,6 +247,7 @@ class Institution(LedgerAggregate):
         passed: int,
         paper_set_id: str,
         flags: list[dict[str, str]],
+        notes: tuple[dict[str, str], ...] = (),
     ) -> None:
         command = _evidence.ReportEvaluation(
             on,
@@ -242,6 +261,7 @@ class Institution(LedgerAggregate):
             passed=passed,
             paper_set_id=paper_set_id,
             flags=flags,
+            notes=notes,
         )
         self._decide(_evidence.report_evaluation, command, stamp)
 

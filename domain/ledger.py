@@ -31,6 +31,7 @@ from domain.errors import InvalidInput, NotFound, RuleRefusal, VersionConflict
 from domain.events import IdempotentRequestRecorded, LedgerCreated
 from domain.history import History, HistoryFold
 from domain.institution import Institution
+from domain.roster import OccupationRoster
 from domain.rulebook import Catalogue, Rulebook
 from domain.state import TRANSCODINGS as STATE_TRANSCODINGS
 from domain.supervisor import SupervisionPolicy, Supervisor
@@ -129,10 +130,13 @@ class LedgerStore(Application[UUID]):
         self, env: Mapping[str, str] | None = None, *, snapshot_interval: int = 50
     ) -> None:
         # The library reads this class-level mapping; set per instance from the settings.
-        # A user's sign-ins are events too: its record is snapshotted as well.
+        # A user's sign-ins are events too: its record is snapshotted as well. A roster is
+        # read by every approval of its occupation: snapshotted too, so that a large register
+        # (thousands of holders of one occupation) loads in bounded time.
         self.snapshotting_intervals = {  # type: ignore[misc]
             Institution: snapshot_interval,
             User: snapshot_interval,
+            OccupationRoster: snapshot_interval,
         }
         super().__init__(env)
 
@@ -290,6 +294,30 @@ class Ledger:
                 )
             raise RuleRefusal(
                 f"no rulebook of {jurisdiction} is in force on {on}", field=field_name
+            )
+        return rulebook
+
+    def rulebook_looking_back(
+        self, jurisdiction: str, on: date, field_name: str = "occurred_on"
+    ) -> Rulebook:
+        """The rulebook in force on ``on``; for a date before any rulebook of the
+        jurisdiction, the earliest one, which says in ``earlier_conduct`` what still counts."""
+        earlier = self.catalogue.before_any(jurisdiction, on)
+        return earlier if earlier is not None else self.rulebook_for(jurisdiction, on, field_name)
+
+    def filing_rulebook(
+        self, jurisdiction: str, on: date, field_name: str = "occurred_on"
+    ) -> Rulebook:
+        """The rulebook whose filing rules (validity, renewal window, lapse) apply to a
+        filing step on ``on``: the one in force, or before any, the earliest one if it says
+        that earlier filings continue under it."""
+        rulebook = self.rulebook_looking_back(jurisdiction, on, field_name)
+        if on < rulebook.effective_from and not rulebook.earlier_conduct.filings_continue:
+            raise RuleRefusal(
+                f"no rulebook of {jurisdiction} is in force on {on}, and {rulebook.ref} does"
+                " not continue filings made before it took effect"
+                " (earlier_conduct.filings_continue)",
+                field=field_name,
             )
         return rulebook
 

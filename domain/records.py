@@ -23,7 +23,7 @@ from domain.commands.supervision import supervisor_registry
 from domain.credit import rating_at
 from domain.detection import inactivity_flags
 from domain.errors import NotFound
-from domain.escalation import Finding, combine
+from domain.escalation import Finding, combine, governed
 from domain.events import FilingSubmitted
 from domain.history import History
 from domain.institution import Institution
@@ -128,11 +128,16 @@ class Records:
             if f.occurred_on <= as_of
         ]
         rulebook = self.ledger.catalogue.in_force(inst.jurisdiction, as_of)
-        due = inactivity_flags(history, rulebook, as_of) if rulebook and inst.holds_scope() else []
+        first = self.ledger.catalogue.rules_from(inst.jurisdiction)
+        due = (
+            inactivity_flags(history, rulebook, as_of, first)
+            if rulebook and inst.holds_scope()
+            else []
+        )
         return {
             "institution_id": str(iid),
             "as_of": as_of,
-            "requirement": combine(assessments),
+            "requirement": combine(governed(assessments)),
             "findings": [a.as_dict() for a in assessments],
             "due_system_findings": [
                 {

@@ -223,6 +223,29 @@ class CreditRating(_Frozen):
         return self
 
 
+class EarlierConduct(_Frozen):
+    """What the rulebook makes of facts dated before it took effect, when no rulebook of its
+    jurisdiction was in force: the register a regulator brings in, conduct under earlier rules.
+
+    No rulebook of this system governs such conduct: it is kept, and no requirement is computed
+    for it. Each field says whether a later rule of this rulebook still looks back at it.
+    """
+
+    #: A filing approved before the rulebook took effect is recorded with its real dates; its
+    #: validity, renewal window and lapse are this rulebook's (the earliest of its jurisdiction).
+    filings_continue: bool = True
+    #: A sanction decided before the rulebook took effect counts as the earlier sanction of
+    #: ``recurrence_after_sanction`` ("again after an interview"); False: only sanctions with
+    #: their effect on or after ``effective_from`` count.
+    sanctions_count: bool = False
+    #: Where an ``inactivity`` rule starts counting: from the last evaluation or approval even
+    #: before the rulebook took effect, or never before ``effective_from``.
+    inactivity_from: Literal["last_evaluation_or_approval", "effective_from"] = "effective_from"
+    articles: tuple[str, ...] = ()
+    reasoning_zh: str = ""
+    reasoning_en: str = ""
+
+
 class DerivedRuleParams(BaseModel):
     """The parameters of one kind of derived rule; strict, so YAML types are not coerced."""
 
@@ -357,6 +380,7 @@ class Rulebook(_Frozen):
     evaluation_checks: EvaluationChecks = EvaluationChecks()
     annual_assessment: AnnualAssessmentRules = AnnualAssessmentRules()
     credit_rating: CreditRating | None = None
+    earlier_conduct: EarlierConduct = EarlierConduct()
     content_hash: str = ""
 
     @model_validator(mode="after")
@@ -496,6 +520,31 @@ class Catalogue:
 
     def for_jurisdiction(self, jurisdiction: str) -> list[Rulebook]:
         return [r for r in self._all if r.jurisdiction == jurisdiction]
+
+    def earliest(self, jurisdiction: str) -> Rulebook | None:
+        """The first rulebook of the jurisdiction to take effect (of the versions taking
+        effect that day, the newest: the one ``in_force`` gives on it)."""
+        return min(
+            self.for_jurisdiction(jurisdiction),
+            key=lambda r: (r.effective_from, -r.version),
+            default=None,
+        )
+
+    def rules_from(self, jurisdiction: str) -> date | None:
+        """The day the first rulebook of the jurisdiction took effect."""
+        first = self.earliest(jurisdiction)
+        return first.effective_from if first is not None else None
+
+    def before_any(self, jurisdiction: str, on: date) -> Rulebook | None:
+        """The jurisdiction's earliest rulebook when ``on`` comes before it took effect (no
+        rulebook of this system governs conduct on ``on``); else None."""
+        first = self.earliest(jurisdiction)
+        return first if first is not None and on < first.effective_from else None
+
+    def looking_back(self, jurisdiction: str, on: date) -> Rulebook | None:
+        """The rulebook in force on ``on``, or, for a date before any rulebook of the
+        jurisdiction, the earliest one (whose ``earlier_conduct`` says what still counts)."""
+        return self.in_force(jurisdiction, on) or self.before_any(jurisdiction, on)
 
 
 def load_catalogue(directory: Path = RULEBOOK_DIR) -> Catalogue:

@@ -210,6 +210,8 @@ class InstitutionState:
     attachments: tuple[AttachmentState, ...] = ()
     #: The officer in charge of each work item, by ``officer_key(kind, id)``.
     officers: Mapping[str, str] = field(default_factory=dict)
+    #: Sanctions brought in from the register kept before this system (``SanctionImported``).
+    imported_sanctions: tuple[str, ...] = ()
 
     @property
     def id(self) -> UUID:

@@ -147,6 +147,17 @@ class DueFinding:
 
 
 @dataclass(frozen=True)
+class UngovernedFinding:
+    """An undecided finding about conduct before any rulebook of the jurisdiction: kept,
+    nothing required, and why."""
+
+    finding_id: str
+    rule_id: str
+    explanation_zh: str
+    explanation_en: str
+
+
+@dataclass(frozen=True)
 class OpenCase:
     case_id: str
     #: opened | noticed | decided
@@ -211,6 +222,8 @@ class InstitutionFile:
     chain: Chain
     #: The credit rating on ``as_of`` and how it came to be (``None``: no rulebook covers it).
     rating: RatingHistory | None
+    #: Undecided findings that no rulebook governs (conduct before the first one).
+    ungoverned: tuple[UngovernedFinding, ...] = ()
 
     @property
     def broken(self) -> ChainBreak | None:
@@ -282,6 +295,13 @@ def institution_file(
         timeline=tuple(_timeline_entry(e) for e in events),
         requirement=requirement(assessment.get("requirement")),
         due_findings=tuple(_due(d) for d in assessment.get("due_system_findings", ())),
+        ungoverned=tuple(
+            UngovernedFinding(
+                f["finding_id"], f["rule_id"], f["rulebook_choice_zh"], f["rulebook_choice_en"]
+            )
+            for f in assessment.get("findings", ())
+            if f.get("governed") is False
+        ),
         open_cases=tuple(
             _open_case(cid, c) for cid, c in inst.cases.items() if c.get("step") != "served"
         ),

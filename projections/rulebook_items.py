@@ -49,8 +49,9 @@ class RulebookItems:
 
 
 def finding_items(app: OversightApplication, jurisdiction: str, on: date) -> RulebookItems:
-    """Every item a finding of ``jurisdiction`` may cite on ``on``, with its level."""
-    rulebook = app.ledger.catalogue.in_force(jurisdiction, on)
+    """Every item a finding of ``jurisdiction`` may cite on ``on``, with its level (before
+    any rulebook of the jurisdiction, the first one's: such a finding requires nothing)."""
+    rulebook = app.ledger.catalogue.looking_back(jurisdiction, on)
     if rulebook is None:
         raise NotFound(f"no rulebook of {jurisdiction} is in force on {on}", field="occurred_on")
     items = tuple(

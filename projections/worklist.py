@@ -15,7 +15,9 @@ Copies facts only, following the same transitions as the Institution aggregate:
   report) → ``accepted``; ``overdue`` when the deadline watcher records it; ``lifted`` when
   an appeal annuls or varies the decision, accepted or not (a new order after a variation
   starts again);
-- appeals: ``pending`` until decided (``decided``, with the outcome).
+- appeals: ``pending`` until decided (``decided``, with the outcome);
+- flags (``BatchFlagged``): a check a batch failed that the rulebook names no item for, so
+  no finding could be raised; ``open`` for the regulator to judge.
 
 ``due_on`` is the deadline an item waits on: the defence deadline of a noticed case, the
 deadline of a rectification not yet accepted or lifted. The "due" and "overdue" flags are
@@ -31,7 +33,8 @@ file) and joined when read: an item without an officer of its own is the file of
 (a rectification first its case's).
 
 Tables: ``worklist_institutions``, ``worklist_findings``, ``worklist_cases``,
-``worklist_rectifications``, ``worklist_appeals``, ``worklist_officers``.
+``worklist_rectifications``, ``worklist_appeals``, ``worklist_officers``,
+``worklist_flags``.
 
 Reads: :mod:`projections.worklist_queries`.
 """
@@ -45,6 +48,7 @@ from uuid import UUID
 from domain.events import (
     AppealDecided,
     AppealFiled,
+    BatchFlagged,
     CaseDecided,
     CaseOpened,
     DecisionServed,
@@ -170,6 +174,19 @@ OFFICERS = institution_rows(
     indexes=(Index("worklist_officers_by_officer", ("officer",)),),
 )
 
+FLAGS = institution_rows(
+    "worklist_flags",
+    ("batch_id", "check_name"),
+    Column("occurred_on", "date", nullable=False),
+    Column("detail_zh", nullable=False),
+    Column("detail_en", nullable=False),
+    Column("reason_zh", nullable=False),
+    Column("reason_en", nullable=False),
+    #: open (nothing closes a flag yet: the regulator records a finding or leaves it)
+    Column("state", nullable=False),
+    indexes=(Index("worklist_flags_by_state", ("state", "occurred_on")),),
+)
+
 OPEN_RECTIFICATION_STATES = ("ordered", "reported", "overdue")
 
 
@@ -184,6 +201,7 @@ class _Batch(BatchTables):
         self.rectifications = self.hold(RECTIFICATIONS, "institution_id")
         self.appeals = self.hold(APPEALS, "institution_id")
         self.officers = self.hold(OFFICERS, "institution_id")
+        self.flags = self.hold(FLAGS, "institution_id")
 
     def case_of_decision(self, institution_id: UUID, decision_id: str) -> Row | None:
         return next(self.cases.where(institution_id=institution_id, decision_id=decision_id), None)
@@ -427,6 +445,25 @@ def _officer(b: _Batch, e: OfficerAssigned | OfficerReassigned) -> None:
     )
 
 
+# --- flags --------------------------------------------------------------------------------
+
+
+def _batch_flagged(b: _Batch, e: BatchFlagged) -> None:
+    b.flags.add(
+        {
+            "institution_id": e.originator_id,
+            "batch_id": e.batch_id,
+            "check_name": e.check,
+            "occurred_on": e.occurred_on,
+            "detail_zh": e.detail_zh,
+            "detail_en": e.detail_en,
+            "reason_zh": e.reason_zh,
+            "reason_en": e.reason_en,
+            "state": "open",
+        }
+    )
+
+
 Handler = Callable[[_Batch, Any], None]
 
 HANDLERS: dict[type[LedgerEvent], Handler] = {
@@ -448,6 +485,7 @@ HANDLERS: dict[type[LedgerEvent], Handler] = {
     AppealDecided: _appeal_decided,
     OfficerAssigned: _officer,
     OfficerReassigned: _officer,
+    BatchFlagged: _batch_flagged,
 }
 
 
@@ -460,6 +498,7 @@ class Worklist(ReadModel):
         RECTIFICATIONS,
         APPEALS,
         OFFICERS,
+        FLAGS,
     )
     handles: ClassVar[tuple[type[LedgerEvent], ...]] = tuple(HANDLERS)
 

@@ -18,7 +18,9 @@ allowed_jurisdiction=None, allowed_district=None, allowed_institution_id=None)
     - ``rectifications``: ordered, reported or overdue, by deadline;
     - ``below_requirement``: decisions below what the rules required (decided or served,
       not annulled or varied on appeal), newest first;
-    - ``appeals``: pending appeals, oldest first.
+    - ``appeals``: pending appeals, oldest first;
+    - ``flags``: checks batches failed that the rulebook names no item for (so no finding
+      was raised), oldest first.
 
     Each item names its ``officer``: its own, else (a rectification) its case's, else the
     file's, else None. ``officer="li.wei"`` lists only that officer's items (the "assigned
@@ -51,6 +53,7 @@ from projections.worklist import (
     APPEALS,
     CASES,
     FINDINGS,
+    FLAGS,
     INSTITUTIONS,
     OFFICERS,
     OPEN_RECTIFICATION_STATES,
@@ -176,6 +179,22 @@ class AppealItem:
 
 
 @dataclass(frozen=True)
+class FlagItem:
+    institution_id: UUID
+    institution_name: str
+    jurisdiction: str
+    district: str
+    batch_id: str
+    check: str
+    occurred_on: date
+    detail_zh: str
+    detail_en: str
+    reason_zh: str
+    reason_en: str
+    state: str
+
+
+@dataclass(frozen=True)
 class WorklistItems:
     as_of: date
     findings: tuple[FindingItem, ...]
@@ -183,6 +202,7 @@ class WorklistItems:
     rectifications: tuple[RectificationItem, ...]
     below_requirement: tuple[FlaggedDecision, ...]
     appeals: tuple[AppealItem, ...]
+    flags: tuple[FlagItem, ...]
     #: The kinds that had more than ``limit`` items (only the first ``limit`` are listed).
     truncated: tuple[str, ...]
 
@@ -321,6 +341,20 @@ def _appeal(row: Row) -> AppealItem:
     )
 
 
+def _flag(row: Row) -> FlagItem:
+    return FlagItem(
+        **_place(row),
+        batch_id=row["batch_id"],
+        check=row["check_name"],
+        occurred_on=row["occurred_on"],
+        detail_zh=row["detail_zh"],
+        detail_en=row["detail_en"],
+        reason_zh=row["reason_zh"],
+        reason_en=row["reason_en"],
+        state=row["state"],
+    )
+
+
 def _quoted(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
@@ -386,6 +420,13 @@ _KINDS = (
         "x.filed_on, i.name, x.institution_id, x.appeal_id",
         "appeal",
         "appeal_id",
+    ),
+    _Kind(
+        "flags",
+        FLAGS,
+        None,
+        "x.state = 'open'",
+        "x.occurred_on, i.name, x.institution_id, x.batch_id, x.check_name",
     ),
 )
 
@@ -465,6 +506,7 @@ def _items(
         rectifications=tuple(_rectification(r, deadlines) for r in rows["rectifications"]),
         below_requirement=tuple(_flagged(r) for r in rows["below_requirement"]),
         appeals=tuple(_appeal(r) for r in rows["appeals"]),
+        flags=tuple(_flag(r) for r in rows["flags"]),
         truncated=tuple(truncated),
     )
 

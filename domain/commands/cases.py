@@ -49,6 +49,23 @@ class CaseCommands:
         finding_ids = inst.case(case_id)["finding_ids"]
         return self.assessor.requirement(inst, self.ledger.history_so_far(inst), finding_ids, as_of)
 
+    def _governed(self, inst: Institution, finding_ids: list[str]) -> None:
+        """A case is about conduct a rulebook governs: a finding dated before any rulebook
+        of the jurisdiction stays on the file and requires nothing."""
+        for fid in finding_ids:
+            finding = inst.state.findings.get(fid)
+            if finding is None:
+                continue  # the decider refuses an unknown finding
+            earlier = self.ledger.catalogue.before_any(inst.jurisdiction, finding.occurred_on)
+            if earlier is not None:
+                raise InvalidInput(
+                    f"finding {fid}: no rulebook of this system governs conduct on"
+                    f" {finding.occurred_on} ({earlier.ref} took effect on"
+                    f" {earlier.effective_from}); it is kept on the file and cannot be the"
+                    f" subject of a case",
+                    field="finding_ids",
+                )
+
     # --- due process ----------------------------------------------------------------------
 
     def open_case(
@@ -56,6 +73,7 @@ class CaseCommands:
     ) -> dict[str, Any]:
         self.ledger.not_future(on)
         inst = self.ledger.load_for(ctx, iid, "decide")
+        self._governed(inst, finding_ids)
         case_id = numbered("C", inst.state.cases)
         inst.open_case(on, self.ledger.stamp(ctx), case_id, finding_ids)
         return self.ledger.save_result(ctx, inst, case_id=case_id)
@@ -320,7 +338,8 @@ class CaseCommands:
         if inst.holds_scope():
             rulebook = self.ledger.catalogue.in_force(inst.jurisdiction, today)
             if rulebook is not None:
-                flags += inactivity_flags(self.ledger.history(iid), rulebook, today)
+                first = self.ledger.catalogue.rules_from(inst.jurisdiction)
+                flags += inactivity_flags(self.ledger.history(iid), rulebook, today, first)
         recorded += ["FindingRecorded"] * len(self.assessor.raise_flags(ctx, inst, flags))
         if recorded:
             self.ledger.save_result(ctx, inst)

@@ -33,7 +33,7 @@ class FilingCommands:
         or a ban continues the same one."""
         self.ledger.not_future(on)
         application.validate()
-        self.ledger.rulebook_for(application.jurisdiction, on)
+        self.ledger.filing_rulebook(application.jurisdiction, on)
         iid = institution_id(application.jurisdiction, application.credit_code)
         ctx.principal.require("apply", application.jurisdiction, application.district, iid)
         existing = self.ledger.find(Institution, iid)
@@ -60,8 +60,14 @@ class FilingCommands:
     ) -> int:
         self.ledger.not_future(on)
         inst = self.ledger.load_for(ctx, iid, "decide")
-        rulebook = self.ledger.rulebook_for(inst.jurisdiction, on)
-        rosters = self.rosters.check_caps(inst, [], inst.scope, rulebook)
+        rulebook = self.ledger.filing_rulebook(inst.jurisdiction, on)
+        # Caps bind approvals the rulebook governs; an approval before it took effect was
+        # made under earlier rules and only joins the rosters.
+        rosters = (
+            self.rosters.check_caps(inst, [], inst.scope, rulebook)
+            if on >= rulebook.effective_from
+            else self.rosters.rosters_for(inst, inst.scope)
+        )
         inst.approve(on, self.ledger.stamp(ctx), rulebook, receipt_number)
         return self._save(ctx, inst, *self.rosters.in_line(ctx, inst, rosters))
 
@@ -114,14 +120,14 @@ class FilingCommands:
     def request_renewal(self, ctx: Context, iid: UUID, on: date) -> int:
         self.ledger.not_future(on)
         inst = self.ledger.load_for(ctx, iid, "apply")
-        rulebook = self.ledger.rulebook_for(inst.jurisdiction, on)
+        rulebook = self.ledger.filing_rulebook(inst.jurisdiction, on)
         inst.request_renewal(on, self.ledger.stamp(ctx), rulebook)
         return self._save(ctx, inst)
 
     def approve_renewal(self, ctx: Context, iid: UUID, on: date) -> int:
         self.ledger.not_future(on)
         inst = self.ledger.load_for(ctx, iid, "decide")
-        rulebook = self.ledger.rulebook_for(inst.jurisdiction, on)
+        rulebook = self.ledger.filing_rulebook(inst.jurisdiction, on)
         inst.approve_renewal(on, self.ledger.stamp(ctx), rulebook)
         return self._save(ctx, inst)
 
@@ -143,7 +149,7 @@ class FilingCommands:
         inst = self.ledger.get(Institution, iid)
         if inst.valid_until is None:
             return []
-        rulebook = self.ledger.rulebook_for(inst.jurisdiction, min(today, inst.valid_until))
+        rulebook = self.ledger.filing_rulebook(inst.jurisdiction, min(today, inst.valid_until))
         recorded = inst.advance_to(today, self.ledger.stamp(ctx), rulebook)
         if recorded:
             self._save(ctx, inst, *self.rosters.in_line(ctx, inst))

@@ -14,9 +14,16 @@ from typing import Any, cast
 from uuid import UUID
 
 from domain.access import Principal
-from domain.detection import Batch, FilingSnapshot, Flag, batch_flags, complaint_flags
+from domain.detection import (
+    Batch,
+    FilingSnapshot,
+    Flag,
+    batch_flags,
+    batch_notes,
+    complaint_flags,
+)
 from domain.errors import InvalidInput
-from domain.escalation import Assessment, Finding, assess_leniently, combine
+from domain.escalation import Assessment, Finding, Ungoverned, assess_leniently, combine, governed
 from domain.history import History, ref_of
 from domain.institution import Institution
 from domain.ledger import Context, Ledger
@@ -51,7 +58,7 @@ class Assessor:
 
     def assess(
         self, inst: Institution, history: History, finding: Finding, as_of: date
-    ) -> Assessment:
+    ) -> Assessment | Ungoverned:
         return assess_leniently(history, self.ledger.catalogue, inst.jurisdiction, finding, as_of)
 
     def requirement(
@@ -63,13 +70,20 @@ class Assessor:
             fact = history.finding(fid)
             assert fact is not None
             assessments.append(self.assess(inst, history, Finding.of(fact), as_of))
-        requirement = combine(assessments)
-        assert requirement is not None
+        requirement = combine(governed(assessments))
+        if requirement is None:
+            raise InvalidInput(
+                "no rulebook of this system governs the conduct of findings"
+                f" {', '.join(finding_ids)}: nothing is required of it",
+                field="finding_ids",
+            )
         return requirement
 
     def check_rule_id(self, inst: Institution, rule_id: str, on: date) -> Rulebook:
-        """``rule_id`` is a sanction item of the rulebook in force for ``inst`` on ``on``."""
-        rulebook = self.ledger.rulebook_for(inst.jurisdiction, on)
+        """``rule_id`` is a sanction item of the rulebook in force for ``inst`` on ``on``
+        (before any rulebook of the jurisdiction, of the earliest one: the item names the
+        kind of conduct, and nothing is required of it)."""
+        rulebook = self.ledger.rulebook_looking_back(inst.jurisdiction, on)
         prefix, _, item = rule_id.partition("/")
         if prefix != rulebook.id or rulebook.item(item) is None:
             raise InvalidInput(
@@ -195,7 +209,7 @@ class FindingCommands:
             unqualified_candidates=report.unqualified_candidates,
             paper_set_id=report.paper_set_id,
         )
-        flags = self._batch_flags(inst, batch)
+        flags, notes = self._batch_checks(inst, batch)
         inst.report_evaluation(
             report.evaluated_on,
             self.ledger.stamp(ctx),
@@ -209,18 +223,37 @@ class FindingCommands:
             passed=report.passed,
             paper_set_id=report.paper_set_id,
             flags=[f.as_dict() for f in flags],
+            notes=tuple(notes),
         )
         ids = self.assessor.raise_flags(system_context(ctx), inst, flags)
         return self.ledger.save_result(ctx, inst, batch_id=report.batch_id, finding_ids=ids)
 
-    def _batch_flags(self, inst: Institution, batch: Batch) -> list[Flag]:
-        """The checks the batch fails under the rulebook in force on its date, if any."""
-        rulebook = self.ledger.catalogue.in_force(inst.jurisdiction, batch.evaluated_on)
+    def _batch_checks(
+        self, inst: Institution, batch: Batch
+    ) -> tuple[list[Flag], list[dict[str, str]]]:
+        """The checks the batch fails under the rulebook in force on its date (before any
+        rulebook of the jurisdiction, the earliest one: the findings it raises are kept and
+        require nothing): the findings to raise, and the failed checks the rulebook names
+        no item for, which are flagged for the regulator. None is dropped."""
+        rulebook = self.ledger.catalogue.looking_back(inst.jurisdiction, batch.evaluated_on)
         if rulebook is None:
-            return []
+            return [], [
+                {
+                    "check": "no_rulebook",
+                    "detail_zh": f"批次 {batch.batch_id} 于 {batch.evaluated_on} 评价",
+                    "detail_en": f"batch {batch.batch_id} evaluated on {batch.evaluated_on}",
+                    "reason_zh": f"{batch.evaluated_on} 没有 {inst.jurisdiction} 的规则施行，"
+                    "未作检查，请人社部门研判",
+                    "reason_en": f"no rulebook of {inst.jurisdiction} is in force on"
+                    f" {batch.evaluated_on}; the batch was not checked, for the regulator to judge",
+                }
+            ]
         history = self.ledger.history_so_far(inst)
         filing = filing_on(inst, history, batch.evaluated_on)
-        return batch_flags(filing, history, rulebook, batch)
+        return (
+            batch_flags(filing, history, rulebook, batch),
+            batch_notes(filing, history, rulebook, batch),
+        )
 
     # --- complaints -----------------------------------------------------------------------
 
@@ -345,6 +378,22 @@ def filing_on(inst: Institution, history: History, day: date) -> FilingSnapshot:
         scope={line["occupation"]: set(line["levels"]) for line in inst.scope},
         test_sites=set(inst.test_sites),
         in_force=approved and within and not revoked and not ended,
-        status="revoked" if revoked else inst.status,
+        status=_status_on(inst, day, approved, revoked),
         suspended=suspended,
     )
+
+
+def _status_on(inst: Institution, day: date, approved: bool, revoked: bool) -> str:
+    """The filing's status as the batch's day saw it: before the filing was submitted or
+    approved, the record's status today would mislead."""
+    if revoked:
+        return "revoked"
+    if day < inst.state.submitted_on:
+        return f"not filed until {inst.state.submitted_on}"
+    if not approved:
+        return (
+            "filed, not approved"
+            if inst.valid_from is None
+            else f"not approved until {inst.valid_from}"
+        )
+    return inst.status

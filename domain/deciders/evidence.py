@@ -15,6 +15,7 @@ from domain.deciders.common import NewEvent, new, require_reason
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.events import (
     AnnualAssessmentRecorded,
+    BatchFlagged,
     ComplaintReceived,
     ComplaintVerified,
     EvaluationReported,
@@ -120,6 +121,8 @@ class ReportEvaluation:
     passed: int
     paper_set_id: str
     flags: list[dict[str, str]]
+    #: Failed checks with no item to raise a finding under: each becomes ``BatchFlagged``.
+    notes: tuple[dict[str, str], ...] = ()
 
 
 def report_evaluation(state: InstitutionState, command: ReportEvaluation) -> list[NewEvent]:
@@ -151,7 +154,8 @@ def report_evaluation(state: InstitutionState, command: ReportEvaluation) -> lis
             passed=c.passed,
             paper_set_id=c.paper_set_id,
             flags=c.flags,
-        )
+        ),
+        *(new(BatchFlagged, c.on, batch_id=c.batch_id, **note) for note in c.notes),
     ]
 
 

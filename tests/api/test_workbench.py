@@ -307,7 +307,7 @@ def test_the_finding_picker_shows_the_items_in_force_with_text_and_level(
     assert 'value="hunan-2023/25.9"' in page
     assert "未完整保存技能人才评价全过程档案资料" in page
     assert 'class="badge level-1"' in page
-    assert "hunan-2023 v1" in page
+    assert "hunan-2023 v2" in page
 
 
 def test_a_finding_is_recorded_from_the_picker(api: Api, bench: FormClient, hunan: Ladder) -> None:

@@ -4,6 +4,7 @@ force and under the catalogue with the draft."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +16,13 @@ from domain.rulebook_diff import diff
 from tests.domain.test_escalation_properties import File, files, on, record_file
 from tests.gwt import Ledger
 
-HUNAN = RULEBOOK_DIR / "hunan-2023" / "v1.yaml"
+
+def published(rulebook_id: str) -> Path:
+    """The file of the newest published version: the one in force, which a draft replaces."""
+    return RULEBOOK_DIR / rulebook_id / f"v{default_catalogue().get(rulebook_id).version}.yaml"
+
+
+HUNAN = published("hunan-2023")
 WINDOW = "      window_months: null\n"
 
 
@@ -46,7 +53,7 @@ def test_a_rulebook_as_its_own_draft_changes_nothing(file: File) -> None:
 
 
 def _raw(rulebook_id: str) -> bytes:
-    return (RULEBOOK_DIR / rulebook_id / "v1.yaml").read_bytes()
+    return published(rulebook_id).read_bytes()
 
 
 def test_one_articles_level_changes_exactly_the_institutions_with_a_finding_under_it() -> None:

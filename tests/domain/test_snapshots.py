@@ -21,7 +21,8 @@ from domain.rulebook import default_catalogue
 from domain.state import TRANSCODINGS
 from tests.gwt import stamp
 
-CHENGDU = default_catalogue().get("chengdu-2024")
+# The stored v1 snapshot was taken of a file approved under version 1.
+CHENGDU = default_catalogue().get("chengdu-2024", 1)
 V1_SNAPSHOT = Path(__file__).parent / "data" / "institution_snapshot_v1.json"
 
 

@@ -13,7 +13,9 @@ from typing import Any
 from uuid import UUID
 
 from domain.application import Context, OversightApplication
+from domain.commands.findings import BatchReport
 from domain.institution import Institution
+from domain.rulebook import Catalogue
 from tests.projections.filings import ADMIN, file_approved
 
 #: The application's "today" while the cases run: every business date below is before it.
@@ -288,4 +290,25 @@ def busy_year(app: OversightApplication) -> list[Casework]:
     assert ban
     huangshi.complaint("2024-04-01", substantiated=True)
     huangshi.complaint("2024-04-15", substantiated=True)
+    flagged_batch(app, hunan.iid)
     return [chengdu, hunan, yuelu, huangshi]
+
+
+def flagged_batch(app: OversightApplication, iid: UUID) -> None:
+    """A batch at an unfiled site, reported while the rulebook in force names no item for
+    that check: it is recorded and flagged for the regulator (``BatchFlagged``). The shipped
+    rulebooks name an item for every check, so the ledger reads a catalogue without one."""
+    ledger = app.ledger
+    shipped = ledger.catalogue
+    books = []
+    for book in shipped:
+        checks = book.evaluation_checks.model_copy(update={"unfiled_site": None})
+        books.append(book.model_copy(update={"evaluation_checks": checks}))
+    ledger.catalogue = Catalogue(books)
+    try:
+        report = BatchReport(
+            "B-FLAGGED", "4-07-05-04", 4, day("2024-05-10"), "未备案考点", None, 20, 0, 18, ""
+        )
+        app.findings.report_evaluation(ADMIN, iid, report)
+    finally:
+        ledger.catalogue = shipped

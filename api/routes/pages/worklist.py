@@ -24,6 +24,7 @@ from projections.worklist_queries import (
     CaseItem,
     FindingItem,
     FlaggedDecision,
+    FlagItem,
     RectificationItem,
 )
 
@@ -137,6 +138,18 @@ def _appeals(view: WorklistPage, tr: Translator) -> Table:
     return table_of("worklist-appeals", view.work.appeals, columns)
 
 
+def _flags(view: WorklistPage, tr: Translator) -> Table:
+    columns: list[Column[FlagItem]] = [
+        *_place(tr),
+        (tr("worklist.batch"), lambda f: f.batch_id),
+        (tr("event.occurred_on"), lambda f: f.occurred_on),
+        (tr("worklist.check"), lambda f: f.check),
+        (tr("worklist.flag_detail"), lambda f: tr.pick(f.detail_zh, f.detail_en)),
+        (tr("worklist.flag_reason"), lambda f: tr.pick(f.reason_zh, f.reason_en)),
+    ]
+    return table_of("worklist-flags", view.work.flags, columns)
+
+
 def _filings(view: WorklistPage, tr: Translator) -> Table:
     columns: list[Column[RegisterEntry]] = [
         (tr("worklist.institution"), lambda e: e.name),
@@ -154,6 +167,7 @@ TABLES: dict[str, Callable[[WorklistPage, Translator], Table]] = {
     "findings": _findings,
     "below_requirement": _below,
     "appeals": _appeals,
+    "flags": _flags,
     "filings": _filings,
 }
 
