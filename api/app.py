@@ -29,6 +29,7 @@ from api.routes import (
     health,
     institutions,
     metrics,
+    rulebook_impact,
     rulebooks,
     supervision,
 )
@@ -89,6 +90,7 @@ ROUTERS = (
     institutions.router,
     casework.router,
     rulebooks.router,
+    rulebook_impact.router,
     supervision.router,
     metrics.router,
     documents.router,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import sql
 
+from bootstrap.histories import StoredHistories
 from config.settings import Settings
 from domain.application import Clock, OversightApplication
 from domain.rulebook import Catalogue, default_catalogue
@@ -53,10 +54,12 @@ def build_application(
     env = settings.eventsourcing_env()
     if settings.backend == "postgres":
         env["APPLICATION_RECORDER_TOPIC"] = "bootstrap.store:CommitOrderRecorder"
-    return OversightApplication(
+    app = OversightApplication(
         env,
         clock=clock,
         catalogue=catalogue or default_catalogue(),
         snapshot_interval=settings.snapshot_interval,
         default_defence_days=settings.default_defence_days,
     )
+    app.impact.source = StoredHistories(app.store)  # one pass over the store
+    return app

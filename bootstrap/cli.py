@@ -29,7 +29,7 @@ from domain.draft import DraftError, parse_draft
 from domain.errors import DomainError
 from domain.institution import Institution, institution_id
 from domain.rulebook import Rulebook, RulebookError, load_catalogue
-from domain.rulebook_diff import diff
+from domain.rulebook_diff import diff, named
 from domain.transfer import export_events, import_events
 from projections import DEFAULT_BATCH_SIZE
 from workers import deadlines
@@ -192,8 +192,7 @@ def _rulebook_arg(spec: str) -> Rulebook:
     path = Path(spec)
     if path.suffix in (".yaml", ".yml") or path.exists():
         return parse_draft(path.read_bytes(), str(path))
-    rulebook_id, _, version = spec.partition("@")
-    return load_catalogue().get(rulebook_id, int(version) if version else None)
+    return named(load_catalogue(), spec)
 
 
 def cmd_rules_diff(args: argparse.Namespace, settings: Settings) -> int:

@@ -14,6 +14,7 @@ from domain.commands.campaigns import CampaignCommands
 from domain.commands.cases import CaseCommands
 from domain.commands.filing import FilingCommands
 from domain.commands.findings import FindingCommands
+from domain.commands.impact import ImpactCommands
 from domain.commands.supervision import SupervisionCommands
 from domain.ledger import (
     Clock,
@@ -47,6 +48,7 @@ class OversightApplication:
         self.campaigns = CampaignCommands(self.ledger)
         self.access = AccessCommands(self.ledger)
         self.records = Records(self.ledger)
+        self.impact = ImpactCommands(self.ledger)
 
     def close(self) -> None:
         self.store.close()

@@ -18,6 +18,7 @@ from domain.application import Context
 from domain.rulebook import RULEBOOK_DIR
 from tests.conftest import FakeClock
 from tests.domain.test_institution import application
+from tests.drafts import article_25_at_level_2, with_level
 
 
 def use(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
@@ -135,11 +136,8 @@ def test_verify_finds_a_row_altered_in_postgresql(
 def test_rules_diff_names_the_article_whose_level_a_draft_changes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = (RULEBOOK_DIR / "hunan-2023" / "v1.yaml").read_text(encoding="utf-8")
-    head, tail = text.split("  - number: 25\n", 1)
-    before, after = tail.split("    level: 1\n", 1)
     draft = tmp_path / "draft.yaml"
-    draft.write_text(head + "  - number: 25\n" + before + "    level: 2\n" + after, "utf-8")
+    draft.write_text(article_25_at_level_2(), "utf-8")
     assert main(["rules", "diff", "hunan-2023", str(draft)]) == 0
     out = capsys.readouterr().out
     assert "level_changed    hunan-2023/25 level" in out
@@ -149,11 +147,10 @@ def test_rules_diff_names_the_article_whose_level_a_draft_changes(
 def test_rules_diff_refuses_a_malformed_draft_with_file_line_and_field(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = (RULEBOOK_DIR / "hunan-2023" / "v1.yaml").read_text(encoding="utf-8")
     draft = tmp_path / "draft.yaml"
-    draft.write_text(text.replace("    level: 1\n", "    level: severe\n", 1), "utf-8")
+    bad, line = with_level("severe")
+    draft.write_text(bad, "utf-8")
     assert main(["rules", "diff", "hunan-2023@1", str(draft)]) == 1
     err = capsys.readouterr().err
-    line = text.split("    level: 1\n", 1)[0].count("\n") + 1
     assert f"{draft}:{line}: articles." in err
     assert ".level:" in err

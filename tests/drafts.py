@@ -1,0 +1,26 @@
+"""Draft rulebooks the impact tests send: a published file with one thing changed."""
+
+from __future__ import annotations
+
+from domain.rulebook import RULEBOOK_DIR
+
+HUNAN = RULEBOOK_DIR / "hunan-2023" / "v1.yaml"
+
+
+def hunan_text() -> str:
+    return HUNAN.read_text(encoding="utf-8")
+
+
+def article_25_at_level_2() -> str:
+    """hunan-2023 with article 25 (and so each of its items) at level 2 instead of 1."""
+    text = hunan_text()
+    head, tail = text.split("  - number: 25\n", 1)
+    before, after = tail.split("    level: 1\n", 1)
+    return head + "  - number: 25\n" + before + "    level: 2\n" + after
+
+
+def with_level(level: str) -> tuple[str, int]:
+    """hunan-2023 with the first article's level written as ``level``, and that line."""
+    text = hunan_text()
+    bad = text.replace("    level: 1\n", f"    level: {level}\n", 1)
+    return bad, text.split("    level: 1\n", 1)[0].count("\n") + 1
