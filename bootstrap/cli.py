@@ -18,6 +18,8 @@ from bootstrap.bench import Options as BenchOptions
 from bootstrap.bench import add_arguments as add_bench_arguments
 from bootstrap.config_docs import command as config_docs
 from bootstrap.demo import ensure_demo
+from bootstrap.impact_cli import add_arguments as add_impact_arguments
+from bootstrap.impact_cli import cmd_rules_impact
 from bootstrap.read_models import build_projections
 from bootstrap.service import web_service
 from config.logging import configure_logging
@@ -396,6 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
     rdiff.add_argument("old", help="ID, ID@VERSION or a YAML file")
     rdiff.add_argument("new", help="ID, ID@VERSION or a YAML file (a draft)")
     rdiff.add_argument("--json", action="store_true")
+    add_impact_arguments(
+        rsub.add_parser("impact", help="every institution replayed under a draft rulebook")
+    )
 
     sub.add_parser("verify", help="check every hash chain; names the first break")
 
@@ -445,6 +450,7 @@ HANDLERS = {
     ("rules", "check"): cmd_rules_check,
     ("rules", "show"): cmd_rules_show,
     ("rules", "diff"): cmd_rules_diff,
+    ("rules", "impact"): cmd_rules_impact,
     ("verify", None): cmd_verify,
     ("worker", None): cmd_worker,
     ("projections", None): cmd_projections,
