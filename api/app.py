@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request, Response
 
 from api.attachments import AttachmentStore
 from api.errors import install_error_handlers
+from api.impact_jobs import ImpactRuns
 from api.limits import BodyLimit
 from api.routes import (
     attachments,
@@ -74,6 +75,7 @@ def create_app(
     app.state.projections = projections
     app.state.attachments = AttachmentStore.of(settings)
     app.state.workers = []
+    app.state.impact_runs = ImpactRuns(application)
     app.state.requests = metrics.RequestCounter()
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside the request id

@@ -15,6 +15,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from api.i18n_forms import FORM_FIELDS, FORM_LABELS
+from api.i18n_impact import IMPACT_LABELS
 from api.i18n_portal import PORTAL_FIELDS, PORTAL_LABELS
 from api.i18n_review import CHAIN_REASON, LATE, RATING_CHANGE, REVIEW_LABELS
 
@@ -253,6 +254,7 @@ LABELS: dict[str, Pair] = {
     "error.409": ("记录已被更改。", "The record has changed."),
     **FORM_LABELS,
     **PORTAL_LABELS,
+    **IMPACT_LABELS,
 }
 
 STATUS: dict[str, Pair] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bootstrap.bench.impact import draft_text
 from domain.rulebook import RULEBOOK_DIR
 
 HUNAN = RULEBOOK_DIR / "hunan-2023" / "v1.yaml"
@@ -13,10 +14,7 @@ def hunan_text() -> str:
 
 def article_25_at_level_2() -> str:
     """hunan-2023 with article 25 (and so each of its items) at level 2 instead of 1."""
-    text = hunan_text()
-    head, tail = text.split("  - number: 25\n", 1)
-    before, after = tail.split("    level: 1\n", 1)
-    return head + "  - number: 25\n" + before + "    level: 2\n" + after
+    return draft_text().decode()
 
 
 def with_level(level: str) -> tuple[str, int]:

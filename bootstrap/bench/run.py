@@ -24,6 +24,7 @@ from psycopg import sql
 
 from bootstrap import build_application
 from bootstrap.bench import Options, load
+from bootstrap.bench.impact import impact_figures
 from bootstrap.bench.province import (
     BenchClock,
     Province,
@@ -393,6 +394,7 @@ def run(o: Options) -> Table:
             province = populate(table, app, o, clock)
             rebuild_figures(table, app, settings)
             load_assess_figures(table, app, settings, province, o.repeats)
+            impact_figures(table, app)
             token = "sov_" + secrets.token_urlsafe(24)
             app.access.issue_token(token, subject="bench.admin", role="admin", note="bench")
         finally:

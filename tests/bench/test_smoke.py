@@ -33,6 +33,8 @@ def test_the_bench_measures_every_figure(postgres_database: str) -> None:
         "load institution, 10 events",
         "assess, 40 events (history kept)",
         "assess, 40 events (history read)",
+        "impact run, ",
+        "  impact run rate",
         "POST findings+batches, 1 clients",
         "POST findings+batches, 2 clients",
         "  p99, 2 clients",
