@@ -65,9 +65,12 @@ class StoredHistories:
         )
         with datastore.transaction(commit=False) as wrapped, wrapped as cursor:
             cursor.execute(statement_text)
+            originator, text = None, None
             while batch := cursor.fetchmany(FETCH):
                 for row in batch:
-                    yield (UUID(row[0]), row[1], row[2], row[3])
+                    if row[0] != text:  # SQLite keeps ids as text: read each once
+                        text, originator = row[0], UUID(row[0])
+                    yield (originator, row[1], row[2], row[3])
 
     def total(self) -> int:
         return int(self.store.recorder.max_notification_id() or 0)

@@ -13,6 +13,7 @@ Pure functions: the caller passes the state, the history, the rulebook and the d
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -114,6 +115,22 @@ FILING_CHECKS = (
     "outside_territory",
     "unfiled_site",
 )
+
+
+#: The derived-rule kinds a batch is checked against on its own figures and paper set.
+BATCH_RULE_KINDS = ("ratio_threshold_in_batch", "paper_set_reuse")
+
+
+def batch_checks_of(rulebook: Rulebook) -> str:
+    """What :func:`recheck_batch` reads of ``rulebook``, as one string: two rulebooks with
+    the same one raise the same findings for every batch."""
+    rules = [
+        r.model_dump(mode="json", include={"id", "kind", "yields", "params"})
+        for r in rulebook.derived_rules
+        if r.kind in BATCH_RULE_KINDS
+    ]
+    checks = rulebook.evaluation_checks.model_dump(mode="json", include=set(FILING_CHECKS))
+    return json.dumps([rulebook.id, checks, rules], sort_keys=True)
 
 
 def recheck_batch(

@@ -13,7 +13,7 @@ from typing import Any
 
 from domain.credit import rating_at
 from domain.deciders.filing import renewal_window
-from domain.detection import Flag, recheck_batch
+from domain.detection import Flag, batch_checks_of, recheck_batch
 from domain.escalation import Assessment, Finding, assess_leniently
 from domain.history import BatchFact, EventRef, History
 from domain.rulebook import Catalogue, Rulebook
@@ -153,19 +153,43 @@ def _checked(
     return flags
 
 
+_CHECKS: dict[tuple[str, int, str], str] = {}
+
+
+def _same_checks(a: Rulebook | None, b: Rulebook | None) -> bool:
+    if a is b:
+        return True
+    if a is None or b is None:
+        return False
+    return _checks_of(a) == _checks_of(b)
+
+
+def _checks_of(rulebook: Rulebook) -> str:
+    key = (rulebook.id, rulebook.version, rulebook.content_hash)
+    found = _CHECKS.get(key)
+    if found is None:
+        if len(_CHECKS) > 256:  # a draft a run: keep a few
+            _CHECKS.clear()
+        found = _CHECKS[key] = batch_checks_of(rulebook)
+    return found
+
+
 def _batch_differences(
     history: History, current: Catalogue, draft: Catalogue, jurisdiction: str, as_of: date
 ) -> list[Difference]:
     """Each batch whose checks raise other findings under the draft than now."""
     out: list[Difference] = []
+    books = [*current.for_jurisdiction(jurisdiction), *draft.for_jurisdiction(jurisdiction)]
+    if not history.batches or len({_checks_of(b) for b in books}) <= 1:
+        return out  # every rulebook that could apply checks batches alike
     papers: dict[str, list[BatchFact]] = {}
     for fact in history.batches:
         papers.setdefault(fact.paper_set_id, []).append(fact)
     for fact in history.batches:
         books = _batch_books(current, jurisdiction, fact.evaluated_on, as_of)
         other = _batch_books(draft, jurisdiction, fact.evaluated_on, as_of)
-        if all(a is b for a, b in zip(books, other, strict=True)):
-            continue  # the same rulebooks: the same findings
+        if all(_same_checks(a, b) for a, b in zip(books, other, strict=True)):
+            continue  # rulebooks that check batches alike: the same findings
         same = tuple(papers[fact.paper_set_id]) if fact.paper_set_id else ()
         now, then = _checked(books, fact, same), _checked(other, fact, same)
         a = sorted(f.rule_id for f in now)
