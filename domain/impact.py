@@ -179,8 +179,8 @@ def _batch_differences(
 ) -> list[Difference]:
     """Each batch whose checks raise other findings under the draft than now."""
     out: list[Difference] = []
-    books = [*current.for_jurisdiction(jurisdiction), *draft.for_jurisdiction(jurisdiction)]
-    if not history.batches or len({_checks_of(b) for b in books}) <= 1:
+    every = [*current.for_jurisdiction(jurisdiction), *draft.for_jurisdiction(jurisdiction)]
+    if not history.batches or len({_checks_of(b) for b in every}) <= 1:
         return out  # every rulebook that could apply checks batches alike
     papers: dict[str, list[BatchFact]] = {}
     for fact in history.batches:

@@ -8,13 +8,14 @@ from datetime import date
 import pytest
 from hypothesis import given, settings
 
+from domain.deciders import evidence
 from domain.draft import DraftError, parse_draft, with_draft
 from domain.impact import Subject, Summary, replay
 from domain.rulebook import RULEBOOK_DIR, Catalogue, default_catalogue
 from domain.rulebook_diff import diff
 from tests.domain.test_escalation_properties import File, files, on, record_file
 from tests.drafts import article_25_at_level_2, hunan_text
-from tests.gwt import Ledger
+from tests.gwt import OCCUPATION, Ledger
 
 WINDOW = "      window_months: null\n"
 
@@ -193,3 +194,35 @@ def test_deadlines_keep_the_recorded_validity_and_follow_the_drafts_renewal_wind
         "2026-09-01",
     )
     assert [e.type for e in deadlines.events] == ["FilingApproved"]
+
+
+def test_a_filing_check_recorded_on_receipt_is_cited_under_the_item_the_draft_names() -> None:
+    text = hunan_text()
+    site = '  unfiled_site: "26.8"\n'
+    assert site in text
+    draft = draft_of(text.replace(site, '  unfiled_site: "26.2"\n'))
+    ledger = Ledger("hunan-2023")
+    command = evidence.ReportEvaluation(
+        date(2024, 5, 10),
+        batch_id="B-1",
+        occupation=OCCUPATION,
+        level=4,
+        site="未备案考点",
+        territory="hunan",
+        candidates=40,
+        unqualified_candidates=0,
+        passed=38,
+        paper_set_id="P-1",
+        flags=[{"check": "unfiled_site", "rule_id": "hunan-2023/26.8", "detail": "未备案"}],
+    )
+    ledger.run(evidence.report_evaluation, command)
+    ledger.batch("2024-05-11", paper_set="P-2")  # checked alike under both
+    impact = replay(subject(ledger), default_catalogue(), draft, "hunan", date(2024, 6, 1))
+    assert impact is not None
+    [checks] = [d for d in impact.differences if d.what == "batch_checks"]
+    assert (checks.finding_id, checks.current, checks.draft) == (
+        "B-1",
+        ["hunan-2023/26.8"],
+        ["hunan-2023/26.2"],
+    )
+    assert [e.type for e in checks.events] == ["EvaluationReported"]
