@@ -66,7 +66,9 @@ class ImpactRuns:
                 if oldest is None:
                     break
                 del self._runs[oldest]
-        threading.Thread(target=self._work, args=(run,), name=f"impact-{run.id}").start()
+        threading.Thread(
+            target=self._work, args=(run,), name=f"impact-{run.id}", daemon=True
+        ).start()
         return run
 
     def get(self, subject: str, run_id: str) -> Run:

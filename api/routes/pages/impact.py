@@ -228,6 +228,7 @@ def impact_run(run_id: str, page: SignedInDep, export: ExportDep) -> Response:
             tables=tables,
             charts=_charts(run, page.tr),
             rows=_difference_rows(run.report.impacts),
+            what=lambda what: page.tr(f"impact.what.{what}"),
             charts_page=True,
         )
     return page.render("impact.html", **context)
