@@ -20,6 +20,7 @@ from fastapi import FastAPI, Request, Response
 
 from api.attachments import AttachmentStore
 from api.errors import install_error_handlers
+from api.impact_jobs import ImpactRuns
 from api.limits import BodyLimit
 from api.oidc import OidcClient
 from api.routes import (
@@ -31,6 +32,7 @@ from api.routes import (
     institutions,
     metrics,
     officers,
+    rulebook_impact,
     rulebooks,
     supervision,
 )
@@ -78,6 +80,7 @@ def create_app(
     app.state.sessions = SessionSigner.of(settings)
     app.state.oidc = OidcClient.of(settings)
     app.state.workers = []
+    app.state.impact_runs = ImpactRuns(application)
     app.state.requests = metrics.RequestCounter()
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside the request id
@@ -94,6 +97,7 @@ ROUTERS = (
     institutions.router,
     casework.router,
     rulebooks.router,
+    rulebook_impact.router,
     supervision.router,
     metrics.router,
     documents.router,

@@ -33,6 +33,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas.fields import ALLOWED_CONTROLS
 from config.logging import get_logger
+from domain.draft import DraftError
 from domain.errors import (
     Conflict,
     DomainError,
@@ -252,6 +253,22 @@ def install_error_handlers(app: FastAPI) -> None:
             articles=list(exc.articles),
             existing=getattr(exc, "existing", None),
             errors=[{"field": exc.field, "reason": exc.detail}] if exc.field else None,
+        )
+
+    @app.exception_handler(DraftError)
+    async def draft_error(_: Request, exc: DraftError) -> JSONResponse:
+        errors = [
+            {"field": p.field or "draft", "reason": p.reason, "file": p.file, "line": p.line}
+            for p in exc.problems
+        ]
+        return problem(
+            422,
+            "invalid-input",
+            str(exc),
+            field=errors[0]["field"],
+            errors=errors,
+            line=exc.problems[0].line,
+            file=exc.problems[0].file,
         )
 
     @app.exception_handler(RequestValidationError)

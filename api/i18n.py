@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from api.i18n_account import ACCOUNT_LABELS
 from api.i18n_forms import FORM_FIELDS, FORM_LABELS
+from api.i18n_impact import IMPACT_LABELS
 from api.i18n_notices import NOTICE_FIELDS, NOTICE_LABELS
 from api.i18n_portal import PORTAL_FIELDS, PORTAL_LABELS
 from api.i18n_review import CHAIN_REASON, LATE, RATING_CHANGE, REVIEW_LABELS
@@ -269,6 +270,7 @@ LABELS: dict[str, Pair] = {
     **FORM_LABELS,
     **PORTAL_LABELS,
     **ACCOUNT_LABELS,
+    **IMPACT_LABELS,
 }
 
 STATUS: dict[str, Pair] = {

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import psycopg
 from psycopg import sql
 
+from bootstrap.histories import StoredHistories
 from bootstrap.passwords import Argon2Passwords
 from config.settings import Settings
 from domain.application import Clock, OversightApplication
@@ -54,7 +55,7 @@ def build_application(
     env = settings.eventsourcing_env()
     if settings.backend == "postgres":
         env["APPLICATION_RECORDER_TOPIC"] = "bootstrap.store:CommitOrderRecorder"
-    return OversightApplication(
+    app = OversightApplication(
         env,
         clock=clock,
         catalogue=catalogue or default_catalogue(),
@@ -62,3 +63,5 @@ def build_application(
         default_defence_days=settings.default_defence_days,
         passwords=Argon2Passwords(),
     )
+    app.impact.source = StoredHistories(app.store)  # one pass over the store
+    return app

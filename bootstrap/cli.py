@@ -19,6 +19,8 @@ from bootstrap.bench import add_arguments as add_bench_arguments
 from bootstrap.cli_users import Handler, add_user_commands, scope_institution
 from bootstrap.config_docs import command as config_docs
 from bootstrap.demo import ensure_demo
+from bootstrap.impact_cli import add_arguments as add_impact_arguments
+from bootstrap.impact_cli import cmd_rules_impact
 from bootstrap.notices_cli import add_notice_arguments, cmd_notices, notice_worker_process
 from bootstrap.read_models import build_projections
 from bootstrap.register_import import add_arguments as add_register_arguments
@@ -33,7 +35,7 @@ from domain.draft import DraftError, parse_draft
 from domain.errors import DomainError
 from domain.institution import Institution
 from domain.rulebook import Rulebook, RulebookError, load_catalogue
-from domain.rulebook_diff import diff
+from domain.rulebook_diff import diff, named
 from domain.transfer import export_events, import_events
 from projections import DEFAULT_BATCH_SIZE
 from workers import deadlines
@@ -198,8 +200,7 @@ def _rulebook_arg(spec: str) -> Rulebook:
     path = Path(spec)
     if path.suffix in (".yaml", ".yml") or path.exists():
         return parse_draft(path.read_bytes(), str(path))
-    rulebook_id, _, version = spec.partition("@")
-    return load_catalogue().get(rulebook_id, int(version) if version else None)
+    return named(load_catalogue(), spec)
 
 
 def cmd_rules_diff(args: argparse.Namespace, settings: Settings) -> int:
@@ -407,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
     rdiff.add_argument("old", help="ID, ID@VERSION or a YAML file")
     rdiff.add_argument("new", help="ID, ID@VERSION or a YAML file (a draft)")
     rdiff.add_argument("--json", action="store_true")
+    add_impact_arguments(
+        rsub.add_parser("impact", help="every institution replayed under a draft rulebook")
+    )
 
     sub.add_parser("verify", help="check every hash chain; names the first break")
 
@@ -461,6 +465,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("rules", "check"): cmd_rules_check,
     ("rules", "show"): cmd_rules_show,
     ("rules", "diff"): cmd_rules_diff,
+    ("rules", "impact"): cmd_rules_impact,
     ("verify", None): cmd_verify,
     ("worker", None): cmd_worker,
     ("projections", None): cmd_projections,

@@ -14,6 +14,7 @@ from domain.commands.campaigns import CampaignCommands
 from domain.commands.cases import CaseCommands
 from domain.commands.filing import FilingCommands
 from domain.commands.findings import FindingCommands
+from domain.commands.impact import ImpactCommands
 from domain.commands.officers import OfficerCommands
 from domain.commands.register import RegisterCommands
 from domain.commands.supervision import SupervisionCommands
@@ -55,6 +56,7 @@ class OversightApplication:
         self.officers = OfficerCommands(self.ledger)
         self.register = RegisterCommands(self.ledger)
         self.records = Records(self.ledger)
+        self.impact = ImpactCommands(self.ledger)
 
     def close(self) -> None:
         self.store.close()

@@ -13,6 +13,7 @@ Pure functions: the caller passes the state, the history, the rulebook and the d
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -120,19 +121,55 @@ def batch_flags(
 ) -> list[Flag]:
     """Every finding a newly reported batch raises (the batch itself is always kept)."""
     raised = _batch_raised(filing, history, rulebook, batch)
+    return _flags(rulebook, raised, batch.batch_id, batch.evaluated_on)
+
+
+def _flags(rulebook: Rulebook, raised: list[_Raised], batch_id: str, on: date) -> list[Flag]:
+    """A flag for each failed check the rulebook names an item for."""
     return [
-        Flag(
-            r.check,
-            rulebook.cite(r.item),
-            r.on or batch.evaluated_on,
-            r.zh,
-            r.en,
-            batch.batch_id,
-            r.refs,
-        )
+        Flag(r.check, rulebook.cite(r.item), r.on or on, r.zh, r.en, batch_id, r.refs)
         for r in raised
         if r.item is not None
     ]
+
+
+#: The checks that read the filing as it stood on the batch's date (recorded, not recomputed).
+FILING_CHECKS = (
+    "no_filing_in_force",
+    "during_suspension",
+    "outside_scope",
+    "outside_territory",
+    "unfiled_site",
+)
+
+
+#: The derived-rule kinds a batch is checked against on its own figures and paper set.
+BATCH_RULE_KINDS = ("ratio_threshold_in_batch", "paper_set_reuse")
+
+
+def batch_checks_of(rulebook: Rulebook) -> str:
+    """What :func:`recheck_batch` reads of ``rulebook``, as one string: two rulebooks with
+    the same one raise the same findings for every batch."""
+    rules = [
+        r.model_dump(mode="json", include={"id", "kind", "yields", "params"})
+        for r in rulebook.derived_rules
+        if r.kind in BATCH_RULE_KINDS
+    ]
+    checks = rulebook.evaluation_checks.model_dump(mode="json", include=set(FILING_CHECKS))
+    return json.dumps([rulebook.id, checks, rules], sort_keys=True)
+
+
+def recheck_batch(
+    rulebook: Rulebook, fact: BatchFact, same_paper: tuple[BatchFact, ...]
+) -> list[Flag]:
+    """The findings a recorded batch raises under ``rulebook``: its own figures and its
+    paper set (``same_paper``: the other batches that used it) checked again; the checks
+    on the filing taken as recorded on receipt, under the item ``rulebook`` names for them."""
+    checks = rulebook.evaluation_checks
+    raised = [_Raised(c, getattr(checks, c), "", "") for c in FILING_CHECKS if c in fact.checks]
+    raised += _unqualified_share(rulebook, fact)
+    raised += _paper_set_reuse(History(batches=same_paper), rulebook, fact)
+    return _flags(rulebook, raised, fact.batch_id, fact.evaluated_on)
 
 
 @dataclass(frozen=True)
@@ -211,7 +248,7 @@ def _filed_particulars(
     return raised
 
 
-def _unqualified_share(rulebook: Rulebook, batch: Batch) -> list[_Raised]:
+def _unqualified_share(rulebook: Rulebook, batch: Batch | BatchFact) -> list[_Raised]:
     """The share of unqualified candidates at or above a rule's threshold."""
     raised: list[_Raised] = []
     for spec in _rules(rulebook, "ratio_threshold_in_batch"):
@@ -235,7 +272,9 @@ def _unqualified_share(rulebook: Rulebook, batch: Batch) -> list[_Raised]:
     return raised
 
 
-def _paper_set_reuse(history: History, rulebook: Rulebook, batch: Batch) -> list[_Raised]:
+def _paper_set_reuse(
+    history: History, rulebook: Rulebook, batch: Batch | BatchFact
+) -> list[_Raised]:
     """The batch's paper set used by another batch within a rule's window."""
     raised: list[_Raised] = []
     for spec in _rules(rulebook, "paper_set_reuse"):
@@ -258,7 +297,9 @@ def _paper_set_reuse(history: History, rulebook: Rulebook, batch: Batch) -> list
     return raised
 
 
-def _other_use(batches: tuple[BatchFact, ...], batch: Batch, months: int) -> BatchFact | None:
+def _other_use(
+    batches: tuple[BatchFact, ...], batch: Batch | BatchFact, months: int
+) -> BatchFact | None:
     """The latest earlier use of the batch's paper set within the window, else the earliest
     later one (a batch reported after a later batch that reused its papers)."""
     if not batch.paper_set_id:

@@ -113,6 +113,8 @@ class BatchFact:
     unqualified_candidates: int
     paper_set_id: str
     ref: EventRef
+    #: The checks it failed when it was reported, as recorded (``no_filing_in_force``…).
+    checks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,8 @@ class History:
     approvals: tuple[EventRef, ...] = ()
     assessments: tuple[AssessmentFact, ...] = ()
     version: int = 0
+    #: The last day of validity the latest approval or renewal recorded.
+    valid_until: date | None = None
 
     @classmethod
     def from_events(cls, events: Iterable[Any]) -> History:
@@ -205,6 +209,7 @@ class _Builder:
     approvals: list[EventRef] = field(default_factory=list)
     assessments: list[AssessmentFact] = field(default_factory=list)
     version: int = 0
+    valid_until: date | None = None
 
     def apply(self, e: Any) -> None:
         self.version = e.originator_version
@@ -226,6 +231,7 @@ class _Builder:
             approvals=list(self.approvals),
             assessments=list(self.assessments),
             version=self.version,
+            valid_until=self.valid_until,
         )
 
     def build(self) -> History:
@@ -237,6 +243,7 @@ class _Builder:
             approvals=tuple(self.approvals),
             assessments=tuple(self.assessments),
             version=self.version,
+            valid_until=self.valid_until,
         )
 
     def _sanction(self, decision_id: str, **changes: Any) -> None:
@@ -246,9 +253,11 @@ class _Builder:
 
     def _on_FilingApproved(self, e: ev.FilingApproved) -> None:
         self.approvals.append(ref_of(e))
+        self.valid_until = e.valid_until
 
     def _on_RenewalApproved(self, e: ev.RenewalApproved) -> None:
         self.approvals.append(ref_of(e))
+        self.valid_until = e.valid_until
 
     def _on_SanctionImported(self, e: ev.SanctionImported) -> None:
         ref = ref_of(e)
@@ -352,6 +361,7 @@ class _Builder:
                 unqualified_candidates=e.unqualified_candidates,
                 paper_set_id=e.paper_set_id,
                 ref=ref_of(e),
+                checks=tuple(str(f.get("check", "")) for f in e.flags),
             )
         )
 

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain.calendar import add_months, add_years
 from domain.credit import rating_at
+from domain.deciders.filing import renewal_window
+from domain.detection import Flag, batch_checks_of, recheck_batch
 from domain.escalation import Assessment, Finding, assess_leniently
-from domain.history import EventRef, History
-from domain.rulebook import Catalogue
+from domain.history import BatchFact, EventRef, History
+from domain.rulebook import Catalogue, Rulebook
+from domain.state import InstitutionState
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,9 @@ class Subject:
 
 @dataclass(frozen=True)
 class Difference:
-    """One aspect that differs: ``what`` is "level", "actions", "grounds", "rating" or
-    "deadlines"; ``finding_id`` is empty for the institution's rating and deadlines."""
+    """One aspect that differs: ``what`` is "level", "actions", "grounds", "batch_checks",
+    "rating" or "deadlines"; ``finding_id`` names the finding (the batch for
+    "batch_checks") and is empty for the institution's rating and deadlines."""
 
     what: str
     finding_id: str
@@ -111,19 +114,105 @@ def _finding_differences(now: Assessment, then: Assessment) -> list[Difference]:
 
 
 def _deadlines(history: History, catalogue: Catalogue, jurisdiction: str) -> dict[str, Any]:
-    """The filing's expiry and lapse dates under the rulebook in force on its last approval."""
-    if not history.approvals:
+    """The renewal window and lapse date of the recorded validity, under the rulebook in
+    force on its last day (as the portal and the deadline worker read them)."""
+    if history.valid_until is None:
         return {}
-    approved = history.approvals[-1]
-    book = catalogue.in_force(jurisdiction, approved.occurred_on)
+    book = catalogue.in_force(jurisdiction, history.valid_until)
     if book is None:
         return {}
-    expires = add_years(approved.occurred_on, book.filing.validity_years)
+    opens, last_day, lapses = renewal_window(
+        InstitutionState(valid_until=history.valid_until), book
+    )
     return {
-        "filing_expires_on": expires.isoformat(),
-        "renewal_from": add_months(expires, -book.filing.renewal_window_months).isoformat(),
-        "lapses_on": add_months(expires, book.filing.lapse_after_months).isoformat(),
+        "valid_until": last_day.isoformat(),
+        "renewal_from": opens.isoformat(),
+        "lapses_on": lapses.isoformat(),
     }
+
+
+def _batch_books(
+    catalogue: Catalogue, jurisdiction: str, on: date, as_of: date
+) -> tuple[Rulebook | None, Rulebook | None]:
+    return catalogue.in_force(jurisdiction, on), catalogue.in_force(jurisdiction, as_of)
+
+
+def _checked(
+    books: tuple[Rulebook | None, Rulebook | None], fact: BatchFact, same: tuple[BatchFact, ...]
+) -> list[Flag]:
+    """从旧兼从轻 for a batch: the rulebook in force on its date, or the one in force on the
+    day of the replay if that raises strictly fewer checks."""
+    old, new = books
+    if old is None:
+        return []
+    flags = recheck_batch(old, fact, same)
+    if new is not None and new is not old:
+        later = recheck_batch(new, fact, same)
+        if {f.check for f in later} < {f.check for f in flags}:
+            return later
+    return flags
+
+
+_CHECKS: dict[tuple[str, int, str], str] = {}
+
+
+def _same_checks(a: Rulebook | None, b: Rulebook | None) -> bool:
+    if a is b:
+        return True
+    if a is None or b is None:
+        return False
+    return _checks_of(a) == _checks_of(b)
+
+
+def _checks_of(rulebook: Rulebook) -> str:
+    key = (rulebook.id, rulebook.version, rulebook.content_hash)
+    found = _CHECKS.get(key)
+    if found is None:
+        if len(_CHECKS) > 256:  # a draft a run: keep a few
+            _CHECKS.clear()
+        found = _CHECKS[key] = batch_checks_of(rulebook)
+    return found
+
+
+def _batch_differences(
+    history: History, current: Catalogue, draft: Catalogue, jurisdiction: str, as_of: date
+) -> list[Difference]:
+    """Each batch whose checks raise other findings under the draft than now."""
+    out: list[Difference] = []
+    every = [*current.for_jurisdiction(jurisdiction), *draft.for_jurisdiction(jurisdiction)]
+    if not history.batches or len({_checks_of(b) for b in every}) <= 1:
+        return out  # every rulebook that could apply checks batches alike
+    papers: dict[str, list[BatchFact]] = {}
+    for fact in history.batches:
+        papers.setdefault(fact.paper_set_id, []).append(fact)
+    for fact in history.batches:
+        books = _batch_books(current, jurisdiction, fact.evaluated_on, as_of)
+        other = _batch_books(draft, jurisdiction, fact.evaluated_on, as_of)
+        if all(_same_checks(a, b) for a, b in zip(books, other, strict=True)):
+            continue  # rulebooks that check batches alike: the same findings
+        same = tuple(papers[fact.paper_set_id]) if fact.paper_set_id else ()
+        now, then = _checked(books, fact, same), _checked(other, fact, same)
+        a = sorted(f.rule_id for f in now)
+        b = sorted(f.rule_id for f in then)
+        if a == b:
+            continue
+        changed = sorted(set(a) ^ set(b))
+        refs = {fact.ref, *(r for f in (*now, *then) for r in f.events)}
+        out.append(
+            Difference(
+                "batch_checks",
+                fact.batch_id,
+                changed[0],
+                a,
+                b,
+                tuple(sorted(refs, key=lambda e: (e.version, e.type))),
+                f"批次 {fact.batch_id}（{fact.evaluated_on}）的检查所引认定事项：现行 {a or '无'}，"
+                f"草案 {b or '无'}",
+                f"batch {fact.batch_id} ({fact.evaluated_on}) raises findings under"
+                f" {a or 'none'} now, {b or 'none'} under the draft",
+            )
+        )
+    return out
 
 
 def _rating(history: History, catalogue: Catalogue, jurisdiction: str, on: date) -> Any:
@@ -144,6 +233,7 @@ def _institution_differences(
         then = assess_leniently(history, draft, jurisdiction, finding, as_of)
         if isinstance(now, Assessment) and isinstance(then, Assessment):
             out.extend(_finding_differences(now, then))
+    out.extend(_batch_differences(history, current, draft, jurisdiction, as_of))
     for what, of in (("rating", _rating), ("deadlines", None)):
         if of is not None:
             a, b = (

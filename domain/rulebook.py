@@ -37,6 +37,13 @@ EffectName = Literal[
 RULEBOOK_DIR = Path(__file__).parent / "rulebooks"
 
 
+def published_file(rulebook_id: str, root: Path = RULEBOOK_DIR) -> Path:
+    """The file of a rulebook's newest published version (``v<N>.yaml``): the one a draft
+    replaces."""
+    files = (root / rulebook_id).glob("v*.yaml")
+    return max(files, key=lambda f: int(f.stem[1:]))
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -478,6 +485,10 @@ def parse_rulebook(path: Path) -> Rulebook:
         raise RulebookError(f"{path}: {problems}") from exc
 
 
+#: ``Catalogue.in_force`` answers kept per catalogue (about 27 years of days, per jurisdiction).
+IN_FORCE_KEPT = 40_000
+
+
 class Catalogue:
     """Every version of every rulebook, chosen by jurisdiction and business date."""
 
@@ -486,6 +497,8 @@ class Catalogue:
         keys = [(r.id, r.version) for r in self._all]
         if len(keys) != len(set(keys)):
             raise RulebookError("two files declare the same rulebook id and version")
+        #: ``in_force`` answers, by (jurisdiction, date): the catalogue never changes.
+        self._in_force: dict[tuple[str, date], Rulebook | None] = {}
 
     def __iter__(self) -> Any:
         return iter(self._all)
@@ -509,6 +522,9 @@ class Catalogue:
 
     def in_force(self, jurisdiction: str, on: date) -> Rulebook | None:
         """The newest version for the jurisdiction whose effective period covers ``on``."""
+        key = (jurisdiction, on)
+        if key in self._in_force:
+            return self._in_force[key]
         candidates = [
             r
             for r in self._all
@@ -516,7 +532,10 @@ class Catalogue:
             and r.effective_from <= on
             and (r.effective_until is None or on < r.effective_until)
         ]
-        return max(candidates, key=lambda r: (r.effective_from, r.version), default=None)
+        found = max(candidates, key=lambda r: (r.effective_from, r.version), default=None)
+        if len(self._in_force) < IN_FORCE_KEPT:
+            self._in_force[key] = found
+        return found
 
     def for_jurisdiction(self, jurisdiction: str) -> list[Rulebook]:
         return [r for r in self._all if r.jurisdiction == jurisdiction]

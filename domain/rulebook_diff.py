@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from domain.rulebook import Article, DerivedRule, Rulebook
+from domain.rulebook import Article, Catalogue, DerivedRule, Rulebook
 
 ChangeKind = Literal[
     "added",
@@ -194,3 +194,10 @@ def diff(old: Rulebook, new: Rulebook) -> list[Change]:
 def substantive(changes: list[Change]) -> list[Change]:
     """The changes that can alter a requirement (not only the wording)."""
     return [c for c in changes if c.parameter.rsplit(".", 1)[-1] not in _TEXT]
+
+
+def named(catalogue: Catalogue, spec: str) -> Rulebook:
+    """The published rulebook ``ID`` (its latest version) or ``ID@VERSION``; ``KeyError``
+    for none, ``ValueError`` for a version that is not a number."""
+    rulebook_id, _, version = spec.partition("@")
+    return catalogue.get(rulebook_id, int(version) if version else None)

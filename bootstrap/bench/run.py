@@ -24,6 +24,7 @@ from psycopg import sql
 
 from bootstrap import build_application
 from bootstrap.bench import Options, load
+from bootstrap.bench.impact import impact_figures, replicate
 from bootstrap.bench.province import (
     BenchClock,
     Province,
@@ -161,6 +162,27 @@ def sized_figures(
     table.add(f"load institution, {size:,} events", "ms", ms(loads), ms(raw), target)
     table.add(f"assess, {size:,} events (history kept)", "ms", ms(kept), ms(raw), target)
     table.add(f"assess, {size:,} events (history read)", "ms", ms(read), ms(raw))
+
+
+def impact_store_figures(table: Table, app: OversightApplication, o: Options) -> None:
+    """The impact figure on the province, or on a store of ``o.impact_institutions``."""
+    if o.impact_institutions <= 0:
+        impact_figures(table, app)
+        return
+    with fresh_schema(o.database_url, o.keep) as schema:
+        settings = Settings(
+            database_url=o.database_url,
+            database_schema=schema,
+            snapshot_interval=o.snapshot_interval,
+        )
+        big = build_application(settings)
+        try:
+            started = time.perf_counter()
+            events = replicate(app, settings, o.impact_institutions, say)
+            say(f"copied {events:,} events in {time.perf_counter() - started:.0f} s")
+            impact_figures(table, big)
+        finally:
+            big.close()
 
 
 # --- the server and the workers -------------------------------------------------------------
@@ -393,6 +415,7 @@ def run(o: Options) -> Table:
             province = populate(table, app, o, clock)
             rebuild_figures(table, app, settings)
             load_assess_figures(table, app, settings, province, o.repeats)
+            impact_store_figures(table, app, o)
             token = "sov_" + secrets.token_urlsafe(24)
             app.access.issue_token(token, subject="bench.admin", role="admin", note="bench")
         finally:

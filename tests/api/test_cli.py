@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -12,12 +13,15 @@ from psycopg import sql
 
 from bootstrap import build_application
 from bootstrap.cli import main
+from bootstrap.demo import CaseworkSteps
 from config.settings import Settings
 from domain.access import Principal
 from domain.application import Context
+from domain.creditcode import make_credit_code
 from domain.rulebook import RULEBOOK_DIR
 from tests.conftest import FakeClock
 from tests.domain.test_institution import application
+from tests.drafts import article_25_at_level_2, with_level
 
 
 def use(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
@@ -135,11 +139,8 @@ def test_verify_finds_a_row_altered_in_postgresql(
 def test_rules_diff_names_the_article_whose_level_a_draft_changes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = (RULEBOOK_DIR / "hunan-2023" / "v1.yaml").read_text(encoding="utf-8")
-    head, tail = text.split("  - number: 25\n", 1)
-    before, after = tail.split("    level: 1\n", 1)
     draft = tmp_path / "draft.yaml"
-    draft.write_text(head + "  - number: 25\n" + before + "    level: 2\n" + after, "utf-8")
+    draft.write_text(article_25_at_level_2(), "utf-8")
     assert main(["rules", "diff", "hunan-2023", str(draft)]) == 0
     out = capsys.readouterr().out
     assert "level_changed    hunan-2023/25 level" in out
@@ -149,11 +150,67 @@ def test_rules_diff_names_the_article_whose_level_a_draft_changes(
 def test_rules_diff_refuses_a_malformed_draft_with_file_line_and_field(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    text = (RULEBOOK_DIR / "hunan-2023" / "v1.yaml").read_text(encoding="utf-8")
     draft = tmp_path / "draft.yaml"
-    draft.write_text(text.replace("    level: 1\n", "    level: severe\n", 1), "utf-8")
+    bad, line = with_level("severe")
+    draft.write_text(bad, "utf-8")
     assert main(["rules", "diff", "hunan-2023@1", str(draft)]) == 1
     err = capsys.readouterr().err
-    line = text.split("    level: 1\n", 1)[0].count("\n") + 1
     assert f"{draft}:{line}: articles." in err
     assert ".level:" in err
+
+
+def _hunan_with_finding(settings: Settings, rule_id: str, n: int) -> str:
+    clock = FakeClock(datetime(2024, 3, 20, 2, tzinfo=UTC))
+    app = build_application(settings, clock=clock)
+    try:
+        ctx = Context(Principal("admin.test", "admin"), f"req-{n}")
+        filed = application(
+            credit_code=make_credit_code(f"91430104MA{n:07d}"),
+            jurisdiction="hunan",
+            district="长沙市",
+            name=f"评价机构{n}",
+        )
+        iid = app.filing.submit_filing(ctx, filed, date(2024, 3, 1))
+        app.filing.approve_filing(ctx, iid, date(2024, 3, 15))
+        CaseworkSteps(app, ctx).finding(iid, rule_id, "2024-03-18", "督导发现")
+        return str(iid)
+    finally:
+        app.close()
+
+
+def test_rules_impact_lists_the_institutions_a_draft_changes_with_progress_on_stderr(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    under_25 = _hunan_with_finding(settings, "hunan-2023/25.1", 1)
+    _hunan_with_finding(settings, "hunan-2023/26.7", 2)
+    use(monkeypatch, settings)
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(article_25_at_level_2(), "utf-8")
+    assert main(["rules", "impact", str(draft), "--as-of", "2024-03-20"]) == 0
+    captured = capsys.readouterr()
+    assert "1 of 2 institution(s) differ" in captured.out
+    assert f"* 评价机构1 (长沙市) {under_25}" in captured.out
+    assert "评价机构2" not in captured.out
+    assert "events: FindingRecorded#3 (2024-03-18)" in captured.out
+    assert "  长沙市" in captured.out
+    assert "  hunan-2023/25.1" in captured.out
+    assert "impact: 2 replayed, 1 differ" in captured.err
+    assert main(["rules", "impact", str(draft), "--as-of", "2024-03-20", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [i["institution_id"] for i in report["institutions"]] == [under_25]
+    assert report["summary"]["by_article"] == {"hunan-2023/25.1": 1}
+
+
+def test_rules_impact_refuses_a_malformed_draft_with_file_line_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OVERSIGHT_DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
+    draft = tmp_path / "draft.yaml"
+    bad, line = with_level("severe")
+    draft.write_text(bad, "utf-8")
+    assert main(["rules", "impact", str(draft)]) == 1
+    err = capsys.readouterr().err
+    assert f"{draft}:{line}: articles." in err

@@ -24,6 +24,7 @@ def test_the_bench_measures_every_figure(postgres_database: str) -> None:
         seed=1,
         snapshot_interval=10,
         keep=False,
+        impact_institutions=30,
     )
     table = run(options)
     names = table.names()
@@ -33,6 +34,8 @@ def test_the_bench_measures_every_figure(postgres_database: str) -> None:
         "load institution, 10 events",
         "assess, 40 events (history kept)",
         "assess, 40 events (history read)",
+        "impact run, ",
+        "  impact run rate",
         "POST findings+batches, 1 clients",
         "POST findings+batches, 2 clients",
         "  p99, 2 clients",
@@ -54,3 +57,4 @@ def test_the_bench_measures_every_figure(postgres_database: str) -> None:
     header = [cell.strip() for cell in rendered.splitlines()[0].split(" | ")]
     assert header == ["figure", "unit", "ours", "baseline", "ratio", "target"]
     assert "province: 12 institutions" in rendered
+    assert "impact: " in rendered

@@ -4,30 +4,20 @@ force and under the catalogue with the draft."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 
+from domain.deciders import evidence
 from domain.draft import DraftError, parse_draft, with_draft
 from domain.impact import Subject, Summary, replay
-from domain.rulebook import RULEBOOK_DIR, Catalogue, default_catalogue
+from domain.rulebook import Catalogue, default_catalogue, published_file
 from domain.rulebook_diff import diff
 from tests.domain.test_escalation_properties import File, files, on, record_file
-from tests.gwt import Ledger
+from tests.drafts import article_25_at_level_2, hunan_text
+from tests.gwt import OCCUPATION, Ledger
 
-
-def published(rulebook_id: str) -> Path:
-    """The file of the newest published version: the one in force, which a draft replaces."""
-    return RULEBOOK_DIR / rulebook_id / f"v{default_catalogue().get(rulebook_id).version}.yaml"
-
-
-HUNAN = published("hunan-2023")
 WINDOW = "      window_months: null\n"
-
-
-def hunan_text() -> str:
-    return HUNAN.read_text(encoding="utf-8")
 
 
 def draft_of(text: str, name: str = "draft.yaml") -> Catalogue:
@@ -53,17 +43,14 @@ def test_a_rulebook_as_its_own_draft_changes_nothing(file: File) -> None:
 
 
 def _raw(rulebook_id: str) -> bytes:
-    return published(rulebook_id).read_bytes()
+    return published_file(rulebook_id).read_bytes()
 
 
 def test_one_articles_level_changes_exactly_the_institutions_with_a_finding_under_it() -> None:
     under_25, under_26, clean = Ledger("hunan-2023"), Ledger("hunan-2023"), Ledger("hunan-2023")
     under_25.finding("25.1", "2024-05-01")
     under_26.finding("26.7", "2024-05-01")
-    text = hunan_text()
-    head, tail = text.split("  - number: 25\n", 1)
-    before, after = tail.split("    level: 1\n", 1)
-    draft = draft_of(head + "  - number: 25\n" + before + "    level: 2\n" + after)
+    draft = draft_of(article_25_at_level_2())
     summary = Summary()
     changed = []
     for ledger, name in ((under_25, "a"), (under_26, "b"), (clean, "c")):
@@ -119,7 +106,7 @@ def test_a_longer_recurrence_window_turns_a_known_interview_into_a_rectification
 
 
 def test_a_draft_in_force_later_keeps_the_old_rulebook_for_earlier_conduct_unless_lighter() -> None:
-    text = hunan_text().replace("version: 1", "version: 2", 1)
+    text = hunan_text().replace("version: 2", "version: 3", 1)
     text = text.replace("effective_from: 2023-08-18", "effective_from: 2025-01-01", 1)
     head, tail = text.split('      - id: "26.7"\n', 1)
     lighter = draft_of(head + '      - id: "26.7"\n        level: 1\n' + tail)
@@ -162,3 +149,80 @@ def test_a_draft_that_is_not_yaml_names_its_line() -> None:
     problem = caught.value.problems[0]
     assert (problem.file, problem.line) == ("d.yaml", 3)
     assert "not valid YAML" in problem.reason
+
+
+HUANGSHI = published_file("huangshi-2022")
+
+
+def test_a_longer_paper_set_window_flags_a_batch_the_current_window_lets_pass() -> None:
+    text = HUANGSHI.read_text(encoding="utf-8")
+    window = "      window_months: 12\n"
+    assert text.count(window) == 1
+    draft = draft_of(text.replace(window, "      window_months: 18\n"))
+    ledger = Ledger("huangshi-2022")
+    first = ledger.batch("2024-04-10", paper_set="P-7")
+    again = ledger.batch("2025-06-20", paper_set="P-7")  # 14 months later
+    ledger.batch("2025-06-21", paper_set="P-8")
+    impact = replay(subject(ledger), default_catalogue(), draft, "huangshi", date(2025, 7, 1))
+    assert impact is not None
+    checks = [d for d in impact.differences if d.what == "batch_checks"]
+    assert sorted(d.finding_id for d in checks) == sorted([first, again])
+    for d in checks:
+        assert (d.current, d.draft, d.article) == ([], ["huangshi-2022/14.4"], "huangshi-2022/14.4")
+        assert {e.type for e in d.events} == {"EvaluationReported"}
+        assert len(d.events) == 2, "the batch and the other use of its paper set"
+    same = draft_of(text)
+    assert replay(subject(ledger), default_catalogue(), same, "huangshi", date(2025, 7, 1)) is None
+
+
+def test_deadlines_keep_the_recorded_validity_and_follow_the_drafts_renewal_window() -> None:
+    text = hunan_text()
+    longer_window = draft_of(text.replace("renewal_window_months: 3", "renewal_window_months: 6"))
+    longer_validity = draft_of(text.replace("validity_years: 3", "validity_years: 5"))
+    ledger = Ledger("hunan-2023")  # approved 2024-03-01 for three years
+    as_of = date(2024, 6, 1)
+    assert replay(subject(ledger), default_catalogue(), longer_validity, "hunan", as_of) is None
+    impact = replay(subject(ledger), default_catalogue(), longer_window, "hunan", as_of)
+    assert impact is not None
+    [deadlines] = [d for d in impact.differences if d.what == "deadlines"]
+    valid_until = ledger.history().valid_until
+    assert valid_until is not None
+    assert deadlines.current["valid_until"] == deadlines.draft["valid_until"]
+    assert deadlines.current["valid_until"] == valid_until.isoformat()
+    assert (deadlines.current["renewal_from"], deadlines.draft["renewal_from"]) == (
+        "2026-12-01",
+        "2026-09-01",
+    )
+    assert [e.type for e in deadlines.events] == ["FilingApproved"]
+
+
+def test_a_filing_check_recorded_on_receipt_is_cited_under_the_item_the_draft_names() -> None:
+    text = hunan_text()
+    site = '  unfiled_site: "26.8"\n'
+    assert site in text
+    draft = draft_of(text.replace(site, '  unfiled_site: "26.2"\n'))
+    ledger = Ledger("hunan-2023")
+    command = evidence.ReportEvaluation(
+        date(2024, 5, 10),
+        batch_id="B-1",
+        occupation=OCCUPATION,
+        level=4,
+        site="未备案考点",
+        territory="hunan",
+        candidates=40,
+        unqualified_candidates=0,
+        passed=38,
+        paper_set_id="P-1",
+        flags=[{"check": "unfiled_site", "rule_id": "hunan-2023/26.8", "detail": "未备案"}],
+    )
+    ledger.run(evidence.report_evaluation, command)
+    ledger.batch("2024-05-11", paper_set="P-2")  # checked alike under both
+    impact = replay(subject(ledger), default_catalogue(), draft, "hunan", date(2024, 6, 1))
+    assert impact is not None
+    [checks] = [d for d in impact.differences if d.what == "batch_checks"]
+    assert (checks.finding_id, checks.current, checks.draft) == (
+        "B-1",
+        ["hunan-2023/26.8"],
+        ["hunan-2023/26.2"],
+    )
+    assert [e.type for e in checks.events] == ["EvaluationReported"]

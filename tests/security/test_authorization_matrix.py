@@ -48,6 +48,7 @@ from bootstrap import build_application
 from bootstrap.service import web_service
 from config.settings import Settings
 from tests.conftest import FakeClock, _postgres_settings
+from tests.drafts import article_25_at_level_2
 from tests.security import scenes as s
 from tests.security.world import TODAY, Target, World, build_world
 
@@ -99,6 +100,8 @@ GET  /institutions/{iid}/officers                                          + + x
 GET  /worklist                                                             + + + + + + + +  ! ! ! !
 GET  /rulebooks                                                            + + + + + + + +  ! ! ! !
 GET  /rulebooks/{rulebook_id}                                              + + + + + + + +  ! ! ! !
+GET  /rulebooks/{rulebook_id}/diff                                         + + + + + + + +  ! ! ! !
+POST /rulebooks/impact                                                     + + + x x x x +  ! ! ! !
 POST /supervisors                                                          + + x x + ? x x  ! ! ! !
 GET  /supervisors                                                          + + + x x x + +  ! ! ! !
 GET  /supervisors/{sid}                                                    + + + x ? ? + +  ! ! ! !
@@ -175,6 +178,12 @@ class Call:
     scene: s.Scene
     body: Body | None = None
     query: dict[str, str] = field(default_factory=dict)
+    #: A body that is not JSON: its media type and its bytes.
+    raw: tuple[str, Callable[[Target], bytes]] | None = None
+
+
+#: A draft rulebook (hunan-2023 with article 25 at level 2), for the impact run.
+HUNAN_DRAFT = article_25_at_level_2().encode()
 
 
 def dated(on: str = TODAY, **fields: Any) -> Body:
@@ -268,6 +277,8 @@ REQUESTS: dict[str, Call] = {
     "GET /worklist": Call(s.home),
     "GET /rulebooks": Call(s.home),
     "GET /rulebooks/{rulebook_id}": Call(s.home),
+    "GET /rulebooks/{rulebook_id}/diff": Call(s.home, query={"against": "hunan-2023@1"}),
+    "POST /rulebooks/impact": Call(s.home, raw=("application/yaml", lambda _: HUNAN_DRAFT)),
     "POST /supervisors": Call(s.uncertified, s.internal_supervisor_body),
     "GET /supervisors": Call(s.home, query={"jurisdiction": "hunan"}),
     "GET /supervisors/{sid}": Call(s.supervisor_appointed),
@@ -399,8 +410,13 @@ class Sent:
     body: dict[str, Any] | None
     query: dict[str, str]
     headers: dict[str, str]
+    content: bytes | None = None
 
     def __call__(self, client: TestClient) -> Any:
+        if self.content is not None:
+            return client.request(
+                self.method, self.url, content=self.content, params=self.query, headers=self.headers
+            )
         return client.request(
             self.method, self.url, json=self.body, params=self.query, headers=self.headers
         )
@@ -417,7 +433,8 @@ class Sent:
             return new
 
         body = json.loads(UUIDS.sub(swap, json.dumps(self.body))) if self.body else None
-        twin = Sent(self.method, UUIDS.sub(swap, self.url), body, self.query, self.headers)
+        url = UUIDS.sub(swap, self.url)
+        twin = Sent(self.method, url, body, self.query, self.headers, self.content)
         return twin, back
 
 
@@ -434,7 +451,14 @@ def prepared(
         values = model.model_validate(call.body(target))
         body = values.model_dump(mode="json", exclude_unset=True)
     url = (path if path in ROOT else API + path).format_map(target.ids)
-    return Sent(method, url, body, call.query, caller(world, column, target))
+    headers = caller(world, column, target)
+    if call.raw is not None:
+        media, content = call.raw
+        assert media in operation["requestBody"]["content"], f"{key} takes no {media}"
+        return Sent(
+            method, url, None, call.query, {**headers, "Content-Type": media}, content(target)
+        )
+    return Sent(method, url, body, call.query, headers)
 
 
 def problem_of(response: Any, back: dict[str, str] | None = None) -> dict[str, Any]:

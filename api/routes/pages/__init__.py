@@ -3,7 +3,8 @@
 One module a page — :mod:`.login` (sign-in and out), :mod:`.overview` (``/``),
 :mod:`.register`, :mod:`.institution` (an institution's file and its decisions explained),
 :mod:`.sanctions`, :mod:`.worklist`, :mod:`.workload` (supervisors and rotation),
-:mod:`.status` (the read models' lag), :mod:`.public` — each handler parsing its query
+:mod:`.status` (the read models' lag), :mod:`.impact` (a draft rulebook's impact),
+:mod:`.public` — each handler parsing its query
 string, reading one view from :mod:`projections.dashboard`,
 :mod:`projections.institution_file` or :mod:`projections.review` and rendering it.
 What they share is in :mod:`.common` (rendering, security headers, language, parsing),
@@ -26,6 +27,7 @@ from fastapi.templating import Jinja2Templates
 from api.deps import LoginRequired
 from api.routes.pages import (
     account,
+    impact,
     institution,
     login,
     notices,
@@ -56,6 +58,7 @@ PAGES = (
     worklist,
     workload,
     status,
+    impact,
     workbench,
     officers,
     notices,
