@@ -18,6 +18,7 @@ from bootstrap.bench import Options as BenchOptions
 from bootstrap.bench import add_arguments as add_bench_arguments
 from bootstrap.config_docs import command as config_docs
 from bootstrap.demo import ensure_demo
+from bootstrap.migrate import command as migrate_command
 from bootstrap.read_models import build_projections
 from bootstrap.service import web_service
 from config.logging import configure_logging
@@ -399,6 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     rdiff.add_argument("--json", action="store_true")
 
     sub.add_parser("verify", help="check every hash chain; names the first break")
+    sub.add_parser("migrate", help="create the store's and read models' tables (idempotent)")
 
     worker = sub.add_parser("worker", help="run a background worker until SIGTERM")
     worker.add_argument("worker", choices=["projections", "deadlines"])
@@ -433,6 +435,11 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return bench(BenchOptions.of(args))
 
 
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """``oversight migrate``: the store's and read models' tables, safe from every replica."""
+    return migrate_command(settings)
+
+
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     """``oversight config docs``: write docs/configuration.md from the settings class."""
     return config_docs()
@@ -447,6 +454,7 @@ HANDLERS = {
     ("rules", "show"): cmd_rules_show,
     ("rules", "diff"): cmd_rules_diff,
     ("verify", None): cmd_verify,
+    ("migrate", None): cmd_migrate,
     ("worker", None): cmd_worker,
     ("projections", None): cmd_projections,
     ("draw", None): cmd_draw,

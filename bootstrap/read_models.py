@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bootstrap.schema import schema_lock
 from config.settings import Settings
 from domain.application import OversightApplication
 from projections import (
@@ -29,6 +30,9 @@ def build_projections(
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         raise ValueError(f"two read models share a name: {names}")
-    store = ViewStore.open(settings, [t for m in models for t in m.tables], application=application)
+    with schema_lock(settings):
+        store = ViewStore.open(
+            settings, [t for m in models for t in m.tables], application=application
+        )
     log = NotificationLog(application) if application is not None else None
     return Projections(store, [Projection(m, store, log, batch_size=batch_size) for m in models])
