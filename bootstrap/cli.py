@@ -17,6 +17,7 @@ from bootstrap import build_application
 from bootstrap.bench import Options as BenchOptions
 from bootstrap.bench import add_arguments as add_bench_arguments
 from bootstrap.config_docs import command as config_docs
+from bootstrap.coordination import coordinator, heartbeat_store
 from bootstrap.demo import ensure_demo
 from bootstrap.migrate import command as migrate_command
 from bootstrap.read_models import build_projections
@@ -254,9 +255,16 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     configure_logging(settings.log_format, settings.log_level)
     app = _app(settings)
+    store = heartbeat_store(settings, app)
     try:
-        deadlines.main(app, once=args.once)
+        deadlines.main(
+            app,
+            once=args.once,
+            interval=settings.deadline_interval_seconds,
+            coordinator=coordinator(settings, "deadlines", store),
+        )
     finally:
+        store.close()
         app.close()
     return 0
 
@@ -269,7 +277,11 @@ def projection_worker_process(
     app = _app(settings)
     projections = build_projections(settings, app, batch_size=batch_size)
     try:
-        projection_worker.main(projections, poll_interval=poll_interval)
+        projection_worker.main(
+            projections,
+            poll_interval=poll_interval,
+            coordinator=coordinator(settings, "projections", projections.store),
+        )
     finally:
         projections.close()
         app.close()

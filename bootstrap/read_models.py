@@ -13,6 +13,7 @@ from projections import (
     Projections,
     ViewStore,
 )
+from projections.heartbeats import HEARTBEATS
 
 
 def build_projections(
@@ -32,7 +33,7 @@ def build_projections(
         raise ValueError(f"two read models share a name: {names}")
     with schema_lock(settings):
         store = ViewStore.open(
-            settings, [t for m in models for t in m.tables], application=application
+            settings, [*(t for m in models for t in m.tables), HEARTBEATS], application=application
         )
     log = NotificationLog(application) if application is not None else None
     return Projections(store, [Projection(m, store, log, batch_size=batch_size) for m in models])

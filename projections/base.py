@@ -22,7 +22,7 @@ import hashlib
 import json
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -215,12 +215,17 @@ class Projections(Mapping[str, Projection]):
     def register(self) -> Projection:
         return self["register"]
 
-    def catch_up(self, *, stop: threading.Event | None = None) -> dict[str, int]:
-        """Catch every projection up; notifications consumed, by projection."""
+    def catch_up(
+        self, *, stop: threading.Event | None = None, only: Collection[str] | None = None
+    ) -> dict[str, int]:
+        """Catch every projection up (or those named in ``only``); notifications consumed,
+        by projection."""
         done: dict[str, int] = {}
         for name, projection in self._by_name.items():
             if stop is not None and stop.is_set():
                 break
+            if only is not None and name not in only:
+                continue
             done[name] = projection.catch_up(stop=stop)
         return done
 

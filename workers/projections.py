@@ -5,7 +5,8 @@ path serves both backends), applies new events in batches, and records each batc
 position with its rows. SIGTERM or SIGINT lets the batch in progress commit and then
 stops the loop; a restart resumes from the recorded positions. Several workers may run
 against one store: each batch is taken under a per-projection lock, so they never apply
-an event twice.
+an event twice; and with a :class:`~workers.coordination.Coordinator` each projection is
+fed by the worker that leads it while the others stand by, ready to take it over.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from types import FrameType
 
 from config.logging import get_logger
 from projections import Projections
+from workers.coordination import Coordinator
 
 log = get_logger("workers.projections")
 
@@ -28,8 +30,10 @@ def run(
     projections: Projections,
     stop_event: threading.Event,
     poll_interval: float = 0.5,
+    coordinator: Coordinator | None = None,
 ) -> None:
-    """Catch up every projection until ``stop_event`` is set.
+    """Catch up every projection until ``stop_event`` is set (with ``coordinator``, those
+    this worker leads; it beats as it goes and gives its row up when it stops).
 
     ``projections`` are fed by an application (``bootstrap.read_models.build_projections``); whoever
     built them closes them.
@@ -38,8 +42,12 @@ def run(
     log.info("projections.started", projections=list(projections))
     try:
         while not stop_event.is_set():
+            led = None
+            if coordinator is not None:
+                led = coordinator.lead(projections)
+                coordinator.beat()
             try:
-                applied = projections.catch_up(stop=stop_event)
+                applied = projections.catch_up(stop=stop_event, only=led)
             except Exception:
                 failures += 1
                 delay = min(MAX_BACKOFF, poll_interval * 2**failures)
@@ -52,10 +60,17 @@ def run(
             else:
                 stop_event.wait(poll_interval)
     finally:
+        if coordinator is not None:
+            coordinator.close()
         log.info("projections.stopped")
 
 
-def main(projections: Projections, *, poll_interval: float = 0.5) -> None:
+def main(
+    projections: Projections,
+    *,
+    poll_interval: float = 0.5,
+    coordinator: Coordinator | None = None,
+) -> None:
     """The worker process: runs until SIGTERM or SIGINT, then exits cleanly."""
     stop = threading.Event()
 
@@ -65,7 +80,7 @@ def main(projections: Projections, *, poll_interval: float = 0.5) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    run(projections, stop, poll_interval)
+    run(projections, stop, poll_interval, coordinator)
 
 
 def command(projections: Projections, action: str, name: str | None, all_: bool) -> int:
