@@ -34,6 +34,7 @@ from api.routes import (
 )
 from api.routes.pages import install_pages
 from config.logging import get_logger
+from config.metrics import RequestMetrics
 from config.settings import Settings
 from domain.application import OversightApplication
 from projections import Projections
@@ -73,7 +74,7 @@ def create_app(
     app.state.projections = projections
     app.state.attachments = AttachmentStore.of(settings)
     app.state.workers = []
-    app.state.requests = metrics.RequestCounter()
+    app.state.requests = RequestMetrics()
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside the request id
     install_request_context(app)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from bootstrap import build_application
+from bootstrap import build_application, system_clock
 from bootstrap.bench import Options as BenchOptions
 from bootstrap.bench import add_arguments as add_bench_arguments
 from bootstrap.config_docs import command as config_docs
@@ -281,6 +281,7 @@ def projection_worker_process(
             projections,
             poll_interval=poll_interval,
             coordinator=coordinator(settings, "projections", projections.store),
+            clock=system_clock,
         )
     finally:
         projections.close()

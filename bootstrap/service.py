@@ -55,6 +55,7 @@ def embedded_workers(
             kwargs={
                 "poll_interval": 0.5,
                 "coordinator": coordinator(settings, "projections", projections.store),
+                "clock": oversight.ledger.clock,
             },
             name="projections",
             daemon=True,

@@ -14,9 +14,14 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
 from types import FrameType
 
 from config.logging import get_logger
+from config.metrics import PROJECTION_LAG_SECONDS
+from domain.events import LedgerEvent
 from projections import Projections
 from workers.coordination import Coordinator
 
@@ -31,14 +36,19 @@ def run(
     stop_event: threading.Event,
     poll_interval: float = 0.5,
     coordinator: Coordinator | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> None:
     """Catch up every projection until ``stop_event`` is set (with ``coordinator``, those
-    this worker leads; it beats as it goes and gives its row up when it stops).
+    this worker leads; it beats as it goes and gives its row up when it stops). With
+    ``clock``, each batch's lag (its last event's recording to its commit) is observed in
+    ``oversight_projection_lag_seconds``.
 
     ``projections`` are fed by an application (``bootstrap.read_models.build_projections``); whoever
     built them closes them.
     """
     failures = 0
+    if clock is not None:
+        projections.observe(partial(observe_lag, clock))
     log.info("projections.started", projections=list(projections))
     try:
         while not stop_event.is_set():
@@ -65,11 +75,17 @@ def run(
         log.info("projections.stopped")
 
 
+def observe_lag(clock: Callable[[], datetime], name: str, event: LedgerEvent) -> None:
+    lag = (clock() - event.timestamp).total_seconds()
+    PROJECTION_LAG_SECONDS.labels(name).observe(max(0.0, lag))
+
+
 def main(
     projections: Projections,
     *,
     poll_interval: float = 0.5,
     coordinator: Coordinator | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> None:
     """The worker process: runs until SIGTERM or SIGINT, then exits cleanly."""
     stop = threading.Event()
@@ -80,7 +96,7 @@ def main(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    run(projections, stop, poll_interval, coordinator)
+    run(projections, stop, poll_interval, coordinator, clock)
 
 
 def command(projections: Projections, action: str, name: str | None, all_: bool) -> int:
