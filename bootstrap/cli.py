@@ -6,10 +6,13 @@ import argparse
 import base64
 import json
 import secrets
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 from typing import Any
 from uuid import UUID
 
@@ -60,13 +63,32 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     app = _app(settings)
     token = ensure_demo(app, settings) if settings.demo_data else None
     print(banner(settings, token), flush=True)
-    uvicorn.run(
-        web_service(settings, app),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-    )
+    with stopped_by_signal_exits_zero():
+        uvicorn.run(
+            web_service(settings, app),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+        )
     return 0
+
+
+@contextmanager
+def stopped_by_signal_exits_zero() -> Iterator[None]:
+    """SIGTERM (or SIGINT) stops the server gracefully (no new connections, the requests in
+    flight answered, the workers joined) and the process then exits 0. uvicorn raises the
+    signal again once it has stopped; here that reaches a handler that lets ``serve``
+    return, instead of the default one that would end the process by the signal."""
+    previous = {s: signal.signal(s, _stopped) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    print(f"stopped by {signal.Signals(signum).name}", file=sys.stderr, flush=True)
 
 
 def banner(settings: Settings, token: str | None) -> str:

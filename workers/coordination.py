@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -141,10 +142,13 @@ def this_worker(kind: str) -> Worker:
 
 
 class Coordinator:
-    """One worker's leadership and heartbeat: ``lead`` what it may, ``beat`` as it goes.
+    """One worker's leadership and heartbeat.
 
-    Both act at most once per ``interval`` seconds (``time.monotonic``); between those, the
-    worker works on what it already leads.
+    ``lead`` tries for what the worker does not lead yet, at most once per ``interval``
+    seconds (``time.monotonic``), and beats at once when that changed what it leads;
+    ``start`` beats every ``interval`` seconds from a thread of its own, so a long pass or
+    rebuild does not make the worker look dead; ``close`` stops beating, removes the row and
+    gives up the leadership.
     """
 
     def __init__(
@@ -160,31 +164,57 @@ class Coordinator:
         self.store = store
         self.interval = interval
         self._next_attempt = 0.0
-        self._next_beat = 0.0
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._beating: threading.Thread | None = None
 
     def lead(self, names: Iterable[str]) -> frozenset[str]:
         """What this worker leads among ``names``, trying for the rest when it is time."""
         now = time.monotonic()
-        if now >= self._next_attempt:
-            self._next_attempt = now + self.interval
+        if now < self._next_attempt:
+            return self.leading()
+        self._next_attempt = now + self.interval
+        with self._lock:
+            before = self.leadership.leading()
             self.leadership.check()
             for name in names:
                 self.leadership.try_lead(name)
-        return self.leadership.leading()
+            after = self.leadership.leading()
+        if after != before:
+            self.beat()
+        return after
+
+    def leading(self) -> frozenset[str]:
+        with self._lock:
+            return self.leadership.leading()
 
     def beat(self) -> None:
-        now = time.monotonic()
-        if now < self._next_beat:
-            return
-        self._next_beat = now + self.interval
+        """Write the heartbeat now."""
         try:
-            beat(self.store, self.worker, sorted(self.leadership.leading()))
+            beat(self.store, self.worker, sorted(self.leading()))
         except Exception:  # the store is away; the next beat tries again
             log.warning("heartbeat.failed", worker=self.worker.worker_id, exc_info=True)
 
+    def start(self) -> None:
+        """Beat now, then every ``interval`` seconds until ``close``."""
+        self.beat()
+
+        def beating() -> None:
+            while not self._stopped.wait(self.interval):
+                self.beat()
+
+        self._beating = threading.Thread(
+            target=beating, name=f"heartbeat-{self.worker.kind}", daemon=True
+        )
+        self._beating.start()
+
     def close(self) -> None:
+        self._stopped.set()
+        if self._beating is not None:
+            self._beating.join(timeout=self.interval + 10)
         try:
             forget(self.store, self.worker)
         except Exception:  # the row goes stale instead
             log.warning("heartbeat.forget_failed", worker=self.worker.worker_id)
-        self.leadership.close()
+        with self._lock:
+            self.leadership.close()

@@ -72,11 +72,11 @@ def run(
     this watcher leads; it beats meanwhile and gives its row up when it stops)."""
     tick = interval if coordinator is None else min(interval, coordinator.interval)
     next_pass = 0.0
+    if coordinator is not None:
+        coordinator.start()
     try:
         while not stop.is_set():
             leads = coordinator is None or LEADS in coordinator.lead([LEADS])
-            if coordinator is not None:
-                coordinator.beat()
             if leads and time.monotonic() >= next_pass:
                 try:
                     run_once(app, stop=stop)

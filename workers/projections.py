@@ -39,7 +39,7 @@ def run(
     clock: Callable[[], datetime] | None = None,
 ) -> None:
     """Catch up every projection until ``stop_event`` is set (with ``coordinator``, those
-    this worker leads; it beats as it goes and gives its row up when it stops). With
+    this worker leads; it beats meanwhile and gives its row up when it stops). With
     ``clock``, each batch's lag (its last event's recording to its commit) is observed in
     ``oversight_projection_lag_seconds``.
 
@@ -50,12 +50,11 @@ def run(
     if clock is not None:
         projections.observe(partial(observe_lag, clock))
     log.info("projections.started", projections=list(projections))
+    if coordinator is not None:
+        coordinator.start()
     try:
         while not stop_event.is_set():
-            led = None
-            if coordinator is not None:
-                led = coordinator.lead(projections)
-                coordinator.beat()
+            led = None if coordinator is None else coordinator.lead(projections)
             try:
                 applied = projections.catch_up(stop=stop_event, only=led)
             except Exception:
