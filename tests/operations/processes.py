@@ -87,6 +87,9 @@ class Deployment:
         self.ports[name] = port
         return self.start(name, "serve", OVERSIGHT_PORT=str(port))
 
+    def processes_named(self, name: str) -> Process:
+        return next(p for p in self.processes if p.name == name)
+
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}"
 

@@ -11,6 +11,7 @@ API's ``/metrics``, and SIGTERM stops every process with exit status 0.
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections import Counter
@@ -59,7 +60,7 @@ def file_and_approve(deployed: Deployment, admin: dict[str, str], n: int) -> str
     submit_via, approve_via = ("api-a", "api-b") if n % 2 else ("api-b", "api-a")
     with deployed.client(submit_via, admin) as http:
         body = filing(credit_code=code(n), name=f"机构{n}", kind="employer")
-        created = http.post(BASE, json=body)
+        created = http.post(BASE, json=body, headers={"X-Request-ID": f"ops-submit-{n}"})
     assert created.status_code == 201, created.text
     iid = str(created.json()["id"])
     with deployed.client(approve_via, admin) as http:
@@ -198,6 +199,16 @@ def test_two_of_each_process_with_one_worker_of_each_kind_killed_agree_with_a_re
         ]
         assert sum(submitted) == BEFORE + DURING
         assert sum(v for _, v in families["oversight_projection_lag_seconds_count"]) > 0
+
+        logged = {
+            record["request_id"]
+            for api in ("api-a", "api-b")
+            for line in deployed.processes_named(api).output().splitlines()
+            if line.startswith("{")
+            for record in [json.loads(line)]  # structured JSON lines, one per event
+            if record["event"] == "request" and record["method"] == "POST"
+        }
+        assert {f"ops-submit-{n}" for n in range(BEFORE + DURING)} <= logged
 
         exits = {p.name: p.terminate() for p in deployed.processes if p.popen.poll() is None}
         assert exits == dict.fromkeys(exits, 0), deployed.outputs()
