@@ -39,6 +39,7 @@ from api.routes import (
 from api.routes.pages import install_pages
 from api.sessions import SessionSigner
 from config.logging import get_logger
+from config.metrics import RequestMetrics
 from config.settings import Settings
 from domain.application import OversightApplication
 from projections import Projections
@@ -81,7 +82,7 @@ def create_app(
     app.state.oidc = OidcClient.of(settings)
     app.state.workers = []
     app.state.impact_runs = ImpactRuns(application)
-    app.state.requests = metrics.RequestCounter()
+    app.state.requests = RequestMetrics()
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside the request id
     install_request_context(app)

@@ -13,6 +13,7 @@ then it answers the first result and marks the response ``Idempotent-Replay: tru
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +25,7 @@ from fastapi import Depends, Response
 from api.deps import AppDep, ContextDep
 from api.schemas.casework import CommandResult, SessionRequest
 from api.schemas.institutions import Dated
+from config.metrics import COMMAND_SECONDS
 from domain.access import Principal
 from domain.application import OversightApplication
 from domain.errors import DomainError
@@ -67,6 +69,7 @@ class Once:
         """
         previous = self.app.ledger.previous_result(self.ctx)
         if previous is None:
+            started = time.perf_counter()
             try:
                 return command(self.ctx, *args, **kwargs)
             except AlreadyRecorded as twin:
@@ -75,6 +78,10 @@ class Once:
                 previous = self.app.ledger.previous_result(self.ctx)
                 if previous is None:
                     raise
+            finally:
+                COMMAND_SECONDS.labels(getattr(command, "__name__", "command")).observe(
+                    time.perf_counter() - started
+                )
         self.replayed = previous
         self.response.headers["Idempotent-Replay"] = "true"
         return previous

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import psycopg
 from psycopg import sql
 
 from bootstrap.histories import StoredHistories
 from bootstrap.passwords import Argon2Passwords
+from bootstrap.schema import connect, schema_lock
 from config.settings import Settings
 from domain.application import Clock, OversightApplication
 from domain.rulebook import Catalogue, default_catalogue
@@ -29,15 +29,7 @@ def ensure_schema(settings: Settings) -> None:
     """Create the PostgreSQL schema named in the settings (the library expects it)."""
     if settings.backend != "postgres" or settings.database_schema == "public":
         return
-    env = settings.eventsourcing_env()
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=int(env["POSTGRES_PORT"]),
-        user=env["POSTGRES_USER"],
-        password=env["POSTGRES_PASSWORD"] or None,
-        autocommit=True,
-    ) as conn:
+    with connect(settings) as conn:
         conn.execute(
             sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
                 sql.Identifier(settings.database_schema)
@@ -51,17 +43,18 @@ def build_application(
     clock: Clock = system_clock,
     catalogue: Catalogue | None = None,
 ) -> OversightApplication:
-    ensure_schema(settings)
     env = settings.eventsourcing_env()
     if settings.backend == "postgres":
         env["APPLICATION_RECORDER_TOPIC"] = "bootstrap.store:CommitOrderRecorder"
-    app = OversightApplication(
-        env,
-        clock=clock,
-        catalogue=catalogue or default_catalogue(),
-        snapshot_interval=settings.snapshot_interval,
-        default_defence_days=settings.default_defence_days,
-        passwords=Argon2Passwords(),
-    )
+    with schema_lock(settings):  # replicas starting together set the schema up in turn
+        ensure_schema(settings)
+        app = OversightApplication(
+            env,
+            clock=clock,
+            catalogue=catalogue or default_catalogue(),
+            snapshot_interval=settings.snapshot_interval,
+            default_defence_days=settings.default_defence_days,
+            passwords=Argon2Passwords(),
+        )
     app.impact.source = StoredHistories(app.store)  # one pass over the store
     return app

@@ -6,21 +6,26 @@ import argparse
 import base64
 import json
 import secrets
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 from typing import Any
 from uuid import UUID
 
-from bootstrap import build_application
+from bootstrap import build_application, system_clock
 from bootstrap.bench import Options as BenchOptions
 from bootstrap.bench import add_arguments as add_bench_arguments
 from bootstrap.cli_users import Handler, add_user_commands, scope_institution
 from bootstrap.config_docs import command as config_docs
+from bootstrap.coordination import coordinator, heartbeat_store
 from bootstrap.demo import ensure_demo
 from bootstrap.impact_cli import add_arguments as add_impact_arguments
 from bootstrap.impact_cli import cmd_rules_impact
+from bootstrap.migrate import command as migrate_command
 from bootstrap.notices_cli import add_notice_arguments, cmd_notices, notice_worker_process
 from bootstrap.read_models import build_projections
 from bootstrap.register_import import add_arguments as add_register_arguments
@@ -63,13 +68,32 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     app = _app(settings)
     token = ensure_demo(app, settings) if settings.demo_data else None
     print(banner(settings, token), flush=True)
-    uvicorn.run(
-        web_service(settings, app),
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-    )
+    with stopped_by_signal_exits_zero():
+        uvicorn.run(
+            web_service(settings, app),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+        )
     return 0
+
+
+@contextmanager
+def stopped_by_signal_exits_zero() -> Iterator[None]:
+    """SIGTERM (or SIGINT) stops the server gracefully (no new connections, the requests in
+    flight answered, the workers joined) and the process then exits 0. uvicorn raises the
+    signal again once it has stopped; here that reaches a handler that lets ``serve``
+    return, instead of the default one that would end the process by the signal."""
+    previous = {s: signal.signal(s, _stopped) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    print(f"stopped by {signal.Signals(signum).name}", file=sys.stderr, flush=True)
 
 
 def banner(settings: Settings, token: str | None) -> str:
@@ -263,9 +287,16 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     configure_logging(settings.log_format, settings.log_level)
     app = _app(settings)
+    store = heartbeat_store(settings, app)
     try:
-        deadlines.main(app, once=args.once)
+        deadlines.main(
+            app,
+            once=args.once,
+            interval=settings.deadline_interval_seconds,
+            coordinator=coordinator(settings, "deadlines", store),
+        )
     finally:
+        store.close()
         app.close()
     return 0
 
@@ -278,7 +309,12 @@ def projection_worker_process(
     app = _app(settings)
     projections = build_projections(settings, app, batch_size=batch_size)
     try:
-        projection_worker.main(projections, poll_interval=poll_interval)
+        projection_worker.main(
+            projections,
+            poll_interval=poll_interval,
+            coordinator=coordinator(settings, "projections", projections.store),
+            clock=system_clock,
+        )
     finally:
         projections.close()
         app.close()
@@ -413,6 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("verify", help="check every hash chain; names the first break")
+    sub.add_parser("migrate", help="create the store's and read models' tables (idempotent)")
 
     worker = sub.add_parser("worker", help="run a background worker until SIGTERM")
     worker.add_argument("worker", choices=["projections", "deadlines", "notices"])
@@ -452,6 +489,11 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return bench(BenchOptions.of(args))
 
 
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """``oversight migrate``: the store's and read models' tables, safe from every replica."""
+    return migrate_command(settings)
+
+
 def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     """``oversight config docs``: write docs/configuration.md from the settings class."""
     return config_docs()
@@ -467,6 +509,7 @@ HANDLERS: dict[tuple[str, str | None], Handler] = {
     ("rules", "diff"): cmd_rules_diff,
     ("rules", "impact"): cmd_rules_impact,
     ("verify", None): cmd_verify,
+    ("migrate", None): cmd_migrate,
     ("worker", None): cmd_worker,
     ("projections", None): cmd_projections,
     ("draw", None): cmd_draw,

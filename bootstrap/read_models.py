@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bootstrap.schema import schema_lock
 from config.settings import Settings
 from domain.application import OversightApplication
 from projections import (
@@ -13,6 +14,7 @@ from projections import (
     ViewStore,
     notices,
 )
+from projections.heartbeats import HEARTBEATS
 
 
 def build_projections(
@@ -31,7 +33,8 @@ def build_projections(
     if len(set(names)) != len(names):
         raise ValueError(f"two read models share a name: {names}")
     # The notice board's tables live beside the read models' but are not rebuilt with them.
-    tables = [*(t for m in models for t in m.tables), *notices.TABLES]
-    store = ViewStore.open(settings, tables, application=application)
+    tables = [*(t for m in models for t in m.tables), *notices.TABLES, HEARTBEATS]
+    with schema_lock(settings):
+        store = ViewStore.open(settings, tables, application=application)
     log = NotificationLog(application) if application is not None else None
     return Projections(store, [Projection(m, store, log, batch_size=batch_size) for m in models])

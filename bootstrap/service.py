@@ -11,6 +11,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from api.app import create_app
+from bootstrap.coordination import coordinator
 from bootstrap.read_models import build_projections
 from config.logging import configure_logging
 from config.settings import Settings
@@ -31,7 +32,7 @@ def web_service(settings: Settings, oversight: OversightApplication) -> FastAPI:
     configure_logging(settings.log_format, settings.log_level)
     projections = build_projections(settings, oversight)
     background = (
-        partial(embedded_workers, oversight, projections, settings)
+        partial(embedded_workers, settings, oversight, projections)
         if settings.embedded_workers
         else None
     )
@@ -42,33 +43,42 @@ def web_service(settings: Settings, oversight: OversightApplication) -> FastAPI:
 
 @contextmanager
 def embedded_workers(
-    oversight: OversightApplication, projections: Projections, settings: Settings | None = None
+    settings: Settings, oversight: OversightApplication, projections: Projections
 ) -> Iterator[list[threading.Thread]]:
-    """The projection and deadline workers (and, given the settings, the notice worker) as
-    threads while the block runs; they are stopped and joined at its end."""
+    """The projection, deadline and notice workers as threads while the block runs; they
+    are stopped and joined at its end. The projection and deadline workers lead and beat as
+    separate ones would, so several web processes in embedded mode share the work as
+    separate workers do."""
     stop = threading.Event()
     threads = [
         threading.Thread(
             target=projection_worker.run,
             args=(projections, stop),
-            kwargs={"poll_interval": 0.5},
+            kwargs={
+                "poll_interval": 0.5,
+                "coordinator": coordinator(settings, "projections", projections.store),
+                "clock": oversight.ledger.clock,
+            },
             name="projections",
             daemon=True,
         ),
         threading.Thread(
-            target=deadlines.run, args=(oversight, stop), name="deadlines", daemon=True
+            target=deadlines.run,
+            args=(oversight, stop),
+            kwargs={
+                "interval": settings.deadline_interval_seconds,
+                "coordinator": coordinator(settings, "deadlines", projections.store),
+            },
+            name="deadlines",
+            daemon=True,
         ),
     ]
-    if settings is not None:
-        board = NoticeBoard(projections.store)
-        threads.append(
-            threading.Thread(
-                target=notices.run,
-                args=(oversight, board, settings, stop),
-                name="notices",
-                daemon=True,
-            )
+    board = NoticeBoard(projections.store)
+    threads.append(
+        threading.Thread(
+            target=notices.run, args=(oversight, board, settings, stop), name="notices", daemon=True
         )
+    )
     for thread in threads:
         thread.start()
     try:

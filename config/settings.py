@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     #: Run the projection and deadline workers inside the web process (embedded mode).
     embedded_workers: bool = False
+    #: Seconds between a worker's heartbeats, and between a standby's attempts to take the
+    #: lead (PostgreSQL advisory locks): a dead leader is replaced within about this long.
+    worker_heartbeat_seconds: float = Field(default=2.0, gt=0)
+    #: A heartbeat older than this (seconds) is stale: ``/readyz`` is not ready when every
+    #: worker of a kind that reported is stale, or a projection has no live leader.
+    worker_stale_seconds: float = Field(default=10.0, gt=0)
+    #: Seconds between two passes of the deadline watcher.
+    deadline_interval_seconds: float = Field(default=60.0, gt=0)
     #: Encrypt the state of every stored event and snapshot (AES-GCM) with this key: 16, 24
     #: or 32 bytes in base64, as ``oversight keygen`` prints. A store written with a key is
     #: read only with the same key; ids, versions and topics stay readable.

@@ -22,7 +22,7 @@ import hashlib
 import json
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -95,6 +95,9 @@ class Projection:
         self.store = store
         self._log = log
         self.batch_size = batch_size
+        #: Called after each committed batch with the projection's name and the batch's
+        #: last event it applied (the worker measures lag with it).
+        self.on_batch: Callable[[str, LedgerEvent], None] | None = None
 
     @property
     def name(self) -> str:
@@ -146,6 +149,8 @@ class Projection:
             if events:
                 self.model.apply(session, events)
             session.record_position(self.name, last)
+        if events and self.on_batch is not None:
+            self.on_batch(self.name, events[-1])
         return len(entries), last
 
     def rebuild(self) -> int:
@@ -215,17 +220,27 @@ class Projections(Mapping[str, Projection]):
     def register(self) -> Projection:
         return self["register"]
 
-    def catch_up(self, *, stop: threading.Event | None = None) -> dict[str, int]:
-        """Catch every projection up; notifications consumed, by projection."""
+    def catch_up(
+        self, *, stop: threading.Event | None = None, only: Collection[str] | None = None
+    ) -> dict[str, int]:
+        """Catch every projection up (or those named in ``only``); notifications consumed,
+        by projection."""
         done: dict[str, int] = {}
         for name, projection in self._by_name.items():
             if stop is not None and stop.is_set():
                 break
+            if only is not None and name not in only:
+                continue
             done[name] = projection.catch_up(stop=stop)
         return done
 
     def status(self) -> list[ProjectionStatus]:
         return [p.status() for p in self._by_name.values()]
+
+    def observe(self, on_batch: Callable[[str, LedgerEvent], None]) -> None:
+        """Call ``on_batch`` after every projection's committed batches."""
+        for projection in self._by_name.values():
+            projection.on_batch = on_batch
 
     def close(self) -> None:
         self.store.close()

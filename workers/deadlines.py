@@ -6,12 +6,18 @@ Expiry and lapse of filings, overdue rectifications (each itself a finding), ina
 Every pass asks each open filing what is due by today's business date (Asia/Shanghai)
 on the injected clock; the aggregate decides from its own history, so a second pass over
 the same day records nothing, and two watchers racing lose only a version conflict.
+
+With a :class:`~workers.coordination.Coordinator`, only the watcher that leads
+``deadlines`` makes passes; the others beat and stand by, and the first to take the lead
+after the leader dies makes a pass at once. A stop request ends a pass between two records
+(each record's changes are saved together or not at all).
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+import time
 from datetime import date
 from types import FrameType
 
@@ -20,16 +26,24 @@ from domain.application import OversightApplication
 from domain.errors import Conflict
 from domain.institution import Institution
 from domain.supervisor import Supervisor
+from workers.coordination import Coordinator
 
 log = get_logger("workers.deadlines")
 
+#: What the deadline watchers' leader leads.
+LEADS = "deadlines"
 
-def run_once(app: OversightApplication, today: date | None = None) -> dict[str, int]:
+
+def run_once(
+    app: OversightApplication, today: date | None = None, stop: threading.Event | None = None
+) -> dict[str, int]:
     """One pass over every institution; counts of the events recorded, by type."""
     today = today or app.ledger.today()
     counts: dict[str, int] = {}
     request_id = f"deadlines:{today.isoformat()}"
     for aggregate_id in app.records.all_originators():
+        if stop is not None and stop.is_set():
+            break
         aggregate: object = app.store.repository.get(aggregate_id)
         try:
             if isinstance(aggregate, Institution) and aggregate.valid_until is not None:
@@ -48,13 +62,42 @@ def run_once(app: OversightApplication, today: date | None = None) -> dict[str, 
     return counts
 
 
-def run(app: OversightApplication, stop: threading.Event, interval: float = 60.0) -> None:
-    while not stop.is_set():
-        run_once(app)
-        stop.wait(interval)
+def run(
+    app: OversightApplication,
+    stop: threading.Event,
+    interval: float = 60.0,
+    coordinator: Coordinator | None = None,
+) -> None:
+    """A pass every ``interval`` seconds until ``stop`` is set (with ``coordinator``, while
+    this watcher leads; it beats meanwhile and gives its row up when it stops)."""
+    tick = interval if coordinator is None else min(interval, coordinator.interval)
+    next_pass = 0.0
+    if coordinator is not None:
+        coordinator.start()
+    try:
+        while not stop.is_set():
+            leads = coordinator is None or LEADS in coordinator.lead([LEADS])
+            if leads and time.monotonic() >= next_pass:
+                try:
+                    run_once(app, stop=stop)
+                except Exception:  # the store is away: the next pass tries again
+                    log.exception("deadlines.pass_failed")
+                next_pass = time.monotonic() + interval
+            elif not leads:
+                next_pass = 0.0  # on taking the lead, a pass at once
+            stop.wait(tick)
+    finally:
+        if coordinator is not None:
+            coordinator.close()
 
 
-def main(app: OversightApplication, *, once: bool = False) -> None:
+def main(
+    app: OversightApplication,
+    *,
+    once: bool = False,
+    interval: float = 60.0,
+    coordinator: Coordinator | None = None,
+) -> None:
     """The worker process on ``app``: one pass, or passes until SIGTERM or SIGINT."""
     if once:
         log.info("deadlines.pass", recorded=run_once(app))
@@ -67,4 +110,4 @@ def main(app: OversightApplication, *, once: bool = False) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    run(app, stop)
+    run(app, stop, interval, coordinator)

@@ -5,7 +5,8 @@ path serves both backends), applies new events in batches, and records each batc
 position with its rows. SIGTERM or SIGINT lets the batch in progress commit and then
 stops the loop; a restart resumes from the recorded positions. Several workers may run
 against one store: each batch is taken under a per-projection lock, so they never apply
-an event twice.
+an event twice; and with a :class:`~workers.coordination.Coordinator` each projection is
+fed by the worker that leads it while the others stand by, ready to take it over.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
 from types import FrameType
 
 from config.logging import get_logger
+from config.metrics import PROJECTION_LAG_SECONDS
+from domain.events import LedgerEvent
 from projections import Projections
+from workers.coordination import Coordinator
 
 log = get_logger("workers.projections")
 
@@ -28,18 +35,28 @@ def run(
     projections: Projections,
     stop_event: threading.Event,
     poll_interval: float = 0.5,
+    coordinator: Coordinator | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> None:
-    """Catch up every projection until ``stop_event`` is set.
+    """Catch up every projection until ``stop_event`` is set (with ``coordinator``, those
+    this worker leads; it beats meanwhile and gives its row up when it stops). With
+    ``clock``, each batch's lag (its last event's recording to its commit) is observed in
+    ``oversight_projection_lag_seconds``.
 
     ``projections`` are fed by an application (``bootstrap.read_models.build_projections``); whoever
     built them closes them.
     """
     failures = 0
+    if clock is not None:
+        projections.observe(partial(observe_lag, clock))
     log.info("projections.started", projections=list(projections))
+    if coordinator is not None:
+        coordinator.start()
     try:
         while not stop_event.is_set():
+            led = None if coordinator is None else coordinator.lead(projections)
             try:
-                applied = projections.catch_up(stop=stop_event)
+                applied = projections.catch_up(stop=stop_event, only=led)
             except Exception:
                 failures += 1
                 delay = min(MAX_BACKOFF, poll_interval * 2**failures)
@@ -52,10 +69,23 @@ def run(
             else:
                 stop_event.wait(poll_interval)
     finally:
+        if coordinator is not None:
+            coordinator.close()
         log.info("projections.stopped")
 
 
-def main(projections: Projections, *, poll_interval: float = 0.5) -> None:
+def observe_lag(clock: Callable[[], datetime], name: str, event: LedgerEvent) -> None:
+    lag = (clock() - event.timestamp).total_seconds()
+    PROJECTION_LAG_SECONDS.labels(name).observe(max(0.0, lag))
+
+
+def main(
+    projections: Projections,
+    *,
+    poll_interval: float = 0.5,
+    coordinator: Coordinator | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> None:
     """The worker process: runs until SIGTERM or SIGINT, then exits cleanly."""
     stop = threading.Event()
 
@@ -65,7 +95,7 @@ def main(projections: Projections, *, poll_interval: float = 0.5) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    run(projections, stop, poll_interval)
+    run(projections, stop, poll_interval, coordinator, clock)
 
 
 def command(projections: Projections, action: str, name: str | None, all_: bool) -> int:

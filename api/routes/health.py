@@ -1,9 +1,13 @@
 """Liveness (the process answers) and readiness (the store answers, workers run).
 
-``/readyz`` also reports how far each read model has read (position, head, lag) and, in
-embedded mode, whether the worker threads are alive. It answers 503 when the store does
-not answer or an embedded worker has died (the read models would stop moving); lag alone
-does not make the service unready, since a rebuild legitimately lags for a while.
+``/readyz`` also reports how far each read model has read (position, head, lag), in
+embedded mode whether the worker threads are alive, and every worker's heartbeat (its
+host, pid, start, last beat, age, what it leads, whether it is stale). It answers 503 when
+the store does not answer, an embedded worker has died, every worker of a kind that has
+reported is stale, or a projection has no live leader while projection workers report
+(the read models would stop moving); lag alone does not make the service unready, since a
+rebuild legitimately lags for a while. A stale worker beside a live one of its kind (a
+killed worker whose standby took over) is listed, and does not make it unready.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from fastapi.responses import JSONResponse
 
 from api.routes.metrics import worker_threads
 from projections import Projections, ProjectionStatus
+from projections.heartbeats import Heartbeat, heartbeats
 
 router = APIRouter(tags=["health"])
 
@@ -33,10 +38,32 @@ class Readiness:
     projections: list[ProjectionStatus]
     #: Worker thread name → running | stopped (none outside embedded mode).
     workers: dict[str, str]
+    heartbeats: list[Heartbeat]
+    #: Beats older than this many seconds are stale.
+    stale_after: float
+
+    def live(self) -> list[Heartbeat]:
+        return [h for h in self.heartbeats if h.fresh(self.stale_after)]
+
+    def problems(self) -> list[str]:
+        """Why the service is not ready, one reason each (none: ready)."""
+        found = [f"worker thread {n} stopped" for n, s in self.workers.items() if s != "running"]
+        live = self.live()
+        for kind in sorted({h.kind for h in self.heartbeats}):
+            if not any(h.kind == kind for h in live):
+                found.append(f"every {kind} worker is stale")
+        if any(h.kind == "projections" for h in live):
+            led = {name for h in live if h.kind == "projections" for name in h.leader_of}
+            found += [
+                f"projection {s.name} has no live leader"
+                for s in self.projections
+                if s.name not in led
+            ]
+        return found
 
     @property
     def degraded(self) -> bool:
-        return any(state != "running" for state in self.workers.values())
+        return bool(self.problems())
 
 
 def readiness(request: Request) -> Readiness:
@@ -46,7 +73,8 @@ def readiness(request: Request) -> Readiness:
     position = app.store.recorder.max_notification_id() or 0
     statuses = projections.status()
     workers = {t.name: "running" if t.is_alive() else "stopped" for t in worker_threads(request)}
-    return Readiness(position, statuses, workers)
+    stale_after = request.app.state.settings.worker_stale_seconds
+    return Readiness(position, statuses, workers, heartbeats(projections.store), stale_after)
 
 
 @router.get("/readyz", summary="The event store answers; projection lag and worker health")
@@ -67,6 +95,21 @@ def readyz(request: Request) -> Any:
             for s in ready.projections
         ],
         "workers": ready.workers,
+        "heartbeats": [
+            {
+                "worker_id": h.worker_id,
+                "kind": h.kind,
+                "host": h.host,
+                "pid": h.pid,
+                "started_at": h.started_at.isoformat(),
+                "beat_at": h.beat_at.isoformat(),
+                "age_seconds": round(h.age, 3),
+                "leader_of": list(h.leader_of),
+                "stale": not h.fresh(ready.stale_after),
+            }
+            for h in ready.heartbeats
+        ],
+        "problems": ready.problems(),
     }
     if ready.degraded:
         return JSONResponse(body, status_code=503)

@@ -1,55 +1,43 @@
-"""``/metrics``: the service's numbers in the Prometheus text format (version 0.0.4).
+"""``/metrics``: the service's numbers in the Prometheus text format (version 0.0.4),
+through ``prometheus-client`` (multiprocess mode with ``PROMETHEUS_MULTIPROC_DIR``: see
+:mod:`config.metrics`).
 
+Asked of the store at each scrape:
+
+- ``oversight_up``: 1 when the store answered this scrape;
 - ``oversight_event_store_head``: the id of the last notification in the event store;
-- ``oversight_projection_position`` / ``_head`` / ``_lag``: how far each read model has read;
-- ``oversight_http_requests_total{method,route,status}`` and
-  ``oversight_http_request_duration_seconds`` (sum and count): requests by route template,
-  so ``/institutions/{iid}`` is one series however many institutions there are;
+- ``oversight_projection_position`` / ``_lag``: how far each read model has read;
 - ``oversight_worker_up{worker}``: 1 while a worker thread of this process runs (embedded
   mode), 0 once it has stopped;
-- ``oversight_up``: 1 when the store answered this scrape.
+- ``oversight_worker_heartbeat_age_seconds{worker,kind,host}``: each worker's last beat;
+  ``oversight_workers_live{kind}``: workers of a kind whose beat is not stale;
+  ``oversight_worker_leading{kind,of}``: 1 for what a live worker leads.
+
+Counted as it happens (summed over every process in multiprocess mode):
+``oversight_http_requests_total{method,route,status}`` and the histograms
+``oversight_http_request_duration_seconds{method,route}`` (by route template, so
+``/institutions/{iid}`` is one series however many institutions there are),
+``oversight_command_duration_seconds{command}`` and
+``oversight_projection_lag_seconds{projection}``.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
+from config.metrics import CONTENT_TYPE, PROCESS, RequestMetrics, exposition
 from projections import Projections
+from projections.heartbeats import Heartbeat, heartbeats
 
 router = APIRouter(tags=["health"])
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 UNMATCHED = "unmatched"
-
-
-@dataclass
-class _Tally:
-    count: int = 0
-    seconds: float = 0.0
-
-
-class RequestCounter:
-    """Requests answered, by method, route template and status (thread-safe)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tallies: dict[tuple[str, str, str], _Tally] = {}
-
-    def record(self, method: str, route: str, status: int, seconds: float) -> None:
-        key = (method, route, str(status))
-        with self._lock:
-            tally = self._tallies.setdefault(key, _Tally())
-            tally.count += 1
-            tally.seconds += seconds
-
-    def snapshot(self) -> list[tuple[tuple[str, str, str], int, float]]:
-        with self._lock:
-            return [(k, t.count, t.seconds) for k, t in sorted(self._tallies.items())]
 
 
 def route_of(request: Request) -> str:
@@ -59,118 +47,96 @@ def route_of(request: Request) -> str:
     return path if isinstance(path, str) and path else UNMATCHED
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _labels(**labels: str) -> str:
-    inner = ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items())
-    return "{" + inner + "}" if inner else ""
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-class Exposition:
-    """Builds the text format: each family's HELP and TYPE once, then its samples."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def family(
-        self,
-        name: str,
-        kind: str,
-        help_text: str,
-        samples: Iterable[tuple[str, dict[str, str], float]],
-    ) -> None:
-        self.lines.append(f"# HELP {name} {help_text}")
-        self.lines.append(f"# TYPE {name} {kind}")
-        for suffix, labels, value in samples:
-            self.lines.append(f"{name}{suffix}{_labels(**labels)} {_number(value)}")
-
-    def text(self) -> str:
-        return "\n".join(self.lines) + "\n"
-
-
 def worker_threads(request: Request) -> Sequence[threading.Thread]:
     workers: Sequence[threading.Thread] = getattr(request.app.state, "workers", ())
     return workers
 
 
+class StoreCollector(Collector):
+    """What the store says at the moment of the scrape."""
+
+    def __init__(self, request: Request) -> None:
+        self.state = request.app.state
+        self.threads = worker_threads(request)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        projections: Projections = self.state.projections
+        try:
+            head = self.state.oversight.store.recorder.max_notification_id() or 0
+            statuses = projections.status()
+            beats = heartbeats(projections.store)
+            up = 1
+        except Exception:  # the store did not answer: say so, keep the other numbers
+            statuses, beats, head, up = [], [], 0, 0
+        yield GaugeMetricFamily("oversight_up", "1 when the event store answered.", value=up)
+        worker_up = GaugeMetricFamily(
+            "oversight_worker_up",
+            "1 while a worker thread of this process runs (embedded workers only).",
+            labels=["worker"],
+        )
+        for thread in self.threads:
+            worker_up.add_metric([thread.name], 1 if thread.is_alive() else 0)
+        yield worker_up
+        if not up:
+            return
+        yield GaugeMetricFamily(
+            "oversight_event_store_head",
+            "Id of the last notification in the event store.",
+            value=head,
+        )
+        position = GaugeMetricFamily(
+            "oversight_projection_position",
+            "Id of the last notification the projection applied.",
+            labels=["projection"],
+        )
+        lag = GaugeMetricFamily(
+            "oversight_projection_lag",
+            "Notifications recorded but not yet applied by the projection.",
+            labels=["projection"],
+        )
+        for s in statuses:
+            position.add_metric([s.name], s.position)
+            lag.add_metric([s.name], s.lag)
+        yield position
+        yield lag
+        yield from self._heartbeats(beats)
+
+    def _heartbeats(self, beats: list[Heartbeat]) -> Iterator[GaugeMetricFamily]:
+        stale_after: float = self.state.settings.worker_stale_seconds
+        age = GaugeMetricFamily(
+            "oversight_worker_heartbeat_age_seconds",
+            "Seconds since each worker's last heartbeat (the database's clock).",
+            labels=["worker", "kind", "host"],
+        )
+        live = GaugeMetricFamily(
+            "oversight_workers_live",
+            f"Workers of a kind whose last beat is at most {stale_after:g} s old.",
+            labels=["kind"],
+        )
+        leading = GaugeMetricFamily(
+            "oversight_worker_leading",
+            "1 for each thing (a projection, deadlines) a live worker leads.",
+            labels=["kind", "of"],
+        )
+        counts: dict[str, int] = {}
+        led: set[tuple[str, str]] = set()
+        for h in beats:
+            age.add_metric([h.worker_id, h.kind, h.host], h.age)
+            fresh = h.fresh(stale_after)
+            counts[h.kind] = counts.get(h.kind, 0) + (1 if fresh else 0)
+            if fresh:
+                led.update((h.kind, name) for name in h.leader_of)
+        for kind, n in sorted(counts.items()):
+            live.add_metric([kind], n)
+        for kind, name in sorted(led):
+            leading.add_metric([kind, name], 1)
+        yield age
+        yield live
+        yield leading
+
+
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def metrics(request: Request) -> Response:
-    out = Exposition()
-    store_families(out, request)
-    counter: RequestCounter = request.app.state.requests
-    http_families(out, counter.snapshot())
-    out.family(
-        "oversight_worker_up",
-        "gauge",
-        "1 while a worker thread of this process runs (embedded workers only).",
-        [("", {"worker": t.name}, 1 if t.is_alive() else 0) for t in worker_threads(request)],
-    )
-    return Response(out.text(), media_type=CONTENT_TYPE)
-
-
-def store_families(out: Exposition, request: Request) -> None:
-    """Whether the store answered; its head and each projection's position and lag."""
-    projections: Projections = request.app.state.projections
-    try:
-        head = request.app.state.oversight.store.recorder.max_notification_id() or 0
-        statuses = projections.status()
-        up = 1
-    except Exception:  # the store did not answer: say so, keep the other numbers
-        statuses, head, up = [], 0, 0
-    out.family("oversight_up", "gauge", "1 when the event store answered.", [("", {}, up)])
-    if not up:
-        return
-    out.family(
-        "oversight_event_store_head",
-        "gauge",
-        "Id of the last notification in the event store.",
-        [("", {}, head)],
-    )
-    out.family(
-        "oversight_projection_position",
-        "gauge",
-        "Id of the last notification the projection applied.",
-        [("", {"projection": s.name}, s.position) for s in statuses],
-    )
-    out.family(
-        "oversight_projection_lag",
-        "gauge",
-        "Notifications recorded but not yet applied by the projection.",
-        [("", {"projection": s.name}, s.lag) for s in statuses],
-    )
-
-
-def http_families(
-    out: Exposition, tallies: Sequence[tuple[tuple[str, str, str], int, float]]
-) -> None:
-    """Requests by method, route template and status; time spent by method and route."""
-    out.family(
-        "oversight_http_requests_total",
-        "counter",
-        "HTTP requests answered, by method, route template and status.",
-        [("", {"method": m, "route": r, "status": s}, n) for (m, r, s), n, _ in tallies],
-    )
-    by_route: dict[tuple[str, str], list[float]] = {}
-    for (method, route, _), n, seconds in tallies:
-        total = by_route.setdefault((method, route), [0.0, 0.0])
-        total[0] += n
-        total[1] += seconds
-    out.family(
-        "oversight_http_request_duration_seconds",
-        "summary",
-        "Time spent answering requests, by method and route template.",
-        [
-            sample
-            for (method, route), (n, seconds) in sorted(by_route.items())
-            for sample in (
-                ("_sum", {"method": method, "route": route}, seconds),
-                ("_count", {"method": method, "route": route}, n),
-            )
-        ],
-    )
+    own: RequestMetrics = request.app.state.requests
+    body = exposition([own.registry, PROCESS], [StoreCollector(request)])
+    return Response(body, media_type=CONTENT_TYPE)

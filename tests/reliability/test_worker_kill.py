@@ -50,10 +50,12 @@ def projections(pg_settings: Settings, app: OversightApplication) -> Iterator[Pr
 
 
 def batch_in_progress(settings: Settings) -> bool:
-    """Whether some projection's batch transaction is open (it holds its advisory lock)."""
+    """Whether some projection's batch transaction is open (it holds its advisory lock,
+    of one number: ``objsubid`` 1; the workers' leadership locks are of two)."""
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         row = conn.execute(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND objsubid = 1"
             " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ).fetchone()
     return bool(row and row[0])
