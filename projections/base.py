@@ -55,6 +55,11 @@ class ReadModel(ABC):
         cls = event_class(topic)
         return cls is not None and issubclass(cls, self.handles)
 
+    def bind(self, log: NotificationLog) -> None:
+        """Told the log it is fed from (a read model keeping what the domain derives from
+        an institution's whole history reads that history through it)."""
+        return None
+
     @abstractmethod
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
         """Write what ``events`` (in log order, all handled types) change."""
@@ -95,6 +100,8 @@ class Projection:
         self.store = store
         self._log = log
         self.batch_size = batch_size
+        if log is not None:
+            model.bind(log)
 
     @property
     def name(self) -> str:
