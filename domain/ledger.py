@@ -310,13 +310,20 @@ class Ledger:
             saved = self.saved.at(aggregate_id, version)
             if saved is not None and isinstance(saved, cls):
                 return saved
-        try:
-            aggregate: Aggregate = self.store.repository.get(
-                aggregate_id, version=version, projector_func=project
-            )
-        except AggregateNotFoundError:
-            raise absent(cls, aggregate_id) from None
-        if not isinstance(aggregate, cls):
+        aggregate: Aggregate | None
+        if cls in self.store.snapshotting_intervals:
+            try:
+                aggregate = self.store.repository.get(
+                    aggregate_id, version=version, projector_func=project
+                )
+            except AggregateNotFoundError:
+                raise absent(cls, aggregate_id) from None
+        else:
+            # Never snapshotted: one read of its events, without the snapshot lookup the
+            # repository makes first (a round trip on every request's token, for one).
+            events = self.store.repository.event_store.get(aggregate_id, lte=version)
+            aggregate = project(None, events)
+        if aggregate is None or not isinstance(aggregate, cls):
             raise absent(cls, aggregate_id)
         return aggregate
 
