@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     #: Seconds a request waits for a pooled PostgreSQL connection. The store library tries
     #: ten times, so while PostgreSQL is down a request answers 503 after about 12 s.
     pool_timeout: int = Field(default=1, ge=1)
+    #: Check each PostgreSQL connection with a round trip before lending it out. Off, a
+    #: connection broken by a restart fails its first transaction (503 with
+    #: ``Retry-After``) and is then replaced; on, every transaction pays one more round trip.
+    pool_pre_ping: bool = False
     #: The address ``oversight serve`` listens on (``0.0.0.0`` in a container).
     host: str = "127.0.0.1"
     #: The port ``oversight serve`` listens on.
@@ -219,7 +223,7 @@ class Settings(BaseSettings):
             "POSTGRES_SCHEMA": self.database_schema,
             "POSTGRES_POOL_SIZE": str(self.pool_size),
             "POSTGRES_MAX_OVERFLOW": str(self.pool_max_overflow),
-            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_PRE_PING": "y" if self.pool_pre_ping else "n",
             "POSTGRES_CONNECT_TIMEOUT": str(self.pool_timeout),
             "POSTGRES_LOCK_TIMEOUT": "5",
             "CREATE_TABLE": "y",

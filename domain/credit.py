@@ -9,13 +9,13 @@ date and every change names the decision or assessment behind it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from domain.calendar import add_months
 from domain.history import EventRef, History, SanctionFact
-from domain.rulebook import CreditRating, Rulebook
+from domain.rulebook import Catalogue, CreditRating, Rulebook
 
 LEVEL_SANCTION_ZH = {0: "宣布无效", 1: "约谈", 2: "限期整改", 3: "撤销备案"}
 LEVEL_SANCTION_EN = {0: "voiding", 1: "interview", 2: "rectification", 3: "revocation"}
@@ -153,8 +153,83 @@ def rating_at(history: History, rulebook: Rulebook, on: date) -> Rating:
             f"{rulebook.id} 未设信用等级",
             f"{rulebook.id} sets no credit rating",
         )
+    ledger = _folded(rules, _facts(history, on))
+    ledger.recover_until(on)
+    return Rating(
+        as_of=on,
+        grade=ledger.grade,
+        state=ledger.state,
+        published=rules.published,
+        changes=tuple(ledger.changes),
+        rulebook=rulebook.ref,
+        basis_zh=rules.reasoning_zh,
+        basis_en=rules.reasoning_en,
+        scale=rules.scale,
+    )
+
+
+@dataclass(frozen=True)
+class RatingStanding:
+    """Where a rating stands after the last fact that moves it (an approval, a sanction in
+    force, a failed annual assessment): from that fact's date on, only the recovery rule
+    changes it, so a later day's rating is this standing and date arithmetic, no replay."""
+
+    rulebook: str
+    grade: str | None
+    state: str  # unrated | rated | cancelled
+    #: The last lowering or recovery (None: none yet).
+    since: date | None
+    #: The business date of the last fact (None: none yet).
+    last_fact_on: date | None
+    #: Whether the history holds an approval (without one, no rulebook rates it).
+    approved: bool
+
+    def on(self, rulebook: Rulebook, day: date) -> RatingStanding | None:
+        """The standing on ``day`` under ``rulebook``, the recoveries due by then applied;
+        None when it cannot tell: another rulebook, or a day before the last fact (replay
+        the history with :func:`rating_at` then)."""
+        if rulebook.ref != self.rulebook:
+            return None
+        if self.last_fact_on is not None and day < self.last_fact_on:
+            return None
+        rules = rulebook.credit_rating
+        if rules is None:
+            return self
+        ledger = _Ledger(rules)
+        ledger.grade, ledger.state, ledger.since = self.grade, self.state, self.since
+        ledger.recover_until(day)
+        return replace(self, grade=ledger.grade, since=ledger.since)
+
+
+def rating_standing(history: History, rulebook: Rulebook) -> RatingStanding:
+    """The standing after every fact of ``history``, under ``rulebook``."""
+    facts = _facts(history, date.max)
+    approved = any(f.kind == "approval" for f in facts)
+    last = facts[-1].on if facts else None
+    rules = rulebook.credit_rating
+    if rules is None:
+        return RatingStanding(rulebook.ref, None, "unrated", None, last, approved)
+    ledger = _folded(rules, facts)
+    return RatingStanding(rulebook.ref, ledger.grade, ledger.state, ledger.since, last, approved)
+
+
+def standing_of(history: History, catalogue: Catalogue, jurisdiction: str) -> RatingStanding | None:
+    """The standing under the jurisdiction's rulebook in force on the last fact's date (the
+    newest one before any fact); None when the jurisdiction has no rulebook."""
+    facts = _facts(history, date.max)
+    on = facts[-1].on if facts else date.max
+    rulebook = catalogue.in_force(jurisdiction, on) or max(
+        catalogue.for_jurisdiction(jurisdiction),
+        key=lambda r: (r.effective_from, r.version),
+        default=None,
+    )
+    return None if rulebook is None else rating_standing(history, rulebook)
+
+
+def _folded(rules: CreditRating, facts: list[_Fact]) -> _Ledger:
+    """The rating after ``facts`` (in date order), before any recovery after the last."""
     ledger = _Ledger(rules)
-    for fact in _facts(history, on):
+    for fact in facts:
         ledger.recover_until(fact.on)
         if fact.kind == "approval":
             _approved(ledger, rules, fact)
@@ -171,18 +246,7 @@ def rating_at(history: History, rulebook: Rulebook, on: date) -> Rating:
                 )
             else:
                 _sanctioned(ledger, rules, fact)
-    ledger.recover_until(on)
-    return Rating(
-        as_of=on,
-        grade=ledger.grade,
-        state=ledger.state,
-        published=rules.published,
-        changes=tuple(ledger.changes),
-        rulebook=rulebook.ref,
-        basis_zh=rules.reasoning_zh,
-        basis_en=rules.reasoning_en,
-        scale=rules.scale,
-    )
+    return ledger
 
 
 def _approved(ledger: _Ledger, rules: CreditRating, fact: _Fact) -> None:

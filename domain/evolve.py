@@ -1,7 +1,8 @@
 """The fold: ``evolve(state, event)`` is the institution after one more event.
 
 Pure and total over the institution's events: every event class has one handler here,
-which returns a new state (``dataclasses.replace``) and never changes the one it was given.
+which returns a new state (:func:`domain.state.changed`, a faster ``dataclasses.replace``)
+and never changes the one it was given.
 The aggregate runs it for every event it records or replays; the deciders' tests run it
 over events they write by hand. It never refuses: an event is a fact already recorded.
 """
@@ -9,7 +10,6 @@ over events they write by hand. It never refuses: an event is a fact already rec
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from typing import Any, TypeVar
 
 from domain import events as ev
@@ -27,6 +27,7 @@ from domain.state import (
     PendingScopeChange,
     Rectification,
     SessionState,
+    changed,
     officer_key,
     scope_items,
 )
@@ -81,7 +82,7 @@ def _without(items: tuple[str, ...], item: str) -> tuple[str, ...]:
 def _take_application(
     state: InstitutionState, e: ev.FilingSubmitted | ev.FilingResubmitted
 ) -> InstitutionState:
-    return replace(
+    return changed(
         state,
         name=e.name,
         kind=e.kind,
@@ -100,7 +101,7 @@ def _take_application(
 
 @_on(ev.FilingSubmitted)
 def _submitted(state: InstitutionState, e: ev.FilingSubmitted) -> InstitutionState:
-    state = replace(
+    state = changed(
         state,
         credit_code=e.credit_code,
         jurisdiction=e.jurisdiction,
@@ -120,7 +121,7 @@ def _resubmitted(state: InstitutionState, e: ev.FilingResubmitted) -> Institutio
 
 @_on(ev.FilingApproved)
 def _approved(state: InstitutionState, e: ev.FilingApproved) -> InstitutionState:
-    return replace(
+    return changed(
         state,
         status="active",
         receipt_number=e.receipt_number,
@@ -132,12 +133,12 @@ def _approved(state: InstitutionState, e: ev.FilingApproved) -> InstitutionState
 
 @_on(ev.FilingRejected)
 def _rejected(state: InstitutionState, e: ev.FilingRejected) -> InstitutionState:
-    return replace(state, status="rejected")
+    return changed(state, status="rejected")
 
 
 @_on(ev.FilingCancelled)
 def _cancelled(state: InstitutionState, e: ev.FilingCancelled) -> InstitutionState:
-    return replace(state, status="cancelled", pending_scope_change=None, renewal_requested_on=None)
+    return changed(state, status="cancelled", pending_scope_change=None, renewal_requested_on=None)
 
 
 @_on(ev.DetailsChanged)
@@ -145,7 +146,7 @@ def _details_changed(state: InstitutionState, e: ev.DetailsChanged) -> Instituti
     changes: dict[str, Any] = {
         k: dict(v) if isinstance(v, Mapping) else v for k, v in e.changes.items()
     }
-    return replace(state, **changes)
+    return changed(state, **changes)
 
 
 @_on(ev.ScopeChangeRequested)
@@ -159,46 +160,46 @@ def _scope_change_requested(
         requested_on=e.occurred_on,
         reason=e.reason,
     )
-    return replace(state, pending_scope_change=pending)
+    return changed(state, pending_scope_change=pending)
 
 
 @_on(ev.ScopeChangeApproved)
 def _scope_change_approved(state: InstitutionState, e: ev.ScopeChangeApproved) -> InstitutionState:
     pending = state.pending_scope_change
     assert pending is not None
-    return replace(
+    return changed(
         state, scope=pending.scope, test_sites=pending.test_sites, pending_scope_change=None
     )
 
 
 @_on(ev.ScopeChangeRejected)
 def _scope_change_rejected(state: InstitutionState, e: ev.ScopeChangeRejected) -> InstitutionState:
-    return replace(state, pending_scope_change=None)
+    return changed(state, pending_scope_change=None)
 
 
 @_on(ev.RenewalRequested)
 def _renewal_requested(state: InstitutionState, e: ev.RenewalRequested) -> InstitutionState:
-    return replace(state, renewal_requested_on=e.occurred_on)
+    return changed(state, renewal_requested_on=e.occurred_on)
 
 
 @_on(ev.RenewalApproved)
 def _renewal_approved(state: InstitutionState, e: ev.RenewalApproved) -> InstitutionState:
-    return replace(state, valid_until=e.valid_until, renewal_requested_on=None, status="active")
+    return changed(state, valid_until=e.valid_until, renewal_requested_on=None, status="active")
 
 
 @_on(ev.RenewalRejected)
 def _renewal_rejected(state: InstitutionState, e: ev.RenewalRejected) -> InstitutionState:
-    return replace(state, renewal_requested_on=None)
+    return changed(state, renewal_requested_on=None)
 
 
 @_on(ev.FilingExpired)
 def _expired(state: InstitutionState, e: ev.FilingExpired) -> InstitutionState:
-    return replace(state, status="expired")
+    return changed(state, status="expired")
 
 
 @_on(ev.FilingLapsed)
 def _lapsed(state: InstitutionState, e: ev.FilingLapsed) -> InstitutionState:
-    return replace(state, status="lapsed", pending_scope_change=None)
+    return changed(state, status="lapsed", pending_scope_change=None)
 
 
 # --- findings, batches, complaints, annual assessments ---------------------------------
@@ -207,19 +208,19 @@ def _lapsed(state: InstitutionState, e: ev.FilingLapsed) -> InstitutionState:
 @_on(ev.FindingRecorded)
 def _finding_recorded(state: InstitutionState, e: ev.FindingRecorded) -> InstitutionState:
     finding = FindingState(e.rule_id, e.severity, e.occurred_on, e.source)
-    return replace(state, findings=_put(state.findings, e.finding_id, finding))
+    return changed(state, findings=_put(state.findings, e.finding_id, finding))
 
 
 @_on(ev.FindingDismissed)
 def _finding_dismissed(state: InstitutionState, e: ev.FindingDismissed) -> InstitutionState:
-    finding = replace(state.findings[e.finding_id], dismissed=True)
-    return replace(state, findings=_put(state.findings, e.finding_id, finding))
+    finding = changed(state.findings[e.finding_id], dismissed=True)
+    return changed(state, findings=_put(state.findings, e.finding_id, finding))
 
 
 @_on(ev.EvaluationReported)
 def _evaluation_reported(state: InstitutionState, e: ev.EvaluationReported) -> InstitutionState:
     last = state.last_evaluated_on
-    return replace(
+    return changed(
         state,
         batches=_put(state.batches, e.batch_id, BatchState(e.occurred_on, len(e.flags))),
         evaluations_reported=state.evaluations_reported + 1,
@@ -232,8 +233,8 @@ def _batch_flagged(state: InstitutionState, e: ev.BatchFlagged) -> InstitutionSt
     batch = state.batches.get(e.batch_id)
     if batch is None:
         return state
-    return replace(
-        state, batches=_put(state.batches, e.batch_id, replace(batch, flags=batch.flags + 1))
+    return changed(
+        state, batches=_put(state.batches, e.batch_id, changed(batch, flags=batch.flags + 1))
     )
 
 
@@ -241,19 +242,19 @@ def _batch_flagged(state: InstitutionState, e: ev.BatchFlagged) -> InstitutionSt
 def _sanction_imported(state: InstitutionState, e: ev.SanctionImported) -> InstitutionState:
     """An earlier sanction changes nothing else the file holds now: its effects ended before
     the register was brought in; the history (``domain/history.py``) keeps it for the rules."""
-    return replace(state, imported_sanctions=(*state.imported_sanctions, e.sanction_id))
+    return changed(state, imported_sanctions=(*state.imported_sanctions, e.sanction_id))
 
 
 @_on(ev.ComplaintReceived)
 def _complaint_received(state: InstitutionState, e: ev.ComplaintReceived) -> InstitutionState:
     complaint = ComplaintState(e.occurred_on)
-    return replace(state, complaints=_put(state.complaints, e.complaint_id, complaint))
+    return changed(state, complaints=_put(state.complaints, e.complaint_id, complaint))
 
 
 @_on(ev.ComplaintVerified)
 def _complaint_verified(state: InstitutionState, e: ev.ComplaintVerified) -> InstitutionState:
-    complaint = replace(state.complaints[e.complaint_id], substantiated=e.substantiated)
-    return replace(state, complaints=_put(state.complaints, e.complaint_id, complaint))
+    complaint = changed(state.complaints[e.complaint_id], substantiated=e.substantiated)
+    return changed(state, complaints=_put(state.complaints, e.complaint_id, complaint))
 
 
 @_on(ev.AnnualAssessmentRecorded)
@@ -261,7 +262,7 @@ def _assessment_recorded(
     state: InstitutionState, e: ev.AnnualAssessmentRecorded
 ) -> InstitutionState:
     assessment = AssessmentState(e.year, e.passed, e.grade, e.occurred_on)
-    return replace(
+    return changed(
         state, annual_assessments=_put(state.annual_assessments, e.assessment_id, assessment)
     )
 
@@ -270,8 +271,8 @@ def _assessment_recorded(
 
 
 def _with_case(state: InstitutionState, case_id: str, **changes: Any) -> InstitutionState:
-    case = replace(state.cases[case_id], **changes)
-    return replace(state, cases=_put(state.cases, case_id, case))
+    case = changed(state.cases[case_id], **changes)
+    return changed(state, cases=_put(state.cases, case_id, case))
 
 
 @_on(ev.CaseOpened)
@@ -279,8 +280,8 @@ def _case_opened(state: InstitutionState, e: ev.CaseOpened) -> InstitutionState:
     case = CaseState(tuple(e.finding_ids), "opened", e.occurred_on)
     findings = dict(state.findings)
     for fid in e.finding_ids:
-        findings[fid] = replace(findings[fid], case_id=e.case_id)
-    return replace(state, cases=_put(state.cases, e.case_id, case), findings=findings)
+        findings[fid] = changed(findings[fid], case_id=e.case_id)
+    return changed(state, cases=_put(state.cases, e.case_id, case), findings=findings)
 
 
 @_on(ev.NoticeIssued)
@@ -310,7 +311,7 @@ def _case_decided(state: InstitutionState, e: ev.CaseDecided) -> InstitutionStat
     state = _with_case(state, e.case_id, step="decided", decision_id=e.decision_id)
     findings = dict(state.findings)
     for fid in state.cases[e.case_id].finding_ids:
-        findings[fid] = replace(findings[fid], decided=True)
+        findings[fid] = changed(findings[fid], decided=True)
     decision = DecisionState(
         case_id=e.case_id,
         level=e.level,
@@ -322,7 +323,7 @@ def _case_decided(state: InstitutionState, e: ev.CaseDecided) -> InstitutionStat
         ban_indefinite=e.ban_indefinite,
         below_requirement=e.below_requirement,
     )
-    return replace(
+    return changed(
         state, findings=findings, decisions=_put(state.decisions, e.decision_id, decision)
     )
 
@@ -331,8 +332,8 @@ def _case_decided(state: InstitutionState, e: ev.CaseDecided) -> InstitutionStat
 
 
 def _with_decision(state: InstitutionState, decision_id: str, **changes: Any) -> InstitutionState:
-    decision = replace(state.decisions[decision_id], **changes)
-    return replace(state, decisions=_put(state.decisions, decision_id, decision))
+    decision = changed(state.decisions[decision_id], **changes)
+    return changed(state, decisions=_put(state.decisions, decision_id, decision))
 
 
 def _with_rectification(
@@ -340,7 +341,7 @@ def _with_rectification(
 ) -> InstitutionState:
     rect = current.decisions[decision_id].rectification
     assert rect is not None
-    return _with_decision(current, decision_id, rectification=replace(rect, **changes))
+    return _with_decision(current, decision_id, rectification=changed(rect, **changes))
 
 
 @_on(ev.DecisionServed)
@@ -358,7 +359,7 @@ def _void_batch(state: InstitutionState, batch_id: str, by: str) -> InstitutionS
     batch = state.batches.get(batch_id)
     if batch is None:
         return state
-    return replace(state, batches=_put(state.batches, batch_id, replace(batch, voided_by=by)))
+    return changed(state, batches=_put(state.batches, batch_id, changed(batch, voided_by=by)))
 
 
 @_on(ev.RectificationOrdered)
@@ -366,12 +367,12 @@ def _rectification_ordered(state: InstitutionState, e: ev.RectificationOrdered) 
     state = _with_decision(state, e.decision_id, rectification=Rectification(e.deadline, "ordered"))
     if e.decision_id in state.suspensions:
         return state
-    return replace(state, suspensions=(*state.suspensions, e.decision_id))
+    return changed(state, suspensions=(*state.suspensions, e.decision_id))
 
 
 @_on(ev.FilingRevoked)
 def _revoked(state: InstitutionState, e: ev.FilingRevoked) -> InstitutionState:
-    return replace(
+    return changed(
         state,
         status_before_revocation=state.status,
         status="revoked",
@@ -404,7 +405,7 @@ def _attachments_submitted(state: InstitutionState, e: ev.AttachmentsSubmitted) 
         )
         for a in e.attachments
     )
-    return replace(state, attachments=state.attachments + added)
+    return changed(state, attachments=state.attachments + added)
 
 
 @_on(ev.RectificationAccepted)
@@ -412,7 +413,7 @@ def _rectification_accepted(
     state: InstitutionState, e: ev.RectificationAccepted
 ) -> InstitutionState:
     state = _with_rectification(state, e.decision_id, state="accepted")
-    return replace(state, suspensions=_without(state.suspensions, e.decision_id))
+    return changed(state, suspensions=_without(state.suspensions, e.decision_id))
 
 
 @_on(ev.RectificationOverdue)
@@ -426,13 +427,13 @@ def _rectification_overdue(state: InstitutionState, e: ev.RectificationOverdue) 
 @_on(ev.AppealFiled)
 def _appeal_filed(state: InstitutionState, e: ev.AppealFiled) -> InstitutionState:
     appeal = AppealState(e.decision_id, e.kind, e.occurred_on)
-    return replace(state, appeals=_put(state.appeals, e.appeal_id, appeal))
+    return changed(state, appeals=_put(state.appeals, e.appeal_id, appeal))
 
 
 @_on(ev.AppealDecided)
 def _appeal_decided(state: InstitutionState, e: ev.AppealDecided) -> InstitutionState:
-    appeal = replace(state.appeals[e.appeal_id], outcome=e.outcome)
-    state = replace(state, appeals=_put(state.appeals, e.appeal_id, appeal))
+    appeal = changed(state.appeals[e.appeal_id], outcome=e.outcome)
+    state = changed(state, appeals=_put(state.appeals, e.appeal_id, appeal))
     if e.outcome == "upheld":
         return state
     return _compensate(state, e)
@@ -440,11 +441,11 @@ def _appeal_decided(state: InstitutionState, e: ev.AppealDecided) -> Institution
 
 def _compensate(state: InstitutionState, e: ev.AppealDecided) -> InstitutionState:
     """The old decision's effects stop applying; nothing recorded is deleted."""
-    state = replace(state, suspensions=_without(state.suspensions, e.decision_id))
+    state = changed(state, suspensions=_without(state.suspensions, e.decision_id))
     if state.decisions[e.decision_id].rectification is not None:
         state = _with_rectification(state, e.decision_id, state="lifted")
     if state.ban_decision == e.decision_id:
-        state = replace(
+        state = changed(
             state,
             status=state.status_before_revocation or "active",
             ban_until=None,
@@ -469,26 +470,26 @@ def _compensate(state: InstitutionState, e: ev.AppealDecided) -> InstitutionStat
 @_on(ev.EvaluationPaused)
 def _paused(state: InstitutionState, e: ev.EvaluationPaused) -> InstitutionState:
     session = SessionState("paused", e.occurred_on)
-    return replace(state, sessions=_put(state.sessions, e.session_id, session))
+    return changed(state, sessions=_put(state.sessions, e.session_id, session))
 
 
 @_on(ev.EvaluationResumed)
 def _resumed(state: InstitutionState, e: ev.EvaluationResumed) -> InstitutionState:
-    session = replace(state.sessions[e.session_id], state="resumed")
-    return replace(state, sessions=_put(state.sessions, e.session_id, session))
+    session = changed(state.sessions[e.session_id], state="resumed")
+    return changed(state, sessions=_put(state.sessions, e.session_id, session))
 
 
 @_on(ev.EvaluationStopped)
 def _stopped(state: InstitutionState, e: ev.EvaluationStopped) -> InstitutionState:
-    session = replace(state.sessions[e.session_id], state="stopped")
-    state = replace(state, sessions=_put(state.sessions, e.session_id, session))
+    session = changed(state.sessions[e.session_id], state="stopped")
+    state = changed(state, sessions=_put(state.sessions, e.session_id, session))
     return _void_batch(state, e.batch_id, f"stopped:{e.session_id}")
 
 
 def _with_opinion(
     state: InstitutionState, visit_id: str, opinion: OpinionState
 ) -> InstitutionState:
-    return replace(state, opinions=_put(state.opinions, visit_id, opinion))
+    return changed(state, opinions=_put(state.opinions, visit_id, opinion))
 
 
 @_on(ev.SupervisionOpinionIssued)
@@ -500,12 +501,12 @@ def _opinion_issued(state: InstitutionState, e: ev.SupervisionOpinionIssued) -> 
 def _opinion_reported(
     state: InstitutionState, e: ev.SupervisionReportSubmitted
 ) -> InstitutionState:
-    return _with_opinion(state, e.visit_id, replace(state.opinions[e.visit_id], state="reported"))
+    return _with_opinion(state, e.visit_id, changed(state.opinions[e.visit_id], state="reported"))
 
 
 @_on(ev.SupervisionReportOverdue)
 def _opinion_overdue(state: InstitutionState, e: ev.SupervisionReportOverdue) -> InstitutionState:
-    return _with_opinion(state, e.visit_id, replace(state.opinions[e.visit_id], state="overdue"))
+    return _with_opinion(state, e.visit_id, changed(state.opinions[e.visit_id], state="overdue"))
 
 
 # --- officers ---------------------------------------------------------------------------
@@ -514,10 +515,10 @@ def _opinion_overdue(state: InstitutionState, e: ev.SupervisionReportOverdue) ->
 @_on(ev.OfficerAssigned)
 def _officer_assigned(state: InstitutionState, e: ev.OfficerAssigned) -> InstitutionState:
     key = officer_key(e.item_kind, e.item_id)
-    return replace(state, officers=_put(state.officers, key, e.officer))
+    return changed(state, officers=_put(state.officers, key, e.officer))
 
 
 @_on(ev.OfficerReassigned)
 def _officer_reassigned(state: InstitutionState, e: ev.OfficerReassigned) -> InstitutionState:
     key = officer_key(e.item_kind, e.item_id)
-    return replace(state, officers=_put(state.officers, key, e.to_officer))
+    return changed(state, officers=_put(state.officers, key, e.to_officer))

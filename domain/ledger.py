@@ -240,6 +240,49 @@ class SavedAggregates:
         return aggregate
 
 
+class LatestInstitutions:
+    """The latest institution this process loaded or saved, each as it stood at its
+    version: a load reads only the events recorded since (one round trip, instead of the
+    snapshot lookup and the events after the snapshot) and gets a copy of its own.
+
+    A copy shares the frozen state and its records, which are never changed, and has its
+    own attributes and pending events, so a command changing its copy (or failing half
+    way) changes nothing kept here. Safe across threads and processes: what another
+    process recorded is read before a kept institution is used."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._kept: OrderedDict[UUID, Institution] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, iid: UUID) -> Institution | None:
+        with self._lock:
+            kept = self._kept.get(iid)
+            if kept is not None:
+                self._kept.move_to_end(iid)
+        return None if kept is None else _copied(kept)
+
+    def put(self, inst: Institution) -> None:
+        """Keep a copy of ``inst`` unless a later version is kept already."""
+        if inst.pending_events:
+            return  # not as recorded
+        with self._lock:
+            kept = self._kept.get(inst.id)
+            if kept is not None and kept.version >= inst.version:
+                return
+            self._kept[inst.id] = _copied(inst)
+            self._kept.move_to_end(inst.id)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+
+def _copied(inst: Institution) -> Institution:
+    copy = object.__new__(type(inst))
+    copy.__dict__.update(inst.__dict__)
+    copy.__dict__["_pending_events"] = []
+    return copy
+
+
 def require_in_jurisdiction(principal: Principal, action: Action, jurisdiction: str) -> None:
     """``action`` anywhere in ``jurisdiction``, whatever district the principal is scoped to."""
     principal.require(action, jurisdiction, principal.district or "", None)
@@ -261,6 +304,7 @@ class Ledger:
         self.catalogue = catalogue
         self.folds = history_folds or HistoryFolds()
         self.saved = SavedAggregates()
+        self.latest = LatestInstitutions()
 
     # --- time -----------------------------------------------------------------------------
 
@@ -343,15 +387,40 @@ class Ledger:
             saved = self.saved.at(aggregate_id, version)
             if saved is not None and isinstance(saved, cls):
                 return saved
-        try:
-            aggregate: Aggregate = self.store.repository.get(
-                aggregate_id, version=version, projector_func=project
-            )
-        except AggregateNotFoundError:
-            raise absent(cls, aggregate_id) from None
-        if not isinstance(aggregate, cls):
+        aggregate: Aggregate | None
+        if cls is Institution and version is None:
+            aggregate = self._latest_institution(aggregate_id)
+        elif cls in self.store.snapshotting_intervals:
+            try:
+                aggregate = self.store.repository.get(
+                    aggregate_id, version=version, projector_func=project
+                )
+            except AggregateNotFoundError:
+                raise absent(cls, aggregate_id) from None
+        else:
+            # Never snapshotted: one read of its events, without the snapshot lookup the
+            # repository makes first (a round trip on every request's token, for one).
+            events = self.store.repository.event_store.get(aggregate_id, lte=version)
+            aggregate = project(None, events)
+        if aggregate is None or not isinstance(aggregate, cls):
             raise absent(cls, aggregate_id)
         return aggregate
+
+    def _latest_institution(self, iid: UUID) -> Institution | None:
+        """The institution as recorded now: the kept one and the events recorded since it."""
+        kept = self.latest.get(iid)
+        if kept is None:
+            try:
+                found = self.store.repository.get(iid, projector_func=project)
+            except AggregateNotFoundError:
+                return None
+            if not isinstance(found, Institution):
+                return None
+            inst = found
+        else:
+            inst = project(kept, self.store.repository.event_store.get(iid, gt=kept.version))
+        self.latest.put(inst)
+        return inst
 
     def get_for(
         self, principal: Principal, cls: type[A], aggregate_id: UUID, version: int | None = None
@@ -490,6 +559,9 @@ class Ledger:
                 "the record changed while this command ran; reload and retry"
             ) from None
         self.saved.put(aggregates)
+        for aggregate in aggregates:
+            if isinstance(aggregate, Institution):
+                self.latest.put(aggregate)
 
     def save_result(
         self, ctx: Context, inst: Institution, *others: Aggregate, **created: Any

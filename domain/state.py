@@ -245,6 +245,30 @@ def scope_items(lines: list[ScopeLine]) -> tuple[ScopeItem, ...]:
     return tuple(ScopeItem(line["occupation"], tuple(line["levels"])) for line in lines)
 
 
+# --- changing a record -----------------------------------------------------------------
+
+S = TypeVar("S")
+
+_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def changed(record: S, **changes: Any) -> S:
+    """``dataclasses.replace`` for the frozen records here (no ``__post_init__``, no
+    ``InitVar``): a copy of ``record`` with ``changes``, made by copying its attributes
+    rather than calling ``__init__`` with every field, which dominates the fold otherwise.
+    Refuses a name that is not a field, as ``replace`` does."""
+    cls = type(record)
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = frozenset(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    if not names.issuperset(changes):
+        unknown = ", ".join(sorted(set(changes) - names))
+        raise TypeError(f"{cls.__name__} has no field {unknown}")
+    copy = object.__new__(cls)
+    copy.__dict__.update(record.__dict__, **changes)
+    return copy
+
+
 # --- the file's dicts -------------------------------------------------------------------
 
 

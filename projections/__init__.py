@@ -19,7 +19,9 @@ The read models and their typed reads:
 - ``workload`` (:mod:`projections.workload`): supervisor workload and rotation counters —
   :mod:`projections.workload_queries`;
 - ``verification`` (:mod:`projections.verification`): where each formal document's event
-  lies, by its chain hash — ``locate`` in the same module.
+  lies, by its chain hash — ``locate`` in the same module;
+- ``ratings`` (:mod:`projections.ratings`): each institution's credit rating as it stands,
+  for the public page — :mod:`projections.ratings_queries`.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from projections.base import (
 )
 from projections.complaints import Complaints
 from projections.disclosure import Disclosure
+from projections.ratings import Ratings
 from projections.register import Register
 from projections.sanctions import Sanctions
 from projections.store import NotificationLog, StalePosition, ViewStore
@@ -51,6 +54,7 @@ READ_MODELS: tuple[Callable[[], ReadModel], ...] = (
     Complaints,
     Workload,
     Verification,
+    Ratings,
 )
 
 __all__ = [

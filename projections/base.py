@@ -6,6 +6,10 @@ log after its recorded position, applies up to ``batch_size`` events and records
 position in the same transaction. Events the model does not handle are skipped, but the
 position still moves past them.
 
+:meth:`Projections.catch_up` feeds every projection from one read of the log per batch,
+each event decoded once, and applies each projection's part of it in that projection's own
+transaction, as above.
+
 Exactly once, even with two runners or a crash:
 
 - each batch takes a per-projection lock first (an advisory lock on PostgreSQL, SQLite's
@@ -40,6 +44,10 @@ from projections.store import (
 )
 
 DEFAULT_BATCH_SIZE = 500
+#: Events per batch of a rebuild of every projection: each projection's batch costs a
+#: dozen round trips (lock, position, rows read, rows written, tracking, commit) whatever
+#: its size, so a rebuild, far behind by definition, reads bigger ones.
+REBUILD_BATCH_SIZE = 2000
 
 
 class ReadModel(ABC):
@@ -54,6 +62,11 @@ class ReadModel(ABC):
     def wants(self, topic: str) -> bool:
         cls = event_class(topic)
         return cls is not None and issubclass(cls, self.handles)
+
+    def bind(self, log: NotificationLog) -> None:
+        """Told the log it is fed from (a read model keeping what the domain derives from
+        an institution's whole history reads that history through it)."""
+        return None
 
     @abstractmethod
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
@@ -98,6 +111,8 @@ class Projection:
         #: Called after each committed batch with the projection's name and the batch's
         #: last event it applied (the worker measures lag with it).
         self.on_batch: Callable[[str, LedgerEvent], None] | None = None
+        if log is not None:
+            model.bind(log)
 
     @property
     def name(self) -> str:
@@ -137,9 +152,19 @@ class Projection:
             consumed += applied
         return consumed
 
-    def _apply(self, expected: int, entries: Sequence[LoggedEvent]) -> tuple[int, int]:
-        """Apply one batch read after ``expected``; (notifications consumed, new position)."""
-        events = [self.log.decode(e) for e in entries if self.model.wants(e.topic)]
+    def _apply(
+        self,
+        expected: int,
+        entries: Sequence[LoggedEvent],
+        decode: Callable[[LoggedEvent], LedgerEvent] | None = None,
+    ) -> tuple[int, int]:
+        """Apply one batch read after ``expected``; (notifications consumed, new position).
+
+        ``decode`` (by default the log's) lets projections fed from one read share the
+        decoded events.
+        """
+        decode = decode or self.log.decode
+        events = [decode(e) for e in entries if self.model.wants(e.topic)]
         last = entries[-1].notification_id
         with self.store.transaction() as session:
             session.lock(self.name)
@@ -155,6 +180,11 @@ class Projection:
 
     def rebuild(self) -> int:
         """Drop the view and its position, recreate it empty, and catch up from the start."""
+        self.reset()
+        return self.catch_up()
+
+    def reset(self) -> None:
+        """Drop the view and its position and recreate it empty."""
         dialect = self.store.dialect
         with self.store.transaction() as session:
             session.lock(self.name)
@@ -164,7 +194,6 @@ class Projection:
             for table in self.model.tables:
                 for statement in dialect.create_statements(table):
                     session.execute(statement)
-        return self.catch_up()
 
     def content_hash(self) -> str:
         """SHA-256 over every row of the view, in a stable order (the position excluded)."""
@@ -196,6 +225,20 @@ def canonical(row: Row) -> str:
     return json.dumps(row, sort_keys=True, ensure_ascii=False, default=_plain)
 
 
+class SharedDecoding:
+    """The events of one batch, each decoded once for every projection applying it."""
+
+    def __init__(self, log: NotificationLog) -> None:
+        self.log = log
+        self._decoded: dict[int, LedgerEvent] = {}
+
+    def __call__(self, entry: LoggedEvent) -> LedgerEvent:
+        event = self._decoded.get(entry.notification_id)
+        if event is None:
+            event = self._decoded[entry.notification_id] = self.log.decode(entry)
+        return event
+
+
 class Projections(Mapping[str, Projection]):
     """Every projection by name, sharing one store."""
 
@@ -221,18 +264,50 @@ class Projections(Mapping[str, Projection]):
         return self["register"]
 
     def catch_up(
-        self, *, stop: threading.Event | None = None, only: Collection[str] | None = None
+        self,
+        *,
+        stop: threading.Event | None = None,
+        only: Collection[str] | None = None,
+        batch_size: int | None = None,
     ) -> dict[str, int]:
         """Catch every projection up (or those named in ``only``); notifications consumed,
-        by projection."""
-        done: dict[str, int] = {}
-        for name, projection in self._by_name.items():
-            if stop is not None and stop.is_set():
+        by projection.
+
+        The log is read once per batch for all of them, from the lowest position of those
+        behind, and each event is decoded once; each projection then applies the part of
+        the batch after its own position in a transaction of its own (its lock, position
+        check and tracking record as in :meth:`Projection.catch_up`). With ``stop``,
+        returns after the batch in progress once it is set.
+        """
+        projections = [p for p in self._by_name.values() if only is None or p.name in only]
+        done = {p.name: 0 for p in projections}
+        if not projections:
+            return done
+        log = projections[0].log
+        size = batch_size or min(p.batch_size for p in projections)
+        head = log.head()
+        positions = {p.name: p.position() for p in projections}
+        while not (stop is not None and stop.is_set()):
+            behind = [p for p in projections if positions[p.name] < head]
+            if not behind:
                 break
-            if only is not None and name not in only:
-                continue
-            done[name] = projection.catch_up(stop=stop)
+            entries = log.read(min(positions[p.name] for p in behind) + 1, size)
+            if not entries:
+                break
+            decode = SharedDecoding(log)
+            for p in behind:
+                mine = [e for e in entries if e.notification_id > positions[p.name]]
+                if mine:
+                    applied, positions[p.name] = p._apply(positions[p.name], mine, decode)
+                    done[p.name] += applied
         return done
+
+    def rebuild(self) -> dict[str, int]:
+        """Every projection dropped, recreated empty and caught up from the start, from one
+        read of the log; notifications consumed, by projection."""
+        for projection in self._by_name.values():
+            projection.reset()
+        return self.catch_up(batch_size=REBUILD_BATCH_SIZE)
 
     def status(self) -> list[ProjectionStatus]:
         return [p.status() for p in self._by_name.values()]

@@ -41,6 +41,7 @@ from projections.queries import (
     count_by_status,
     list_institutions,
 )
+from projections.ratings_queries import rated_institutions
 from projections.sanctions_queries import (
     Sanction,
     list_sanctions,
@@ -359,20 +360,21 @@ def public_page(
 def _public_ratings(
     app: OversightApplication, store: ViewStore, day: date, jurisdiction: str | None
 ) -> Iterator[PublicRating]:
-    """Current credit ratings of institutions whose rulebook publishes them."""
-    entries = every_row(
-        lambda cursor, limit: list_institutions(
-            store, jurisdiction=jurisdiction, limit=limit, cursor=cursor
-        )
-    )
-    for entry in entries:
-        rating = app.records.credit_rating(SYSTEM, entry.id, day)
-        if rating["published"] and rating["state"] != "unrated":
+    """Current credit ratings of institutions whose rulebook publishes them: from the
+    ratings read model where its standing tells the day, else replayed from history."""
+    catalogue = app.ledger.catalogue
+    for entry in rated_institutions(store, catalogue, day, jurisdiction):
+        s = entry.standing
+        if s is not None:
+            rulebook = catalogue.in_force(entry.jurisdiction, day)
+            rules = rulebook.credit_rating if rulebook is not None else None
+            grade, state, basis = s.grade, s.state, s.rulebook
+            published = rules is not None and rules.published
+        else:
+            rating = app.records.credit_rating(SYSTEM, entry.id, day)
+            grade, state, basis = rating["grade"], rating["state"], rating["rulebook"]
+            published = rating["published"]
+        if published and state != "unrated":
             yield PublicRating(
-                entry.name,
-                entry.credit_code,
-                entry.jurisdiction,
-                rating["grade"],
-                rating["state"],
-                rating["rulebook"],
+                entry.name, entry.credit_code, entry.jurisdiction, grade, state, basis
             )

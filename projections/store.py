@@ -40,6 +40,8 @@ from psycopg.types.json import Jsonb
 from config.settings import Settings
 from domain.application import OversightApplication
 from domain.events import LedgerEvent
+from domain.history import History
+from domain.rulebook import Catalogue
 
 ColumnType = Literal["text", "int", "date", "timestamp", "json", "uuid"]
 Row = dict[str, Any]
@@ -545,6 +547,17 @@ class NotificationLog:
     def __init__(self, application: OversightApplication) -> None:
         self._recorder = application.store.recorder
         self._mapper = application.store.mapper
+        self._ledger = application.ledger
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The rulebooks the application judges by."""
+        return self._ledger.catalogue
+
+    def history(self, iid: UUID, upto: int) -> History:
+        """An institution's history up to version ``upto`` (for a read model that keeps
+        what the domain derives from it)."""
+        return self._ledger.fold(iid, upto=upto).history
 
     def read(self, start: int, limit: int) -> list[LoggedEvent]:
         """Up to ``limit`` notifications from id ``start`` on."""

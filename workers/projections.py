@@ -114,8 +114,9 @@ def command(projections: Projections, action: str, name: str | None, all_: bool)
         if name is None and not all_:
             print("name a projection to rebuild, or pass --all", file=sys.stderr)
             return 2
-        for n in chosen:
-            applied = projections[n].rebuild()
+        # All of them from one read of the log, or the one named.
+        rebuilt = projections.rebuild() if name is None else {name: projections[name].rebuild()}
+        for n, applied in rebuilt.items():
             print(f"{n:<16} rebuilt from {applied} events  sha256 {projections[n].content_hash()}")
         return 0
     print(f"unknown action {action!r} (status, rebuild)", file=sys.stderr)

@@ -86,8 +86,7 @@ def rebuild_figures(table: Table, app: OversightApplication, settings: Settings)
         say(f"projected {head} events in {time.perf_counter() - started:.1f} s")
         hashes = {name: p.content_hash() for name, p in projections.items()}
         started = time.perf_counter()
-        for projection in projections.values():
-            projection.rebuild()
+        projections.rebuild()
         seconds = time.perf_counter() - started
         again = {name: p.content_hash() for name, p in projections.items()}
         positions = {p.position() for p in projections.values()}

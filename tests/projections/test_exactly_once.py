@@ -28,6 +28,7 @@ from projections.queries import list_institutions
 from projections.register import INSTITUTIONS, Register
 from projections.store import ViewSession
 from tests.conftest import FakeClock
+from tests.projections.casework import LATER, busy_year
 from tests.projections.filings import SUBMITTED_TOPIC, file_many
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -275,3 +276,69 @@ def test_sigterm_lets_the_batch_finish_and_the_worker_exit_cleanly(
     file_many(app, 2, start=100)
     assert register.catch_up() == notifications_after(app, stopped_at)
     assert register.content_hash() == rebuilt_hash(settings, app)
+
+
+def contents(projections: Projections) -> dict[str, str]:
+    return {name: p.content_hash() for name, p in projections.items()}
+
+
+def test_every_projection_fed_from_one_read_applies_each_event_exactly_once(
+    settings: Settings, app: OversightApplication, projections: Projections, clock: FakeClock
+) -> None:
+    clock.set(LATER)
+    busy_year(app)
+    file_many(app, 12, start=10)
+    runners = [build_projections(settings, app, batch_size=7) for _ in range(2)]
+    consumed: list[dict[str, int]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(runners))
+
+    def run(p: Projections) -> None:
+        try:
+            start.wait()
+            consumed.append(p.catch_up())
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in runners]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    finally:
+        for p in runners:
+            p.close()
+
+    assert errors == []
+    everything = notifications_after(app, 0)
+    assert {name: sum(c[name] for c in consumed) for name in projections} == dict.fromkeys(
+        projections, everything
+    )
+    assert {p.position() for p in projections.values()} == {head(app)}
+    # Each projection alone, reading the log for itself, reaches the same rows.
+    shared = contents(projections)
+    for projection in projections.values():
+        projection.rebuild()
+    assert contents(projections) == shared
+
+
+def test_a_projection_behind_the_others_catches_up_from_the_shared_reads(
+    app: OversightApplication, projections: Projections
+) -> None:
+    file_many(app, 9)
+    projections.catch_up()
+    earlier = head(app)
+    before = contents(projections)
+    projections.register.reset()
+    file_many(app, 3, start=9)
+
+    done = projections.catch_up()
+
+    others = dict.fromkeys(set(projections) - {"register"}, notifications_after(app, earlier))
+    assert done == {"register": notifications_after(app, 0), **others}
+    assert {p.position() for p in projections.values()} == {head(app)}
+    after = contents(projections)
+    assert after != before
+    assert projections.rebuild() == dict.fromkeys(projections, notifications_after(app, 0))
+    assert contents(projections) == after

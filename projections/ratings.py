@@ -1,0 +1,130 @@
+"""Credit ratings as they stand (sichuan-2021 §2.9), for the public page.
+
+A rating is derived by the domain from an institution's whole history (``domain.credit``)
+and depends on the day asked about, since grades recover after a clean period. This read
+model keeps, per institution, the domain's :class:`~domain.credit.RatingStanding` after the
+last fact that moves the rating — grade, state, the date of the last lowering or recovery,
+the date of that last fact and the rulebook it was computed under — recomputed by the domain
+whenever an event that moves a rating arrives. A day on or after the last fact is then
+answered by the recovery rule's date arithmetic (:meth:`RatingStanding.on`); an earlier
+day, or a day under another rulebook, replays the history (:func:`public_ratings`).
+
+Tables: ``ratings_institutions``, each filed institution's name, credit code and
+jurisdiction as filed; ``ratings_standings``, the standing of each institution an event
+moving a rating has reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+from uuid import UUID
+
+from domain.credit import RatingStanding, standing_of
+from domain.events import (
+    AnnualAssessmentRecorded,
+    AppealDecided,
+    CaseDecided,
+    DecisionServed,
+    FilingApproved,
+    LedgerEvent,
+)
+from projections.base import ReadModel
+from projections.rows import BatchTables, apply_handlers, filing_handlers, lookup_table
+from projections.store import Column, Index, NotificationLog, Row, Table, ViewSession
+
+INSTITUTIONS = lookup_table("ratings_institutions", ("name", "credit_code", "jurisdiction"))
+
+STANDINGS = Table(
+    name="ratings_standings",
+    columns=(
+        Column("id", "uuid", nullable=False),
+        Column("jurisdiction", nullable=False),
+        #: The rulebook's ref (id@version#hash) the standing was computed under.
+        Column("rulebook", nullable=False),
+        Column("grade"),
+        #: unrated | rated | cancelled
+        Column("state", nullable=False),
+        Column("since", "date"),
+        Column("last_fact_on", "date"),
+        Column("approved", "int", nullable=False),
+        #: The institution's version the standing was computed at.
+        Column("version", "int", nullable=False),
+    ),
+    primary_key=("id",),
+    indexes=(Index("ratings_standings_by_place", ("jurisdiction", "approved")),),
+)
+
+#: The events a rating is derived from (``domain.credit._facts``): approvals, sanctions in
+#: force (decided, served, annulled or varied on appeal) and annual assessments.
+MOVES_RATING: tuple[type[LedgerEvent], ...] = (
+    FilingApproved,
+    CaseDecided,
+    DecisionServed,
+    AppealDecided,
+    AnnualAssessmentRecorded,
+)
+
+
+class _Batch(BatchTables):
+    def __init__(self, session: ViewSession, ids: set[UUID], log: NotificationLog) -> None:
+        super().__init__(session, ids)
+        self.log = log
+        self.institutions = self.hold(INSTITUTIONS, "id")
+        self.standings = self.hold(STANDINGS, "id")
+        #: The last version of each institution whose rating an event of the batch moves.
+        self.moved: dict[UUID, int] = {}
+
+    def flush(self) -> None:
+        """Each moved rating's standing from the history up to the batch's last event of
+        the institution, then the rows written back."""
+        for iid, version in self.moved.items():
+            institution = self.institutions.get(iid)
+            if institution is None:
+                continue  # no filing (cannot happen in a consistent store)
+            place = institution["jurisdiction"]
+            s = standing_of(self.log.history(iid, version), self.log.catalogue, place)
+            if s is not None:
+                self.standings.add(
+                    {"id": iid, "jurisdiction": place, **_columns(s), "version": version}
+                )
+        super().flush()
+
+
+def _columns(s: RatingStanding) -> Row:
+    return {
+        "rulebook": s.rulebook,
+        "grade": s.grade,
+        "state": s.state,
+        "since": s.since,
+        "last_fact_on": s.last_fact_on,
+        "approved": int(s.approved),
+    }
+
+
+def _moved(b: _Batch, e: LedgerEvent) -> None:
+    b.moved[e.originator_id] = e.originator_version
+
+
+HANDLERS: dict[type[LedgerEvent], Callable[[_Batch, Any], None]] = {
+    **filing_handlers(INSTITUTIONS),
+    **dict.fromkeys(MOVES_RATING, _moved),
+}
+
+
+class Ratings(ReadModel):
+    name: ClassVar[str] = "ratings"
+    tables: ClassVar[tuple[Table, ...]] = (INSTITUTIONS, STANDINGS)
+    handles: ClassVar[tuple[type[LedgerEvent], ...]] = tuple(HANDLERS)
+
+    def __init__(self) -> None:
+        self._log: NotificationLog | None = None
+
+    def bind(self, log: NotificationLog) -> None:
+        self._log = log
+
+    def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
+        if self._log is None:
+            raise RuntimeError("the ratings read model is fed only when bound to its log")
+        batch = _Batch(session, {e.originator_id for e in events}, self._log)
+        apply_handlers(HANDLERS, batch, events)
