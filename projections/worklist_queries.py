@@ -192,6 +192,8 @@ class FlagItem:
     reason_zh: str
     reason_en: str
     state: str
+    #: The file's officer (a flag has no officer of its own), or None.
+    officer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -427,6 +429,8 @@ _KINDS = (
         None,
         "x.state = 'open'",
         "x.occurred_on, i.name, x.institution_id, x.batch_id, x.check_name",
+        "flag",
+        "batch_id",
     ),
 )
 
