@@ -107,7 +107,7 @@ def session_principal(request: Request, app: OversightApplication, cookie: str) 
         return None
     principal = app.users.principal_of(session.user, session.password_version)
     if principal is None:
-        log.info("auth.refused", via="session", user=session.user)
+        log.info("auth.refused", via="session")
     return principal
 
 

@@ -11,18 +11,30 @@ import argparse
 import getpass
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 from uuid import UUID
 
 from bootstrap import build_application
 from config.settings import Settings
 from domain.access import ROLES
+from domain.application import OversightApplication
 from domain.errors import InvalidInput
 from domain.institution import institution_id
 from domain.users import User
 
 Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+@contextmanager
+def opened(settings: Settings) -> Iterator[OversightApplication]:
+    """The application for one command, closed after it (its pooled connections too)."""
+    app = build_application(settings)
+    try:
+        yield app
+    finally:
+        app.close()
 
 
 def read_password(stdin: TextIO | None = None) -> str:
@@ -50,23 +62,24 @@ def scope_institution(args: argparse.Namespace) -> UUID | None:
 
 def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
     password = None if args.no_password else read_password()
-    user = build_application(settings).users.create_user(
-        args.name,
-        role=args.role,
-        display_name=args.display_name or "",
-        jurisdiction=args.jurisdiction,
-        district=args.district,
-        institution=scope_institution(args),
-        password=password,
-    )
+    with opened(settings) as app:
+        user = app.users.create_user(
+            args.name,
+            role=args.role,
+            display_name=args.display_name or "",
+            jurisdiction=args.jurisdiction,
+            district=args.district,
+            institution=scope_institution(args),
+            password=password,
+        )
     print(f"created user {user.name} ({user.role}, {_scope(user)})")
     return 0
 
 
 def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
-    app = build_application(settings)
-    now = app.ledger.clock()
-    rows = [_row(u, now) for u in app.users.users()]
+    with opened(settings) as app:
+        now = app.ledger.clock()
+        rows = [_row(u, now) for u in app.users.users()]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -78,25 +91,29 @@ def cmd_user_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_user_set_password(args: argparse.Namespace, settings: Settings) -> int:
-    user = build_application(settings).users.set_password(args.name, read_password())
+    password = read_password()
+    with opened(settings) as app:
+        user = app.users.set_password(args.name, password)
     print(f"password set for {user.name}")
     return 0
 
 
 def cmd_user_set_role(args: argparse.Namespace, settings: Settings) -> int:
-    user = build_application(settings).users.change_role(
-        args.name,
-        role=args.role,
-        jurisdiction=args.jurisdiction,
-        district=args.district,
-        institution=scope_institution(args),
-    )
+    with opened(settings) as app:
+        user = app.users.change_role(
+            args.name,
+            role=args.role,
+            jurisdiction=args.jurisdiction,
+            district=args.district,
+            institution=scope_institution(args),
+        )
     print(f"{user.name} is now {user.role} ({_scope(user)})")
     return 0
 
 
 def cmd_user_disable(args: argparse.Namespace, settings: Settings) -> int:
-    user = build_application(settings).users.disable(args.name, args.reason)
+    with opened(settings) as app:
+        user = app.users.disable(args.name, args.reason)
     print(f"disabled {user.name}: its sessions and tokens no longer work")
     return 0
 

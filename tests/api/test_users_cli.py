@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -12,12 +13,30 @@ import pytest
 from bootstrap import build_application
 from bootstrap.cli import main
 from config.settings import Settings
+from domain.application import OversightApplication
 from domain.errors import Conflict, Forbidden
 from domain.users import LOCKOUT_FAILURES
 from tests.api.test_cli import use
 from tests.conftest import FakeClock
 
 PASSWORD = "correct horse 1"
+
+
+@pytest.fixture(autouse=True)
+def close_apps() -> Iterator[None]:
+    """Every application a test opens is closed after it (PostgreSQL connections)."""
+    yield
+    while OPENED:
+        OPENED.pop().close()
+
+
+OPENED: list[OversightApplication] = []
+
+
+def opened_app(settings: Settings, clock: FakeClock | None = None) -> OversightApplication:
+    app = build_application(settings, clock=clock) if clock else build_application(settings)
+    OPENED.append(app)
+    return app
 
 
 def piped(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
@@ -36,7 +55,7 @@ def test_user_create_reads_the_password_from_stdin_and_lists_the_account(
     use(monkeypatch, settings)
     created(monkeypatch, "li.wei", "--display-name", "李伟", "--district", "锦江区")
     assert "created user li.wei" in capsys.readouterr().out
-    app = build_application(settings)
+    app = opened_app(settings)
     signed = app.users.sign_in("li.wei", PASSWORD, request_id="t")
     assert signed.outcome == "signed_in"
     assert signed.principal is not None
@@ -68,7 +87,7 @@ def test_a_second_account_of_a_name_is_refused_and_a_short_password_too(
     piped(monkeypatch, "short\n")
     assert main(["user", "create", "wang.fang", "--role", "admin"]) == 2
     assert "(password)" in capsys.readouterr().err
-    app = build_application(settings)
+    app = opened_app(settings)
     assert [u.name for u in app.users.users()] == ["li.wei"]
     with pytest.raises(Conflict):
         app.users.create_user("li.wei", role="admin", password=PASSWORD)
@@ -81,7 +100,7 @@ def test_set_password_replaces_the_old_one(
     created(monkeypatch)
     piped(monkeypatch, "another horse 2\n")
     assert main(["user", "set-password", "li.wei"]) == 0
-    app = build_application(settings)
+    app = opened_app(settings)
     assert app.users.sign_in("li.wei", PASSWORD, request_id="t").outcome == "wrong"
     assert app.users.sign_in("li.wei", "another horse 2", request_id="t").outcome == "signed_in"
 
@@ -91,13 +110,13 @@ def test_lockout_is_kept_in_the_store_and_ends_on_the_clock(
 ) -> None:
     use(monkeypatch, settings)
     created(monkeypatch)
-    app = build_application(settings, clock=clock)
+    app = opened_app(settings, clock)
     outcomes = [
         app.users.sign_in("li.wei", f"wrong password {i}", request_id="t").outcome
         for i in range(LOCKOUT_FAILURES)
     ]
     assert outcomes == ["wrong"] * (LOCKOUT_FAILURES - 1) + ["locked"]
-    again = build_application(settings, clock=clock)  # another process, the same store
+    again = opened_app(settings, clock)  # another process, the same store
     assert again.users.sign_in("li.wei", PASSWORD, request_id="t").outcome == "locked"
     clock.advance(minutes=15)
     assert again.users.sign_in("li.wei", PASSWORD, request_id="t").outcome == "signed_in"
@@ -110,7 +129,7 @@ def test_lockout_is_kept_in_the_store_and_ends_on_the_clock(
 def test_an_unknown_name_is_told_apart_from_nothing_and_records_nothing(
     settings: Settings,
 ) -> None:
-    app = build_application(settings)
+    app = opened_app(settings)
     assert app.users.sign_in("nobody", PASSWORD, request_id="t").outcome == "unknown"
     assert app.users.sign_in("not a name!", PASSWORD, request_id="t").outcome == "unknown"
     assert list(app.ledger.originators()) == []
@@ -124,7 +143,7 @@ def test_a_user_token_acts_as_the_user_and_stops_when_the_user_is_disabled(
     capsys.readouterr()
     assert main(["token", "create", "--user", "li.wei", "--expires-in", "7"]) == 0
     secret = capsys.readouterr().out.split("secret:   ")[1].split()[0]
-    app = build_application(settings)
+    app = opened_app(settings)
     principal = app.access.authenticate(secret)
     assert (principal.subject, principal.user, principal.role) == ("li.wei", "li.wei", "regulator")
     assert [t.user for t in app.access.tokens_of("li.wei")] == ["li.wei"]
@@ -146,6 +165,6 @@ def test_a_free_standing_token_still_needs_its_subject_and_role(
     use(monkeypatch, settings)
     assert main(["token", "create", "--role", "admin"]) == 2
     assert "--subject and --role, or --user" in capsys.readouterr().err
-    app = build_application(settings)
+    app = opened_app(settings)
     app.access.issue_token("s3cret-free", subject="script", role="admin", valid_for=timedelta(1))
     assert app.access.authenticate("s3cret-free").user is None
