@@ -31,6 +31,8 @@ def coordinator(settings: Settings, kind: str, store: ViewStore) -> Coordinator:
 
 
 def heartbeat_store(settings: Settings, application: OversightApplication) -> ViewStore:
-    """The read models' store with only the heartbeats' table, for the deadline watcher."""
+    """The read models' store with only the heartbeats' table, for the deadline watcher
+    (one connection: a beat every few seconds)."""
+    one = settings.model_copy(update={"pool_size": 1, "pool_max_overflow": 1})
     with schema_lock(settings):
-        return ViewStore.open(settings, [HEARTBEATS], application=application)
+        return ViewStore.open(one, [HEARTBEATS], application=application)

@@ -180,8 +180,8 @@ class Coordinator:
             for name in names:
                 self.leadership.try_lead(name)
             after = self.leadership.leading()
-        if after != before:
-            self.beat()
+        if after != before and self._beating is not None:
+            self.beat()  # show the change at once
         return after
 
     def leading(self) -> frozenset[str]:

@@ -73,6 +73,7 @@ def run(
     tick = interval if coordinator is None else min(interval, coordinator.interval)
     next_pass = 0.0
     if coordinator is not None:
+        coordinator.lead([LEADS])  # before the first beat, which then names it
         coordinator.start()
     try:
         while not stop.is_set():

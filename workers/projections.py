@@ -51,6 +51,7 @@ def run(
         projections.observe(partial(observe_lag, clock))
     log.info("projections.started", projections=list(projections))
     if coordinator is not None:
+        coordinator.lead(projections)  # before the first beat, which then names them
         coordinator.start()
     try:
         while not stop_event.is_set():

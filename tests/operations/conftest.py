@@ -9,12 +9,20 @@ from collections.abc import Iterator
 
 import pytest
 
+from config.logging import configure_logging
 from config.settings import Settings
 from tests.api.conftest import api
 from tests.reliability.cluster import Cluster
 from tests.reliability.conftest import cluster
 
-__all__ = ["api", "cluster", "deployment_settings"]
+__all__ = ["api", "cluster", "deployment_settings", "logs_to_this_test"]
+
+
+@pytest.fixture(autouse=True)
+def logs_to_this_test() -> None:
+    """Log lines of the code under test go to this test's stderr (another test may have
+    configured logging onto a capture that is closed by now)."""
+    configure_logging("json", "WARNING")
 
 
 @pytest.fixture

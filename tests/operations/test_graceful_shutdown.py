@@ -29,7 +29,7 @@ from tests.projections.filings import file_approved
 from tests.reliability.server import writes_held
 from workers.deadlines import run_once
 
-pytestmark = [pytest.mark.postgres]
+pytestmark = [pytest.mark.postgres, pytest.mark.faults]
 
 IN_FLIGHT = 6
 SUBMITTED = "domain.events:FilingSubmitted"

@@ -34,7 +34,7 @@ from tests.operations.processes import Deployment, deployment, eventually, readi
 from tests.reliability.test_worker_kill import fresh_hashes
 from workers.deadlines import run_once
 
-pytestmark = [pytest.mark.postgres]
+pytestmark = [pytest.mark.postgres, pytest.mark.faults]
 
 BASE = "/api/v1/institutions"
 #: Institutions filed before the kills, and while they happen.
