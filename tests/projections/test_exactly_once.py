@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -144,19 +145,20 @@ def test_a_replayed_batch_is_refused_with_its_rows(
     assert register.content_hash() == digest
 
 
-def test_two_runners_at_once_apply_each_event_exactly_once(
-    settings: Settings, app: OversightApplication, projections: Projections
-) -> None:
-    file_many(app, 30)
-    runners = [build_projections(settings, app, batch_size=3) for _ in range(2)]
-    consumed: list[int] = []
+R = TypeVar("R")
+
+
+def at_once(runners: list[Projections], work: Callable[[Projections], R]) -> list[R]:
+    """``work`` on each runner in a thread of its own, started together; the runners are
+    closed afterwards and any error is raised."""
+    done: list[R] = []
     errors: list[BaseException] = []
     start = threading.Barrier(len(runners))
 
     def run(p: Projections) -> None:
         try:
             start.wait()
-            consumed.append(p.register.catch_up())
+            done.append(work(p))
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -169,8 +171,17 @@ def test_two_runners_at_once_apply_each_event_exactly_once(
     finally:
         for p in runners:
             p.close()
-
     assert errors == []
+    return done
+
+
+def test_two_runners_at_once_apply_each_event_exactly_once(
+    settings: Settings, app: OversightApplication, projections: Projections
+) -> None:
+    file_many(app, 30)
+    runners = [build_projections(settings, app, batch_size=3) for _ in range(2)]
+    consumed = at_once(runners, lambda p: p.register.catch_up())
+
     assert sum(consumed) == notifications_after(app, 0)
     assert projections.register.position() == head(app)
     assert projections.register.content_hash() == rebuilt_hash(settings, app)
@@ -289,28 +300,8 @@ def test_every_projection_fed_from_one_read_applies_each_event_exactly_once(
     busy_year(app)
     file_many(app, 12, start=10)
     runners = [build_projections(settings, app, batch_size=7) for _ in range(2)]
-    consumed: list[dict[str, int]] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(runners))
+    consumed = at_once(runners, lambda p: p.catch_up())
 
-    def run(p: Projections) -> None:
-        try:
-            start.wait()
-            consumed.append(p.catch_up())
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(p,)) for p in runners]
-    try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-    finally:
-        for p in runners:
-            p.close()
-
-    assert errors == []
     everything = notifications_after(app, 0)
     assert {name: sum(c[name] for c in consumed) for name in projections} == dict.fromkeys(
         projections, everything
