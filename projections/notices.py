@@ -81,6 +81,9 @@ ADDRESSES = Table(
 
 TABLES = (NOTICES, ADDRESSES)
 
+#: The states of a notice's e-mail.
+EMAIL_STATES = ("pending", "sending", "sent", "failed", "no_address")
+
 #: The item whose officer answers for each kind of deadline ("file": the file's officer).
 ITEM_OF_DEADLINE = {
     "defence": "case",

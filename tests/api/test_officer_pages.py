@@ -9,7 +9,9 @@ from uuid import UUID
 
 import pytest
 
-from projections.notices import NoticeBoard
+from api.i18n import LABELS
+from domain.deciders.officers import ITEM_KINDS
+from projections.notices import EMAIL_STATES, ITEM_OF_DEADLINE, NoticeBoard
 from tests.api.conftest import Api
 from tests.api.forms import FormClient, refusal_of, refused_beside
 from tests.api.ladder import Ladder
@@ -114,3 +116,13 @@ def test_a_notice_shows_on_the_officers_page_with_a_badge_and_on_the_portal(
     assert (
         'data-testid="notice-defence"' not in officer(api, "zhao.min").client.get("/notices").text
     )
+
+
+def test_every_kind_and_e_mail_state_of_a_notice_has_a_label_in_both_languages() -> None:
+    keys = [f"portal.deadline.{kind}" for kind in ITEM_OF_DEADLINE]
+    keys += [f"notices.email.{state}" for state in EMAIL_STATES]
+    keys += [f"step.officer.kind.{kind}" for kind in ITEM_KINDS if kind != "file"]
+    for key in keys:
+        zh, en = LABELS[key]
+        assert zh.strip(), key
+        assert en.strip(), key

@@ -204,6 +204,17 @@ class Casework:
         self.decide_appeal(appeal_id, on, outcome, new_level)
         return appeal_id
 
+    def assign(self, kind: str, item: str, officer: str, on: str | date, reason: str = "") -> None:
+        self.app.officers.assign_officer(
+            self.ctx,
+            self.iid,
+            day(on),
+            item_kind=kind,
+            item_id=item,
+            officer=officer,
+            reason=reason,
+        )
+
     def complaint(
         self,
         on: str | date,
@@ -246,7 +257,10 @@ def busy_year(app: OversightApplication) -> list[Casework]:
     chengdu.complaint("2024-04-03", substantiated=True, verified_on="2024-04-10")
     chengdu.complaint("2024-08-03")
     app.filing.change_details(ADMIN, chengdu.iid, day("2024-08-05"), {"district": "武侯区"})
-    chengdu.open_case([chengdu.finding("chengdu-2024/30.9", "2024-08-06")], "2024-08-10")
+    opened = chengdu.open_case([chengdu.finding("chengdu-2024/30.9", "2024-08-06")], "2024-08-10")
+    chengdu.assign("file", "", "wang.fang", "2024-08-10")
+    chengdu.assign("case", opened, "li.wei", "2024-08-10")
+    chengdu.assign("case", opened, "zhao.min", "2024-08-20", reason="李伟调岗")
 
     hunan = Casework.filed(app, 2, jurisdiction="hunan", name="湖南甲中心")
     overdue = hunan.case(

@@ -42,7 +42,7 @@ def notice_count(request: Request, principal: Principal | None) -> int:
 
 @router.get("/notices", response_class=HTMLResponse)
 def notices(page: SignedInDep) -> Response:
-    return page.render("notices.html", notices=notices_of(page.request, page.principal))
+    return page.render("notices/page.html", notices=notices_of(page.request, page.principal))
 
 
 def install_links(templates: Jinja2Templates) -> None:
