@@ -19,8 +19,12 @@ from domain.access import Principal
 from domain.application import Context
 from domain.creditcode import make_credit_code
 from domain.institution import institution_id
+from domain.rulebook import default_catalogue
 from tests.browser.conftest import LiveServer
 from tests.browser.test_dashboard import Watch, sign_in
+
+#: The version of hunan-2023 in force, which the demo decisions cite.
+HUNAN_IN_FORCE = default_catalogue().get("hunan-2023").version
 
 pytestmark = pytest.mark.browser
 
@@ -109,7 +113,7 @@ def an_explanation_expands_with_its_rulebook(page: Any, screenshots: Path) -> No
     explain.locator("summary").first.click()
     assert body.is_visible()
     rulebook = explain.locator("[data-testid=explain-rulebook]").inner_text()
-    assert rulebook.startswith("hunan-2023 · v1 · ")
+    assert rulebook.startswith(f"hunan-2023 · v{HUNAN_IN_FORCE} · ")
     assert len(rulebook.rsplit(" · ", 1)[1]) == 64  # the rulebook file's SHA-256
     assert "hunan-2023/25.9" in explain.locator("[data-testid=explain-then]").inner_text()
     explain.scroll_into_view_if_needed()
@@ -159,7 +163,8 @@ def the_pages_read_in_english(page: Any, server: LiveServer, screenshots: Path) 
     shot(page, screenshots, "decision-page-en")
     page.goto(f"{server.url}/institutions/{XIANGJIANG}/decisions/{decision}?lang=zh")
     assert page.locator("h1").inner_text() == f"决定 {decision} 复核说明"
-    assert "hunan-2023 · v1 · " in page.locator("[data-testid=explain-rulebook]").inner_text()
+    cited = page.locator("[data-testid=explain-rulebook]").inner_text()
+    assert f"hunan-2023 · v{HUNAN_IN_FORCE} · " in cited
     shot(page, screenshots, "decision-page-zh")
 
 
