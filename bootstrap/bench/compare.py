@@ -5,11 +5,18 @@ before and after, measured in one run.
     python -m bootstrap.bench.compare --schema bench_xxxx fold
     python -m bootstrap.bench.compare --schema bench_xxxx prepings
     python -m bootstrap.bench.compare --schema bench_xxxx rebuild --against ../main
+    python -m bootstrap.bench.compare --schema bench_sized sized --against ../main
 
 ``public``, ``fold`` and ``prepings`` measure both ways with this code (the replay the public
 page did before its read model; ``dataclasses.replace`` put back into the fold; the pool's
 pre-ping on and off). ``rebuild --against DIR`` runs the same measurement with the code of
 another checkout (``PYTHONPATH=DIR``) and then with this one, one after the other.
+
+``sized`` is the bench's load and assessment figures (``oversight bench``'s sized
+institutions, 10 / 1,000 / 10,000 events by default) on a schema of their own: it creates
+the schema and the institutions when they are missing (with this code, before either run),
+then measures a load, an assessment with the history fold kept and one from a cold process,
+each beside a raw select of the same rows.
 """
 
 from __future__ import annotations
@@ -126,6 +133,65 @@ def fold(settings: Settings, repeats: int) -> dict[str, Any]:
         }
     finally:
         app.close()
+
+
+def sized_ids(sizes: tuple[int, ...]) -> dict[int, UUID]:
+    """The ids ``oversight bench`` gives its sized institutions (by their order in ``sizes``)."""
+    from bootstrap.bench.province import JURISDICTIONS, filing
+    from domain.state import institution_id
+
+    place = JURISDICTIONS[0]
+    ids = {}
+    for n, size in enumerate(sizes):
+        application = filing(9_000_000 + n, place, [])
+        ids[size] = institution_id(application.jurisdiction, application.credit_code)
+    return ids
+
+
+def ensure_sized(settings: Settings, sizes: tuple[int, ...]) -> None:
+    """The schema and the sized institutions, made where missing."""
+    import psycopg
+    from psycopg import sql
+
+    from bootstrap.bench.province import sized_institution
+    from domain.institution import Institution
+
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                sql.Identifier(settings.database_schema)
+            )
+        )
+    app = build_application(settings)
+    try:
+        for n, (size, iid) in enumerate(sized_ids(sizes).items()):
+            if app.ledger.find(Institution, iid) is None:
+                print(f"making the institution of {size:,} events", file=sys.stderr, flush=True)
+                made = sized_institution(app, size, n)
+                assert made == iid
+    finally:
+        app.close()
+
+
+def sized(settings: Settings, sizes: tuple[int, ...], repeats: int) -> dict[str, Any]:
+    """The bench's load and assessment figures on the sized institutions (a warm process
+    that has read each once, and a cold one without kept history folds)."""
+    from bootstrap.bench.province import Province
+    from bootstrap.bench.run import load_assess_figures
+    from bootstrap.bench.table import Table
+
+    province = Province()
+    province.sized.update(sized_ids(sizes))
+    table = Table()
+    app = build_application(settings)
+    try:
+        load_assess_figures(table, app, settings, province, repeats)
+    finally:
+        app.close()
+    return {
+        f.name: {"ms": round(f.ours, 3), "raw select ms": round(f.baseline, 3)}
+        for f in table.figures
+    }
 
 
 def command_targets(settings: Settings, count: int = 200) -> list[tuple[UUID, str, str]]:
@@ -248,9 +314,13 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--against", help="another checkout to run the same figure with first")
-    parser.add_argument("figure", choices=["public", "fold", "prepings", "rebuild"])
+    parser.add_argument("--sizes", default="10,1000,10000", help="events of the sized ones")
+    parser.add_argument("figure", choices=["public", "fold", "prepings", "rebuild", "sized"])
     a = parser.parse_args()
     settings = Settings(database_url=a.database_url, database_schema=a.schema)
+    sizes = tuple(int(n) for n in a.sizes.split(",") if n.strip())
+    if a.figure == "sized":
+        ensure_sized(settings, sizes)
     if a.against:
         results = {}
         here = Path(__file__).resolve()
@@ -269,6 +339,7 @@ def main() -> int:
         "fold": lambda: fold(settings, a.repeats),
         "prepings": lambda: prepings(settings, a.clients, a.duration),
         "rebuild": lambda: rebuild(settings),
+        "sized": lambda: sized(settings, sizes, a.repeats),
     }[a.figure]
     print(json.dumps(figure(), indent=2, ensure_ascii=False))
     return 0
