@@ -279,7 +279,7 @@ def _paper_set_reuse(
     raised: list[_Raised] = []
     for spec in _rules(rulebook, "paper_set_reuse"):
         window = cast(PaperSetReuseParams, spec.typed_params()).window_months
-        other = _other_use(history.batches, batch, window)
+        other = _other_use(history.same_paper_set(batch.paper_set_id), batch, window)
         if other is not None:
             raised.append(
                 _Raised(
@@ -301,7 +301,8 @@ def _other_use(
     batches: tuple[BatchFact, ...], batch: Batch | BatchFact, months: int
 ) -> BatchFact | None:
     """The latest earlier use of the batch's paper set within the window, else the earliest
-    later one (a batch reported after a later batch that reused its papers)."""
+    later one (a batch reported after a later batch that reused its papers); ``batches``:
+    all of them, or those of the batch's paper set (``History.same_paper_set``)."""
     if not batch.paper_set_id:
         return None
     same = [

@@ -8,7 +8,7 @@ new level and actions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -136,6 +136,50 @@ class AssessmentFact:
     ref: EventRef
 
 
+def _activity_key(ref: EventRef) -> tuple[date, int]:
+    return ref.occurred_on, ref.version
+
+
+@dataclass(frozen=True)
+class BatchIndex:
+    """What the rules read of the batches, gathered once per history instead of walked by
+    every rule: the latest batch by business date (the inactivity rule's start) and the
+    batches of each paper set in the order reported (the reuse rule's candidates)."""
+
+    latest: EventRef | None = None
+    by_paper_set: Mapping[str, tuple[BatchFact, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, batches: Iterable[BatchFact]) -> BatchIndex:
+        index = _BatchIndexer()
+        for batch in batches:
+            index.add(batch)
+        return index.built()
+
+
+@dataclass
+class _BatchIndexer:
+    """A :class:`BatchIndex` kept up to date one batch at a time."""
+
+    latest: EventRef | None = None
+    by_paper_set: dict[str, tuple[BatchFact, ...]] = field(default_factory=dict)
+
+    def add(self, batch: BatchFact) -> None:
+        # The first of equal keys stays, as ``max`` over the batches in order keeps it.
+        if self.latest is None or _activity_key(batch.ref) > _activity_key(self.latest):
+            self.latest = batch.ref
+        same = self.by_paper_set.get(batch.paper_set_id, ())
+        self.by_paper_set[batch.paper_set_id] = (*same, batch)
+
+    def copy(self) -> _BatchIndexer:
+        return _BatchIndexer(self.latest, dict(self.by_paper_set))
+
+    def built(self) -> BatchIndex:
+        """The index as it stands; this indexer is not changed afterwards (a fold's
+        builder is only ever copied), so the map is handed over as it is."""
+        return BatchIndex(self.latest, self.by_paper_set)
+
+
 @dataclass(frozen=True)
 class History:
     findings: tuple[FindingFact, ...] = ()
@@ -147,6 +191,21 @@ class History:
     version: int = 0
     #: The last day of validity the latest approval or renewal recorded.
     valid_until: date | None = None
+    #: The batches indexed (a fold passes the one it kept up to date; otherwise it is
+    #: gathered from ``batches`` on first use).
+    batch_index: BatchIndex | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def indexed_batches(self) -> BatchIndex:
+        index = self.batch_index
+        if index is None:
+            index = BatchIndex.of(self.batches)
+            object.__setattr__(self, "batch_index", index)  # the same facts, gathered once
+        return index
+
+    def same_paper_set(self, paper_set_id: str) -> tuple[BatchFact, ...]:
+        """The batches that used ``paper_set_id``, in the order reported."""
+        return self.indexed_batches.by_paper_set.get(paper_set_id, ())
 
     @classmethod
     def from_events(cls, events: Iterable[Any]) -> History:
@@ -165,9 +224,10 @@ class History:
         return [f for f in self.findings if not f.decided and not f.dismissed]
 
     def last_activity(self) -> EventRef | None:
-        """The latest evaluation batch or approval, by business date."""
-        refs = [b.ref for b in self.batches] + list(self.approvals)
-        return max(refs, key=lambda r: (r.occurred_on, r.version), default=None)
+        """The latest evaluation batch or approval, by business date (and version)."""
+        latest = self.indexed_batches.latest
+        refs = [latest, *self.approvals] if latest is not None else self.approvals
+        return max(refs, key=_activity_key, default=None)
 
 
 @dataclass(frozen=True)
@@ -210,6 +270,7 @@ class _Builder:
     assessments: list[AssessmentFact] = field(default_factory=list)
     version: int = 0
     valid_until: date | None = None
+    batch_index: _BatchIndexer = field(default_factory=_BatchIndexer)
 
     def apply(self, e: Any) -> None:
         self.version = e.originator_version
@@ -232,6 +293,7 @@ class _Builder:
             assessments=list(self.assessments),
             version=self.version,
             valid_until=self.valid_until,
+            batch_index=self.batch_index.copy(),
         )
 
     def build(self) -> History:
@@ -244,6 +306,7 @@ class _Builder:
             assessments=tuple(self.assessments),
             version=self.version,
             valid_until=self.valid_until,
+            batch_index=self.batch_index.built(),
         )
 
     def _sanction(self, decision_id: str, **changes: Any) -> None:
@@ -350,20 +413,20 @@ class _Builder:
             )
 
     def _on_EvaluationReported(self, e: ev.EvaluationReported) -> None:
-        self.batches.append(
-            BatchFact(
-                batch_id=e.batch_id,
-                occupation=e.occupation,
-                level=e.level,
-                evaluated_on=e.occurred_on,
-                site=e.site,
-                candidates=e.candidates,
-                unqualified_candidates=e.unqualified_candidates,
-                paper_set_id=e.paper_set_id,
-                ref=ref_of(e),
-                checks=tuple(str(f.get("check", "")) for f in e.flags),
-            )
+        batch = BatchFact(
+            batch_id=e.batch_id,
+            occupation=e.occupation,
+            level=e.level,
+            evaluated_on=e.occurred_on,
+            site=e.site,
+            candidates=e.candidates,
+            unqualified_candidates=e.unqualified_candidates,
+            paper_set_id=e.paper_set_id,
+            ref=ref_of(e),
+            checks=tuple(str(f.get("check", "")) for f in e.flags),
         )
+        self.batches.append(batch)
+        self.batch_index.add(batch)
 
     def _on_ComplaintReceived(self, e: ev.ComplaintReceived) -> None:
         self.complaints[e.complaint_id] = ComplaintFact(e.complaint_id, e.occurred_on, ref_of(e))
