@@ -2,7 +2,9 @@
 
 Pure and total over the institution's events: every event class has one handler here,
 which returns a new state (:func:`domain.state.changed`, a faster ``dataclasses.replace``)
-and never changes the one it was given.
+and never changes the one it was given. A keyed collection changes by
+``Keyed.set``, which shares the rest with the one before, so an event costs the same
+whatever the number of batches, findings or cases already folded.
 The aggregate runs it for every event it records or replays; the deciders' tests run it
 over events they write by hand. It never refuses: an event is a fact already recorded.
 """
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from domain import events as ev
+from domain.keyed import Keyed
 from domain.state import (
     AppealState,
     AssessmentState,
@@ -68,8 +71,8 @@ def _on(
     return register
 
 
-def _put(mapping: Mapping[K, V], key: K, value: V) -> dict[K, V]:
-    return {**mapping, key: value}
+def _put(mapping: Keyed[K, V], key: K, value: V) -> Keyed[K, V]:
+    return mapping.set(key, value)
 
 
 def _without(items: tuple[str, ...], item: str) -> tuple[str, ...]:
@@ -278,10 +281,10 @@ def _with_case(state: InstitutionState, case_id: str, **changes: Any) -> Institu
 @_on(ev.CaseOpened)
 def _case_opened(state: InstitutionState, e: ev.CaseOpened) -> InstitutionState:
     case = CaseState(tuple(e.finding_ids), "opened", e.occurred_on)
-    findings = dict(state.findings)
-    for fid in e.finding_ids:
-        findings[fid] = changed(findings[fid], case_id=e.case_id)
-    return changed(state, cases=_put(state.cases, e.case_id, case), findings=findings)
+    opened = {fid: changed(state.findings[fid], case_id=e.case_id) for fid in e.finding_ids}
+    return changed(
+        state, cases=_put(state.cases, e.case_id, case), findings=state.findings.updated(opened)
+    )
 
 
 @_on(ev.NoticeIssued)
@@ -309,9 +312,12 @@ def _defence_waived(state: InstitutionState, e: ev.DefenceWaived) -> Institution
 @_on(ev.CaseDecided)
 def _case_decided(state: InstitutionState, e: ev.CaseDecided) -> InstitutionState:
     state = _with_case(state, e.case_id, step="decided", decision_id=e.decision_id)
-    findings = dict(state.findings)
-    for fid in state.cases[e.case_id].finding_ids:
-        findings[fid] = changed(findings[fid], decided=True)
+    findings = state.findings.updated(
+        {
+            fid: changed(state.findings[fid], decided=True)
+            for fid in state.cases[e.case_id].finding_ids
+        }
+    )
     decision = DecisionState(
         case_id=e.case_id,
         level=e.level,

@@ -1,9 +1,10 @@
 """An institution's state: frozen values folded from its events, read by the deciders.
 
 ``InstitutionState`` and its records are frozen dataclasses; sequences are tuples and the
-keyed collections are dicts that are never changed once built (``domain.evolve`` makes a
-new one for every change), so a state handed to a decider cannot be altered by it, and a
-state kept from an earlier version stays what it was.
+keyed collections are ``domain.keyed.Keyed`` mappings, which are never changed (a change
+makes a new one sharing the rest, so the fold stays linear in the events), so a state
+handed to a decider cannot be altered by it, and a state kept from an earlier version stays
+what it was.
 
 The records keep the names the institution's file has always used (``case["step"]``,
 ``decision["rectification"]["deadline"]``): ``plain`` turns a record into that dict, which
@@ -12,7 +13,8 @@ back into a state, which is how a snapshot taken before the state existed is rea
 
 A snapshot stores the aggregate's attributes through the store's JSON transcoder; the
 ``TRANSCODINGS`` here let it write these records and read them back (lists come back as
-tuples, which is all the state holds).
+tuples, which is all the state holds; the keyed collections are written as the plain JSON
+objects they always were, and read back into ``Keyed``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.persistence import Transcoding
 
 from domain.events import Contact, ScopeLine
+from domain.keyed import Keyed
 
 INSTITUTION_NAMESPACE = uuid5(NAMESPACE_URL, "skills-oversight:institution")
 
@@ -192,15 +195,15 @@ class InstitutionState:
     pending_scope_change: PendingScopeChange | None = None
     evaluations_reported: int = 0
     last_evaluated_on: date | None = None
-    findings: Mapping[str, FindingState] = field(default_factory=dict)
-    complaints: Mapping[str, ComplaintState] = field(default_factory=dict)
-    batches: Mapping[str, BatchState] = field(default_factory=dict)
-    annual_assessments: Mapping[str, AssessmentState] = field(default_factory=dict)
-    cases: Mapping[str, CaseState] = field(default_factory=dict)
-    decisions: Mapping[str, DecisionState] = field(default_factory=dict)
-    appeals: Mapping[str, AppealState] = field(default_factory=dict)
-    sessions: Mapping[str, SessionState] = field(default_factory=dict)
-    opinions: Mapping[str, OpinionState] = field(default_factory=dict)
+    findings: Keyed[str, FindingState] = field(default_factory=Keyed)
+    complaints: Keyed[str, ComplaintState] = field(default_factory=Keyed)
+    batches: Keyed[str, BatchState] = field(default_factory=Keyed)
+    annual_assessments: Keyed[str, AssessmentState] = field(default_factory=Keyed)
+    cases: Keyed[str, CaseState] = field(default_factory=Keyed)
+    decisions: Keyed[str, DecisionState] = field(default_factory=Keyed)
+    appeals: Keyed[str, AppealState] = field(default_factory=Keyed)
+    sessions: Keyed[str, SessionState] = field(default_factory=Keyed)
+    opinions: Keyed[str, OpinionState] = field(default_factory=Keyed)
     suspensions: tuple[str, ...] = ()  # decisions whose rectification suspends evaluation
     ban_until: date | None = None
     ban_indefinite: bool = False
@@ -209,7 +212,7 @@ class InstitutionState:
     #: Files submitted with rectification reports, in the order submitted.
     attachments: tuple[AttachmentState, ...] = ()
     #: The officer in charge of each work item, by ``officer_key(kind, id)``.
-    officers: Mapping[str, str] = field(default_factory=dict)
+    officers: Keyed[str, str] = field(default_factory=Keyed)
     #: Sanctions brought in from the register kept before this system (``SanctionImported``).
     imported_sanctions: tuple[str, ...] = ()
 
@@ -295,8 +298,8 @@ def _record(cls: type[R], data: Mapping[str, Any]) -> R:
     return cls(**{k: _tupled(v) for k, v in data.items() if k in names})
 
 
-def _records(cls: type[R], data: Mapping[str, Mapping[str, Any]]) -> dict[str, R]:
-    return {key: _record(cls, value) for key, value in data.items()}
+def _records(cls: type[R], data: Mapping[str, Mapping[str, Any]]) -> Keyed[str, R]:
+    return Keyed({key: _record(cls, value) for key, value in data.items()})
 
 
 def _tupled(value: Any) -> Any:
@@ -328,6 +331,7 @@ def state_from_plain(attrs: Mapping[str, Any]) -> InstitutionState:
     }
     return InstitutionState(
         **scalars,
+        officers=Keyed(attrs.get("officers", {})),
         contact=dict(attrs["contact"]),
         scope=_scope(attrs["scope"]),
         test_sites=tuple(attrs["test_sites"]),
@@ -346,7 +350,7 @@ def state_from_plain(attrs: Mapping[str, Any]) -> InstitutionState:
         batches=_records(BatchState, attrs["batches"]),
         annual_assessments=_records(AssessmentState, attrs["annual_assessments"]),
         cases=_records(CaseState, attrs["cases"]),
-        decisions={key: _decision(value) for key, value in attrs["decisions"].items()},
+        decisions=Keyed({key: _decision(value) for key, value in attrs["decisions"].items()}),
         appeals=_records(AppealState, attrs["appeals"]),
         sessions=_records(SessionState, attrs["sessions"]),
         opinions=_records(OpinionState, attrs["opinions"]),
@@ -354,6 +358,7 @@ def state_from_plain(attrs: Mapping[str, Any]) -> InstitutionState:
 
 
 _COLLECTIONS = {
+    "officers",
     "contact",
     "scope",
     "test_sites",
@@ -388,8 +393,34 @@ class RecordTranscoding(Transcoding):
         return self.type(**{key: _tupled(value) for key, value in data.items()})
 
 
+#: The state's fields that hold a ``Keyed`` mapping.
+KEYED_FIELDS = tuple(
+    f.name for f in dataclasses.fields(InstitutionState) if f.default_factory is Keyed
+)
+
+
+class StateTranscoding(RecordTranscoding):
+    """The state, with its keyed collections written as the JSON objects they were when
+    they were dicts (so every stored snapshot reads the same) and read back as ``Keyed``."""
+
+    def __init__(self) -> None:
+        super().__init__(InstitutionState)
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        fields = super().encode(obj)
+        for name in KEYED_FIELDS:
+            fields[name] = dict(fields[name].items())
+        return fields
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        values = {key: _tupled(value) for key, value in data.items()}
+        for name in KEYED_FIELDS:
+            if name in values:
+                values[name] = Keyed(values[name])
+        return InstitutionState(**values)
+
+
 RECORD_TYPES: tuple[type[Any], ...] = (
-    InstitutionState,
     ScopeItem,
     PendingScopeChange,
     FindingState,
@@ -404,4 +435,7 @@ RECORD_TYPES: tuple[type[Any], ...] = (
     SessionState,
     OpinionState,
 )
-TRANSCODINGS: tuple[Transcoding, ...] = tuple(RecordTranscoding(t) for t in RECORD_TYPES)
+TRANSCODINGS: tuple[Transcoding, ...] = (
+    StateTranscoding(),
+    *(RecordTranscoding(t) for t in RECORD_TYPES),
+)

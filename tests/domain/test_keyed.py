@@ -1,0 +1,105 @@
+"""``Keyed``, the state's keyed collections: every mapping reads as the dict it stands for,
+in the dict's order, whatever was made from it or from its predecessors afterwards; and a
+snapshot of the state is stored as it was when the collections were dicts."""
+
+from __future__ import annotations
+
+import json
+
+from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain.evolve import fold
+from domain.keyed import Keyed
+from domain.ledger import DateAsISO
+from domain.state import (
+    KEYED_FIELDS,
+    RECORD_TYPES,
+    TRANSCODINGS,
+    InstitutionState,
+    RecordTranscoding,
+    changed,
+)
+from tests.domain.test_snapshots import full_file
+
+#: Each step: (which mapping made so far to start from, key, value); the key a small int so
+#: that steps often replace an entry and start from a mapping others were made from.
+steps = st.lists(
+    st.tuples(st.integers(0, 1_000), st.integers(0, 6), st.integers(0, 99)), max_size=40
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps)
+def test_every_mapping_reads_as_its_dict_whatever_came_after(
+    made: list[tuple[int, int, int]],
+) -> None:
+    mappings: list[Keyed[int, int]] = [Keyed()]
+    dicts: list[dict[int, int]] = [{}]
+    for start, key, value in made:
+        n = start % len(mappings)
+        mappings.append(mappings[n].set(key, value))
+        dicts.append({**dicts[n], key: value})
+    for mapping, expected in zip(mappings, dicts, strict=True):
+        assert list(mapping.items()) == list(expected.items())  # the dict's order, too
+        assert len(mapping) == len(expected)
+        assert mapping == expected
+        assert all(k in mapping and mapping.get(k) == v for k, v in expected.items())
+        assert 7 not in mapping
+        assert mapping.get(7, "absent") == "absent"
+
+
+def test_updated_sets_several_and_appends_new_keys_in_order() -> None:
+    first = Keyed({"F-1": 1, "F-2": 2})
+    later = first.updated({"F-2": 20, "F-3": 3, "F-4": 4})
+    assert list(later.items()) == [("F-1", 1), ("F-2", 20), ("F-3", 3), ("F-4", 4)]
+    assert list(first.items()) == [("F-1", 1), ("F-2", 2)]
+    other = first.set("F-9", 9)  # made from ``first`` after ``later`` grew its keys
+    assert list(other) == ["F-1", "F-2", "F-9"]
+    assert list(later) == ["F-1", "F-2", "F-3", "F-4"]
+
+
+def test_a_keyed_mapping_equals_mappings_with_the_same_entries_only() -> None:
+    assert Keyed({"a": 1, "b": 2}) == Keyed({"b": 2, "a": 1}) == {"b": 2, "a": 1}
+    assert Keyed({"a": 1}) != {"a": 2}
+    assert Keyed({"a": 1}) != {"a": 1, "b": 2}
+    assert Keyed({"a": 1}) != [("a", 1)]
+
+
+def _old_transcoder() -> JSONTranscoder:
+    """The store's transcoder as it was when the state's collections were dicts."""
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+        transcoder.register(transcoding)
+    for record in (InstitutionState, *RECORD_TYPES):
+        transcoder.register(RecordTranscoding(record))
+    return transcoder
+
+
+def _transcoder() -> JSONTranscoder:
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+        transcoder.register(transcoding)
+    for transcoding in TRANSCODINGS:
+        transcoder.register(transcoding)
+    return transcoder
+
+
+def test_a_snapshot_is_stored_as_when_the_collections_were_dicts_and_reads_both_ways() -> None:
+    inst = full_file()
+    state = inst.state
+    assert all(isinstance(getattr(state, name), Keyed) for name in KEYED_FIELDS)
+    assert all(len(getattr(state, name)) > 0 for name in ("batches", "findings", "cases"))
+    as_dicts = changed(state, **{name: dict(getattr(state, name)) for name in KEYED_FIELDS})
+    stored_before = _old_transcoder().encode(as_dicts)
+    stored_now = _transcoder().encode(state)
+    assert json.loads(stored_now) == json.loads(stored_before)
+    for stored in (stored_before, stored_now):
+        read = _transcoder().decode(stored)
+        assert read == state
+        for name in KEYED_FIELDS:
+            assert isinstance(getattr(read, name), Keyed)
+            assert list(getattr(read, name)) == list(getattr(state, name))
+        # A state read back folds on as the one it was taken of.
+        assert fold([], read) == fold([], state)
