@@ -8,10 +8,10 @@ new level and actions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from domain import events as ev
 
@@ -272,14 +272,29 @@ class _Builder:
     valid_until: date | None = None
     batch_index: _BatchIndexer = field(default_factory=_BatchIndexer)
 
+    #: The handler of each event class met so far (None: the history ignores it).
+    _handlers: ClassVar[dict[type, Callable[[_Builder, Any], None] | None]] = {}
+
     def apply(self, e: Any) -> None:
         self.version = e.originator_version
+        cls = type(e)
+        try:
+            handler = self._handlers[cls]
+        except KeyError:
+            handler = self._handlers[cls] = self._handler_of(cls)
+        if handler is not None:
+            handler(self, e)
+
+    @classmethod
+    def _handler_of(cls, event_class: type) -> Callable[[_Builder, Any], None] | None:
         # An event class derived from another (an imported filing) is read as its base.
-        for cls in type(e).__mro__:
-            handler = getattr(self, f"_on_{cls.__name__}", None)
+        for base in event_class.__mro__:
+            handler: Callable[[_Builder, Any], None] | None = getattr(
+                cls, f"_on_{base.__name__}", None
+            )
             if handler is not None:
-                handler(e)
-                return
+                return handler
+        return None
 
     def copy(self) -> _Builder:
         """A builder to go on from here; the facts are frozen, so the containers suffice."""
