@@ -237,7 +237,10 @@ class Records:
         """The file and its history from the facts dated by ``as_of``, as the store knew
         them at ``known_at`` (each: all of them when ``None``)."""
         if as_of is None and known_at is None:
-            return self.institution(principal, iid), self.ledger.history(iid)
+            # The history at the file's version: the kept fold, when it is of that version,
+            # without asking the store again for what was recorded since.
+            inst = self.institution(principal, iid)
+            return inst, self.ledger.fold(iid, upto=inst.version).history
         inst = self.institution_at(principal, iid, as_of=as_of, known_at=known_at)
         return inst, History.from_events(self._events_at(iid, as_of, known_at))
 
