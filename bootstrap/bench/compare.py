@@ -186,12 +186,48 @@ def sized(settings: Settings, sizes: tuple[int, ...], repeats: int) -> dict[str,
     app = build_application(settings)
     try:
         load_assess_figures(table, app, settings, province, repeats)
+        cold_load_figures(table, app, settings, province, repeats)
     finally:
         app.close()
     return {
         f.name: {"ms": round(f.ours, 3), "raw select ms": round(f.baseline, 3)}
         for f in table.figures
     }
+
+
+def cold_load_figures(
+    table: Any, app: Any, settings: Settings, province: Any, repeats: int
+) -> None:
+    """A load with nothing kept in the process: the snapshot read and decoded, and the
+    events after it folded; beside the raw select of the institution's rows."""
+    import psycopg
+    from psycopg import sql
+
+    from domain.institution import Institution
+    from domain.ledger import LatestInstitutions
+
+    app.ledger.latest = LatestInstitutions(size=0)
+    statement = sql.SQL(
+        "SELECT topic, state FROM {}.oversight_events WHERE originator_id = %s"
+        " ORDER BY originator_version"
+    ).format(sql.Identifier(settings.database_schema))
+    with psycopg.connect(settings.database_url) as conn:
+        for size, iid in sorted(province.sized.items()):
+
+            def select(iid: UUID = iid) -> object:
+                return conn.execute(statement, (iid,)).fetchall()
+
+            def get(iid: UUID = iid) -> object:
+                return app.ledger.get(Institution, iid)
+
+            raw = load.timed_reads(select, repeats)
+            loads = load.timed_reads(get, max(3, repeats // 10))
+            table.add(
+                f"load institution, {size:,} events (snapshot read)",
+                "ms",
+                load.percentile(loads, 50) * 1000,
+                load.percentile(raw, 50) * 1000,
+            )
 
 
 def command_targets(settings: Settings, count: int = 200) -> list[tuple[UUID, str, str]]:
