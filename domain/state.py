@@ -399,9 +399,57 @@ KEYED_FIELDS = tuple(
 )
 
 
+class BatchTable:
+    """A state's batches as a snapshot writes them: a table, one row of plain values per
+    batch, instead of an object per batch (a file holds tens of thousands of them, and an
+    object costs the decoder a call for it and another for its date)."""
+
+    __slots__ = ("batches",)
+
+    def __init__(self, batches: Keyed[str, BatchState]) -> None:
+        self.batches = batches
+
+
+BATCH_COLUMNS = ["batch_id", "evaluated_on", "flags", "voided_by"]
+
+
+class BatchTableTranscoding(Transcoding):
+    type = BatchTable
+    name = "institution_state.batches"
+
+    def encode(self, obj: BatchTable) -> dict[str, Any]:
+        rows = [
+            [key, b.evaluated_on.isoformat(), b.flags, b.voided_by]
+            for key, b in obj.batches.items()
+        ]
+        return {"columns": BATCH_COLUMNS, "rows": rows}
+
+    def decode(self, data: dict[str, Any]) -> Keyed[str, BatchState]:
+        columns, rows = data["columns"], data["rows"]
+        if columns != BATCH_COLUMNS:  # written with other fields: each by its name
+            named = (dict(zip(columns, row, strict=True)) for row in rows)
+            return Keyed(
+                {
+                    row.pop("batch_id"): _record(
+                        BatchState, {**row, "evaluated_on": date.fromisoformat(row["evaluated_on"])}
+                    )
+                    for row in named
+                }
+            )
+        batches: dict[str, BatchState] = {}
+        for key, on, flags, voided_by in rows:
+            batch: Any = object.__new__(BatchState)  # all its fields, as ``changed`` does
+            batch.__dict__.update(
+                evaluated_on=date.fromisoformat(on), flags=flags, voided_by=voided_by
+            )
+            batches[key] = batch
+        return Keyed(batches)
+
+
 class StateTranscoding(RecordTranscoding):
     """The state, with its keyed collections written as the JSON objects they were when
-    they were dicts (so every stored snapshot reads the same) and read back as ``Keyed``."""
+    they were dicts and read back as ``Keyed``; the batches as a :class:`BatchTable`.
+    Snapshots written before either (batches as an object of records) read the same."""
 
     def __init__(self) -> None:
         super().__init__(InstitutionState)
@@ -409,13 +457,14 @@ class StateTranscoding(RecordTranscoding):
     def encode(self, obj: Any) -> dict[str, Any]:
         fields = super().encode(obj)
         for name in KEYED_FIELDS:
-            fields[name] = dict(fields[name].items())
+            fields[name] = dict(fields[name].items()) if name != "batches" else None
+        fields["batches"] = BatchTable(obj.batches)
         return fields
 
     def decode(self, data: dict[str, Any]) -> Any:
         values = {key: _tupled(value) for key, value in data.items()}
         for name in KEYED_FIELDS:
-            if name in values:
+            if name in values and not isinstance(values[name], Keyed):
                 values[name] = Keyed(values[name])
         return InstitutionState(**values)
 
@@ -437,5 +486,6 @@ RECORD_TYPES: tuple[type[Any], ...] = (
 )
 TRANSCODINGS: tuple[Transcoding, ...] = (
     StateTranscoding(),
+    BatchTableTranscoding(),
     *(RecordTranscoding(t) for t in RECORD_TYPES),
 )

@@ -86,7 +86,7 @@ def _transcoder() -> JSONTranscoder:
     return transcoder
 
 
-def test_a_snapshot_is_stored_as_when_the_collections_were_dicts_and_reads_both_ways() -> None:
+def test_a_snapshot_reads_as_the_state_it_was_taken_of_stored_now_or_before() -> None:
     inst = full_file()
     state = inst.state
     assert all(isinstance(getattr(state, name), Keyed) for name in KEYED_FIELDS)
@@ -94,7 +94,20 @@ def test_a_snapshot_is_stored_as_when_the_collections_were_dicts_and_reads_both_
     as_dicts = changed(state, **{name: dict(getattr(state, name)) for name in KEYED_FIELDS})
     stored_before = _old_transcoder().encode(as_dicts)
     stored_now = _transcoder().encode(state)
-    assert json.loads(stored_now) == json.loads(stored_before)
+    # Written as before, but for the batches: a table of rows.
+    before, now = json.loads(stored_before), json.loads(stored_now)
+    assert now["_data_"].pop("batches") == {
+        "_type_": "institution_state.batches",
+        "_data_": {
+            "columns": ["batch_id", "evaluated_on", "flags", "voided_by"],
+            "rows": [
+                [key, b.evaluated_on.isoformat(), b.flags, b.voided_by]
+                for key, b in state.batches.items()
+            ],
+        },
+    }
+    before["_data_"].pop("batches")
+    assert now == before
     for stored in (stored_before, stored_now):
         read = _transcoder().decode(stored)
         assert read == state
@@ -103,3 +116,13 @@ def test_a_snapshot_is_stored_as_when_the_collections_were_dicts_and_reads_both_
             assert list(getattr(read, name)) == list(getattr(state, name))
         # A state read back folds on as the one it was taken of.
         assert fold([], read) == fold([], state)
+
+
+def test_a_batch_table_with_its_columns_in_another_order_reads_by_their_names() -> None:
+    state = full_file().state
+    table = json.loads(_transcoder().encode(state))["_data_"]["batches"]["_data_"]
+    order = [3, 1, 0, 2]
+    table["columns"] = [table["columns"][i] for i in order]
+    table["rows"] = [[row[i] for i in order] for row in table["rows"]]
+    stored = {"_type_": "institution_state.batches", "_data_": table}
+    assert _transcoder().decode(json.dumps(stored).encode()) == state.batches
