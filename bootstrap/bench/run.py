@@ -124,7 +124,9 @@ def load_assess_figures(
     table: Table, app: OversightApplication, settings: Settings, province: Province, repeats: int
 ) -> None:
     """Per sized institution: a load, an assessment with and without a kept history fold,
-    and a raw select of the same rows."""
+    and a raw select of the same rows; then a load with nothing kept (the snapshot read)."""
+    from bootstrap.bench.compare import cold_load_figures
+
     cold = build_application(settings)
     cold.ledger.folds = HistoryFolds(max_events=0)
     try:
@@ -132,6 +134,7 @@ def load_assess_figures(
             for size, iid in sorted(province.sized.items()):
                 last = size == max(province.sized)
                 sized_figures(table, (app, cold), conn, settings, size, iid, repeats, last)
+        cold_load_figures(table, cold, settings, province, repeats)
     finally:
         cold.close()
 

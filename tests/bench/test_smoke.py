@@ -34,6 +34,7 @@ def test_the_bench_measures_every_figure(postgres_database: str) -> None:
         "load institution, 10 events",
         "assess, 40 events (history kept)",
         "assess, 40 events (history read)",
+        "load institution, 40 events (snapshot read)",
         "impact run, ",
         "  impact run rate",
         "POST findings+batches, 1 clients",
