@@ -322,6 +322,7 @@ class Register(ReadModel):
     name: ClassVar[str] = "register"
     tables: ClassVar[tuple[Table, ...]] = (INSTITUTIONS, OCCUPATIONS)
     handles: ClassVar[tuple[type[LedgerEvent], ...]] = tuple(HANDLERS)
+    touches: ClassVar[tuple[type[LedgerEvent], ...]] = TOUCHING
 
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
         ids = {e.originator_id for e in events}
