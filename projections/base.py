@@ -44,9 +44,9 @@ from projections.store import (
 )
 
 DEFAULT_BATCH_SIZE = 500
-#: Events per batch of a rebuild of every projection: each projection's batch costs a
-#: dozen round trips (lock, position, rows read, rows written, tracking, commit) whatever
-#: its size, so a rebuild, far behind by definition, reads bigger ones.
+#: Events per batch of a rebuild: its views are held in memory, so a batch costs one
+#: read of the log and the ratings model's one query for the histories it needs; the
+#: size bounds the stored events held at once.
 REBUILD_BATCH_SIZE = 2000
 
 
