@@ -227,7 +227,11 @@ class Dialect:
     def held_row(self, table: Table, row: Mapping[str, Any]) -> Row:
         """The row as it would read back once written: every column, each value as
         :meth:`from_db` gives it (a row held in memory by a rebuild looks like a stored one)."""
-        return {c: self.held_value(kind, row.get(c)) for c, kind in table.types.items()}
+        held = self.held_value
+        return {
+            c: v if (v := row.get(c)) is None or type(v) in _HELD_AS_IS[kind] else held(kind, v)
+            for c, kind in table.types.items()
+        }
 
     def held_value(self, kind: ColumnType, value: Any) -> Any:
         if value is None:
@@ -258,6 +262,17 @@ class Dialect:
                 self.insert_rows(cursor, held.table, chunk, replace=False)
             for statement in self.index_statements(held.table):
                 cursor.execute(statement)
+
+
+#: By column type, the types of value held as they are (they read back unchanged).
+_HELD_AS_IS: dict[ColumnType, tuple[type, ...]] = {
+    "text": (str,),
+    "int": (int,),
+    "date": (date,),
+    "timestamp": (),
+    "json": (str, int, float),
+    "uuid": (UUID,),
+}
 
 
 def _as_json(value: Any) -> Any:
@@ -396,10 +411,14 @@ class PostgresDialect(Dialect):
             cursor.execute(self.table_statement(table, fresh))
             names = table.column_names
             cols = ", ".join(quote(c) for c in names)
-            to_db = self.to_db
+            # Held values are as read back: only JSON needs its wrapper to be written.
+            json_at = [i for i, c in enumerate(names) if table.types[c] == "json"]
             with cursor.copy(f"COPY {self.table(fresh)} ({cols}) FROM STDIN") as copy:
                 for row in held.rows.values():
-                    copy.write_row([to_db(row[c]) for c in names])
+                    values = [row[c] for c in names]
+                    for i in json_at:
+                        values[i] = self.to_db(values[i])
+                    copy.write_row(values)
             for statement in self.index_statements(table, REBUILT, fresh):
                 cursor.execute(statement)
         for held in tables:
