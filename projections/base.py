@@ -44,9 +44,9 @@ from projections.store import (
 )
 
 DEFAULT_BATCH_SIZE = 500
-#: Events per batch of a rebuild of every projection: each projection's batch costs a
-#: dozen round trips (lock, position, rows read, rows written, tracking, commit) whatever
-#: its size, so a rebuild, far behind by definition, reads bigger ones.
+#: Events per batch of a rebuild: its views are held in memory, so a batch costs one
+#: read of the log and the ratings model's one query for the histories it needs; the
+#: size bounds the stored events held at once.
 REBUILD_BATCH_SIZE = 2000
 
 
@@ -58,6 +58,14 @@ class ReadModel(ABC):
     tables: ClassVar[tuple[Table, ...]]
     #: The event classes it reads (subclasses included); others are skipped.
     handles: ClassVar[tuple[type[LedgerEvent], ...]]
+    #: Of those, the classes of which it reads only ``originator_id``,
+    #: ``originator_version`` and ``timestamp``: such events are decoded only that far
+    #: when no other read model wants more of them (``NotificationLog.decode_touch``).
+    touches: ClassVar[tuple[type[LedgerEvent], ...]] = ()
+
+    def touches_only(self, topic: str) -> bool:
+        cls = event_class(topic)
+        return cls is not None and cls in self.touches
 
     def wants(self, topic: str) -> bool:
         cls = event_class(topic)
@@ -163,7 +171,7 @@ class Projection:
         ``decode`` (by default the log's) lets projections fed from one read share the
         decoded events.
         """
-        decode = decode or self.log.decode
+        decode = decode or Decoding(self.log, [self.model])
         events = [decode(e) for e in entries if self.model.wants(e.topic)]
         last = entries[-1].notification_id
         with self.store.transaction() as session:
@@ -179,9 +187,9 @@ class Projection:
         return len(entries), last
 
     def rebuild(self) -> int:
-        """Drop the view and its position, recreate it empty, and catch up from the start."""
-        self.reset()
-        return self.catch_up()
+        """The view computed afresh from the start of the log and swapped in with its
+        position (see :func:`rebuild`); the number of notifications consumed."""
+        return rebuild([self])[self.name]
 
     def reset(self) -> None:
         """Drop the view and its position and recreate it empty."""
@@ -225,17 +233,42 @@ def canonical(row: Row) -> str:
     return json.dumps(row, sort_keys=True, ensure_ascii=False, default=_plain)
 
 
-class SharedDecoding:
-    """The events of one batch, each decoded once for every projection applying it."""
+class Decoding:
+    """How far each topic is decoded for a set of projections: not at all when none
+    wants it, only its id, version and time when every one wanting it touches it only
+    (:attr:`ReadModel.touches`), else whole."""
 
-    def __init__(self, log: NotificationLog) -> None:
+    def __init__(self, log: NotificationLog, models: Sequence[ReadModel]) -> None:
         self.log = log
+        self.models = models
+        #: By topic: the models wanting it, and whether the whole event is needed.
+        self._plans: dict[str, tuple[list[ReadModel], bool]] = {}
+
+    def plan(self, topic: str) -> tuple[list[ReadModel], bool]:
+        plan = self._plans.get(topic)
+        if plan is None:
+            wanting = [m for m in self.models if m.wants(topic)]
+            whole = any(not m.touches_only(topic) for m in wanting)
+            plan = self._plans[topic] = (wanting, whole)
+        return plan
+
+    def __call__(self, entry: LoggedEvent) -> LedgerEvent:
+        _, whole = self.plan(entry.topic)
+        return self.log.decode(entry) if whole else self.log.decode_touch(entry)
+
+
+class SharedDecoding:
+    """The events of one batch, each decoded once (as far as :class:`Decoding` says) for
+    every projection applying it."""
+
+    def __init__(self, decoding: Decoding) -> None:
+        self.decoding = decoding
         self._decoded: dict[int, LedgerEvent] = {}
 
     def __call__(self, entry: LoggedEvent) -> LedgerEvent:
         event = self._decoded.get(entry.notification_id)
         if event is None:
-            event = self._decoded[entry.notification_id] = self.log.decode(entry)
+            event = self._decoded[entry.notification_id] = self.decoding(entry)
         return event
 
 
@@ -287,6 +320,7 @@ class Projections(Mapping[str, Projection]):
         size = batch_size or min(p.batch_size for p in projections)
         head = log.head()
         positions = {p.name: p.position() for p in projections}
+        decoding = Decoding(log, [p.model for p in projections])
         while not (stop is not None and stop.is_set()):
             behind = [p for p in projections if positions[p.name] < head]
             if not behind:
@@ -294,7 +328,7 @@ class Projections(Mapping[str, Projection]):
             entries = log.read(min(positions[p.name] for p in behind) + 1, size)
             if not entries:
                 break
-            decode = SharedDecoding(log)
+            decode = SharedDecoding(decoding)
             for p in behind:
                 mine = [e for e in entries if e.notification_id > positions[p.name]]
                 if mine:
@@ -303,11 +337,9 @@ class Projections(Mapping[str, Projection]):
         return done
 
     def rebuild(self) -> dict[str, int]:
-        """Every projection dropped, recreated empty and caught up from the start, from one
-        read of the log; notifications consumed, by projection."""
-        for projection in self._by_name.values():
-            projection.reset()
-        return self.catch_up(batch_size=REBUILD_BATCH_SIZE)
+        """Every projection computed afresh from one read of the log and swapped in (see
+        :func:`rebuild`); notifications consumed, by projection."""
+        return rebuild(list(self._by_name.values()))
 
     def status(self) -> list[ProjectionStatus]:
         return [p.status() for p in self._by_name.values()]
@@ -319,3 +351,45 @@ class Projections(Mapping[str, Projection]):
 
     def close(self) -> None:
         self.store.close()
+
+
+def rebuild(
+    projections: Sequence[Projection], batch_size: int = REBUILD_BATCH_SIZE
+) -> dict[str, int]:
+    """``projections`` (on one store) computed from the start of the log up to its head
+    as it is now, and swapped in; notifications consumed, by projection.
+
+    Nothing reads the new views before they are complete, so a rebuild needs no database
+    in between: each view's rows are held in memory across batches (:class:`HeldSession`),
+    each event is decoded once and only if some projection wants it, and at the end every
+    table is written afresh and every position recorded in one transaction
+    (:meth:`ViewStore.replace`). A crash before that commit leaves the old views and
+    positions; a runner catching up meanwhile waits for the commit and goes on from the
+    new positions. The rows are those the batches of :meth:`Projection.catch_up` reach.
+    """
+    if not projections:
+        return {}
+    store, log = projections[0].store, projections[0].log
+    held = store.holding([t for p in projections for t in p.model.tables])
+    models = [p.model for p in projections]
+    decoding = Decoding(log, models)
+    head = log.head()
+    position = consumed = 0
+    while position < head:
+        entries = log.read(position + 1, batch_size)
+        if not entries:
+            break
+        events: dict[int, list[LedgerEvent]] = {id(m): [] for m in models}
+        for entry in entries:
+            wanting, whole = decoding.plan(entry.topic)
+            if wanting:
+                event = log.decode(entry) if whole else log.decode_touch(entry)
+                for m in wanting:
+                    events[id(m)].append(event)
+        for m in models:
+            if events[id(m)]:
+                m.apply(held, events[id(m)])
+        position = entries[-1].notification_id
+        consumed += len(entries)
+    store.replace(held, {p.name: position for p in projections})
+    return {p.name: consumed for p in projections}

@@ -78,15 +78,17 @@ class _Batch(BatchTables):
     def flush(self) -> None:
         """Each moved rating's standing from the history up to the batch's last event of
         the institution, then the rows written back."""
-        for iid, version in self.moved.items():
-            institution = self.institutions.get(iid)
-            if institution is None:
-                continue  # no filing (cannot happen in a consistent store)
-            place = institution["jurisdiction"]
-            s = standing_of(self.log.history(iid, version), self.log.catalogue, place)
+        places = {
+            iid: row["jurisdiction"]
+            for iid in self.moved
+            if (row := self.institutions.get(iid)) is not None  # (else no filing: cannot
+        }  # happen in a consistent store)
+        histories = self.log.histories({iid: self.moved[iid] for iid in places})
+        for iid, place in places.items():
+            s = standing_of(histories[iid], self.log.catalogue, place)
             if s is not None:
                 self.standings.add(
-                    {"id": iid, "jurisdiction": place, **_columns(s), "version": version}
+                    {"id": iid, "jurisdiction": place, **_columns(s), "version": self.moved[iid]}
                 )
         super().flush()
 

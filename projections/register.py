@@ -16,6 +16,7 @@ Tables:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any, ClassVar
 
 from domain import events as ev
@@ -310,6 +311,7 @@ HANDLERS: dict[type[LedgerEvent], Handler] = {
 }
 
 
+@cache
 def handler_for(cls: type[LedgerEvent]) -> Handler | None:
     for base in cls.__mro__:
         handler = HANDLERS.get(base)
@@ -322,6 +324,7 @@ class Register(ReadModel):
     name: ClassVar[str] = "register"
     tables: ClassVar[tuple[Table, ...]] = (INSTITUTIONS, OCCUPATIONS)
     handles: ClassVar[tuple[type[LedgerEvent], ...]] = tuple(HANDLERS)
+    touches: ClassVar[tuple[type[LedgerEvent], ...]] = TOUCHING
 
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
         ids = {e.originator_id for e in events}

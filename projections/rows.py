@@ -48,10 +48,12 @@ class BatchRows:
         """Hold every stored row whose ``column`` is one of ``values``."""
         if not values:
             return
+        held = self.session.holds_rows
         for row in self.session.fetch(self.table, column, values):
             key = self.key(row)
             self._rows[key] = row
-            self._loaded[key] = copy.deepcopy(row)
+            if not held:
+                self._loaded[key] = copy.deepcopy(row)
 
     def get(self, *key: Any) -> Row | None:
         return self._rows.get(tuple(key))
@@ -68,7 +70,14 @@ class BatchRows:
                 yield row
 
     def flush(self) -> None:
-        """Write back the rows added or changed since they were loaded."""
+        """Write back the rows added or changed since they were loaded.
+
+        (A rebuild's rows are the ones held, changed in place: all are written back, to
+        memory, without comparing.)
+        """
+        if self.session.holds_rows:
+            self.session.upsert(self.table, list(self._rows.values()))
+            return
         changed = [
             row
             for key, row in self._rows.items()

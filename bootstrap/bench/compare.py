@@ -26,6 +26,7 @@ import dataclasses
 import importlib
 import json
 import os
+import resource
 import secrets
 import subprocess
 import sys
@@ -320,6 +321,7 @@ def rebuild(settings: Settings) -> dict[str, Any]:
     try:
         projections.catch_up()
         head = app.store.recorder.max_notification_id() or 0
+        peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         started = time.perf_counter()
         if hasattr(projections, "rebuild"):
             projections.rebuild()
@@ -327,6 +329,7 @@ def rebuild(settings: Settings) -> dict[str, Any]:
             for projection in projections.values():
                 projection.rebuild()
         seconds = time.perf_counter() - started
+        peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         names = sorted(projections)
     finally:
         projections.close()
@@ -338,6 +341,8 @@ def rebuild(settings: Settings) -> dict[str, Any]:
         "events_per_s": head / seconds,
         "raw_select_per_s": head / raw,
         "ratio": raw / seconds,
+        # The process's peak before the rebuild (caught up) and after it.
+        "peak_rss_mib": {"before": peak_before, "after": peak_after},
     }
 
 
