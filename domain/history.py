@@ -497,8 +497,12 @@ def _ref_row(ref: EventRef | None) -> list[Any] | None:
 def _ref(row: list[Any] | None, days: _Days) -> EventRef | None:
     if row is None:
         return None
+    version, kind, on = row
+    day = days.get(on)
+    if day is None:
+        day = days[on] = date.fromisoformat(on)
     ref: Any = object.__new__(EventRef)  # all its fields, as a frozen record's copy does
-    ref.__dict__.update(version=row[0], type=row[1], occurred_on=_day(row[2], days))
+    ref.__dict__.update(version=version, type=kind, occurred_on=day)
     return cast(EventRef, ref)
 
 
@@ -558,18 +562,21 @@ def _table(cls: type, facts: Iterable[Any]) -> dict[str, Any]:
 
 
 def _facts(cls: type[F], table: Mapping[str, Any], days: _Days) -> list[F]:
-    """The facts of a table written by :func:`_table` with the columns of ``cls`` now."""
+    """The facts of a table written by :func:`_table` with the columns of ``cls`` now: the
+    plain columns as they are, the others each read by its kind."""
     columns = _columns(cls)
     names = [name for name, _ in columns]
     if table["columns"] != names:
         raise _OtherForm(f"the columns of {cls.__name__} differ")
-    reads = [read for _, (_, read) in columns]
+    reads = [(name, read) for name, (_, read) in columns if read is not _VALUE[1]]
+    new = object.__new__
     facts = []
     for row in table["rows"]:
-        fact: Any = object.__new__(cls)  # all its fields, as a frozen record's copy does
-        fact.__dict__.update(
-            zip(names, [read(v, days) for read, v in zip(reads, row, strict=True)], strict=True)
-        )
+        values = dict(zip(names, row, strict=True))
+        for name, read in reads:
+            values[name] = read(values[name], days)
+        fact: Any = new(cls)  # all its fields, as a frozen record's copy does
+        fact.__dict__.update(values)
         facts.append(fact)
     return facts
 
