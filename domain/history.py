@@ -581,6 +581,35 @@ def _facts(cls: type[F], table: Mapping[str, Any], days: _Days) -> list[F]:
     return facts
 
 
+def _batch_facts(table: Mapping[str, Any], days: _Days) -> list[BatchFact]:
+    """The batches of a table written by :func:`_table`: :func:`_facts` unrolled for the
+    one table that grows with the file (tens of thousands of rows)."""
+    if table["columns"] != [name for name, _ in _columns(BatchFact)]:
+        raise _OtherForm("the columns of BatchFact differ")
+    new = object.__new__
+    facts: list[BatchFact] = []
+    for row in table["rows"]:
+        batch_id, occupation, level, on, site, candidates, unqualified, paper_set, ref, checks = row
+        day = days.get(on)
+        if day is None:
+            day = days[on] = date.fromisoformat(on)
+        fact: Any = new(BatchFact)  # all its fields, as a frozen record's copy does
+        fact.__dict__.update(
+            batch_id=batch_id,
+            occupation=occupation,
+            level=level,
+            evaluated_on=day,
+            site=site,
+            candidates=candidates,
+            unqualified_candidates=unqualified,
+            paper_set_id=paper_set,
+            ref=_ref(ref, days),
+            checks=tuple(checks),
+        )
+        facts.append(fact)
+    return facts
+
+
 def fold_as_tables(fold: HistoryFold) -> dict[str, Any]:
     """The fold as tables of plain values (what :func:`fold_from_tables` reads back)."""
     b = fold.builder
@@ -604,7 +633,7 @@ def fold_from_tables(data: Mapping[str, Any]) -> HistoryFold | None:
         return None
     days: _Days = {}
     try:
-        batches = _facts(BatchFact, data["batches"], days)
+        batches = _batch_facts(data["batches"], days)
         builder = _Builder(
             findings={f.finding_id: f for f in _facts(FindingFact, data["findings"], days)},
             cases={case: list(ids) for case, ids in data["cases"]},
