@@ -491,8 +491,9 @@ class Ledger:
         """The latest fold of the institution's history the store keeps (up to ``upto``),
         if it is of the form this code writes."""
         snapshots = self.store.snapshots
-        if snapshots is None:
-            return None
+        interval = self.store.snapshotting_intervals.get(Institution, 0)
+        if snapshots is None or (upto is not None and upto < interval):
+            return None  # none is kept before the first interval: no lookup
         for snapshot in snapshots.get(history_fold_id(iid), lte=upto, desc=True, limit=1):
             return fold_from_tables(cast(Snapshot, snapshot).state)
         return None
