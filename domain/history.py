@@ -9,9 +9,9 @@ new level and actions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 from domain import events as ev
 
@@ -460,3 +460,193 @@ class _Builder:
         self.assessments.append(
             AssessmentFact(e.assessment_id, e.year, e.passed, e.grade, ref_of(e))
         )
+
+
+# --- a fold written as tables -----------------------------------------------------------
+#
+# A fold is kept in the store as tables of plain values (``HistoryFold.as_tables``), one row
+# per fact and one column per field, so that a process that has not folded an institution
+# yet reads it back without the events (an object per fact would cost the decoder a call
+# for it and for each of its dates and references). ``HistoryFold.from_tables`` reads it
+# back into the same fold; tables of another form read as nothing (the events are folded).
+
+#: The form of the tables; tables written in another form are not read.
+TABLES_FORMAT = 1
+
+_Days = dict[str, date]
+F = TypeVar("F")
+
+
+class _OtherForm(Exception):
+    """Tables not of the form this code writes."""
+
+
+def _day(text: str | None, days: _Days) -> date | None:
+    if text is None:
+        return None
+    day = days.get(text)
+    if day is None:
+        day = days[text] = date.fromisoformat(text)
+    return day
+
+
+def _ref_row(ref: EventRef | None) -> list[Any] | None:
+    return None if ref is None else [ref.version, ref.type, ref.occurred_on.isoformat()]
+
+
+def _ref(row: list[Any] | None, days: _Days) -> EventRef | None:
+    if row is None:
+        return None
+    version, kind, on = row
+    day = days.get(on)
+    if day is None:
+        day = days[on] = date.fromisoformat(on)
+    ref: Any = object.__new__(EventRef)  # all its fields, as a frozen record's copy does
+    ref.__dict__.update(version=version, type=kind, occurred_on=day)
+    return cast(EventRef, ref)
+
+
+def _iso(value: date | datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+#: How a column is written and read: (write, read with the day cache).
+_Kind = tuple[Callable[[Any], Any], Callable[[Any, _Days], Any]]
+_VALUE: _Kind = (lambda v: v, lambda v, _: v)
+_VALUES: _Kind = (list, lambda v, _: tuple(v))
+_DATE: _Kind = (_iso, _day)
+_DATES: _Kind = (
+    lambda v: [d.isoformat() for d in v],
+    lambda v, days: tuple(_day(d, days) for d in v),
+)
+_DATETIME: _Kind = (_iso, lambda v, _: None if v is None else datetime.fromisoformat(v))
+_REF: _Kind = (_ref_row, _ref)
+
+#: The columns of each fact's table, by field; a field not named here is a plain value.
+_COLUMN_KINDS: dict[type, dict[str, _Kind]] = {
+    FindingFact: {"occurred_on": _DATE, "ref": _REF, "recorded_at": _DATETIME},
+    SanctionFact: {
+        "actions": _VALUES,
+        "articles": _VALUES,
+        "finding_items": _VALUES,
+        "conduct_dates": _DATES,
+        "decided_on": _DATE,
+        "decided_ref": _REF,
+        "served_on": _DATE,
+        "served_ref": _REF,
+        "effect_on": _DATE,
+        "effect_ref": _REF,
+        "accepted_on": _DATE,
+        "accepted_ref": _REF,
+        "overdue_ref": _REF,
+        "rescinded_ref": _REF,
+        "varied_ref": _REF,
+    },
+    BatchFact: {"evaluated_on": _DATE, "ref": _REF, "checks": _VALUES},
+    ComplaintFact: {"lodged_on": _DATE, "ref": _REF, "verified_on": _DATE, "verified_ref": _REF},
+    AssessmentFact: {"ref": _REF},
+}
+
+
+def _columns(cls: type) -> list[tuple[str, _Kind]]:
+    kinds = _COLUMN_KINDS[cls]
+    return [(f.name, kinds.get(f.name, _VALUE)) for f in fields(cls)]
+
+
+def _table(cls: type, facts: Iterable[Any]) -> dict[str, Any]:
+    columns = _columns(cls)
+    return {
+        "columns": [name for name, _ in columns],
+        "rows": [[write(getattr(f, name)) for name, (write, _) in columns] for f in facts],
+    }
+
+
+def _facts(cls: type[F], table: Mapping[str, Any], days: _Days) -> list[F]:
+    """The facts of a table written by :func:`_table` with the columns of ``cls`` now: the
+    plain columns as they are, the others each read by its kind."""
+    columns = _columns(cls)
+    names = [name for name, _ in columns]
+    if table["columns"] != names:
+        raise _OtherForm(f"the columns of {cls.__name__} differ")
+    reads = [(name, read) for name, (_, read) in columns if read is not _VALUE[1]]
+    new = object.__new__
+    facts = []
+    for row in table["rows"]:
+        values = dict(zip(names, row, strict=True))
+        for name, read in reads:
+            values[name] = read(values[name], days)
+        fact: Any = new(cls)  # all its fields, as a frozen record's copy does
+        fact.__dict__.update(values)
+        facts.append(fact)
+    return facts
+
+
+def _batch_facts(table: Mapping[str, Any], days: _Days) -> list[BatchFact]:
+    """The batches of a table written by :func:`_table`: :func:`_facts` unrolled for the
+    one table that grows with the file (tens of thousands of rows)."""
+    if table["columns"] != [name for name, _ in _columns(BatchFact)]:
+        raise _OtherForm("the columns of BatchFact differ")
+    new = object.__new__
+    facts: list[BatchFact] = []
+    for row in table["rows"]:
+        batch_id, occupation, level, on, site, candidates, unqualified, paper_set, ref, checks = row
+        day = days.get(on)
+        if day is None:
+            day = days[on] = date.fromisoformat(on)
+        fact: Any = new(BatchFact)  # all its fields, as a frozen record's copy does
+        fact.__dict__.update(
+            batch_id=batch_id,
+            occupation=occupation,
+            level=level,
+            evaluated_on=day,
+            site=site,
+            candidates=candidates,
+            unqualified_candidates=unqualified,
+            paper_set_id=paper_set,
+            ref=_ref(ref, days),
+            checks=tuple(checks),
+        )
+        facts.append(fact)
+    return facts
+
+
+def fold_as_tables(fold: HistoryFold) -> dict[str, Any]:
+    """The fold as tables of plain values (what :func:`fold_from_tables` reads back)."""
+    b = fold.builder
+    return {
+        "format": TABLES_FORMAT,
+        "version": b.version,
+        "valid_until": _iso(b.valid_until),
+        "findings": _table(FindingFact, b.findings.values()),
+        "cases": [[case, list(ids)] for case, ids in b.cases.items()],
+        "sanctions": _table(SanctionFact, b.sanctions.values()),
+        "batches": _table(BatchFact, b.batches),
+        "complaints": _table(ComplaintFact, b.complaints.values()),
+        "approvals": [_ref_row(r) for r in b.approvals],
+        "assessments": _table(AssessmentFact, b.assessments),
+    }
+
+
+def fold_from_tables(data: Mapping[str, Any]) -> HistoryFold | None:
+    """The fold ``data`` holds, or ``None`` if it is of another form than this code writes."""
+    if data.get("format") != TABLES_FORMAT:
+        return None
+    days: _Days = {}
+    try:
+        batches = _batch_facts(data["batches"], days)
+        builder = _Builder(
+            findings={f.finding_id: f for f in _facts(FindingFact, data["findings"], days)},
+            cases={case: list(ids) for case, ids in data["cases"]},
+            sanctions={s.decision_id: s for s in _facts(SanctionFact, data["sanctions"], days)},
+            batches=batches,
+            complaints={c.complaint_id: c for c in _facts(ComplaintFact, data["complaints"], days)},
+            approvals=[cast(EventRef, _ref(r, days)) for r in data["approvals"]],
+            assessments=_facts(AssessmentFact, data["assessments"], days),
+            version=data["version"],
+            valid_until=_day(data["valid_until"], days),
+        )
+    except (_OtherForm, KeyError, TypeError, ValueError):
+        return None
+    for batch in batches:
+        builder.batch_index.add(batch)
+    return HistoryFold(builder.build(), builder)

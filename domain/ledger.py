@@ -10,6 +10,7 @@ business dates come with each command.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -19,7 +20,7 @@ from typing import Any, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate, DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEventProtocol, Snapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 from eventsourcing.utils import get_topic
 
@@ -29,7 +30,7 @@ from domain.base import LedgerAggregate, Stamp
 from domain.calendar import shanghai_date
 from domain.errors import InvalidInput, NotFound, RuleRefusal, VersionConflict
 from domain.events import IdempotentRequestRecorded, LedgerCreated
-from domain.history import History, HistoryFold
+from domain.history import History, HistoryFold, fold_as_tables, fold_from_tables
 from domain.institution import Institution
 from domain.roster import OccupationRoster
 from domain.rulebook import Catalogue, Rulebook
@@ -163,6 +164,11 @@ def owner_of(record: object) -> UUID | None:
     if isinstance(record, Supervisor) and record.kind == "internal" and record.institution_id:
         return UUID(record.institution_id)
     return None
+
+
+def history_fold_id(iid: UUID) -> UUID:
+    """The id the store keeps an institution's history fold under (in the snapshots)."""
+    return uuid5(iid, "history-fold")
 
 
 def project(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -467,10 +473,50 @@ class Ledger:
             return kept
         if kept is not None and (upto is None or kept.version < upto):
             fold = kept.extended(event_store.get(iid, gt=kept.version, lte=upto))
+            self._keep_stored(iid, fold, since=kept.version)
         else:
-            fold = HistoryFold.of(event_store.get(iid, lte=upto))
+            stored = self._stored_fold(iid, upto)
+            since = 0 if stored is None else stored.version
+            if stored is None:
+                fold = HistoryFold.of(event_store.get(iid, lte=upto))
+            elif stored.version == upto:
+                fold = stored
+            else:
+                fold = stored.extended(event_store.get(iid, gt=since, lte=upto))
+            self._keep_stored(iid, fold, since=since)
         self.folds.put(iid, fold)
         return fold
+
+    def _stored_fold(self, iid: UUID, upto: int | None) -> HistoryFold | None:
+        """The latest fold of the institution's history the store keeps (up to ``upto``),
+        if it is of the form this code writes."""
+        snapshots = self.store.snapshots
+        interval = self.store.snapshotting_intervals.get(Institution, 0)
+        if snapshots is None or (upto is not None and upto < interval):
+            return None  # none is kept before the first interval: no lookup
+        for snapshot in snapshots.get(history_fold_id(iid), lte=upto, desc=True, limit=1):
+            return fold_from_tables(cast(Snapshot, snapshot).state)
+        return None
+
+    def _keep_stored(self, iid: UUID, fold: HistoryFold, *, since: int) -> None:
+        """Keep ``fold`` in the store when it reaches a multiple of the institutions'
+        snapshot interval past ``since`` (the version of the fold it was made from): a
+        process that has not folded this history yet then reads it and the events after
+        it. Another process keeping the same version first is as good (a fold of a
+        version is the same fold wherever it was made)."""
+        snapshots = self.store.snapshots
+        interval = self.store.snapshotting_intervals.get(Institution, 0)
+        if snapshots is None or interval <= 0 or fold.version // interval <= since // interval:
+            return
+        snapshot = Snapshot(
+            originator_id=history_fold_id(iid),
+            originator_version=fold.version,
+            timestamp=self.clock(),
+            topic=get_topic(HistoryFold),
+            state=fold_as_tables(fold),
+        )
+        with contextlib.suppress(IntegrityError):
+            snapshots.put([snapshot])
 
     def originators(self, created: type[LedgerCreated] | None = None) -> Iterator[UUID]:
         """Every aggregate id in the store in order of first appearance; with ``created``,

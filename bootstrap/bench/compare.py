@@ -191,6 +191,7 @@ def sized(settings: Settings, sizes: tuple[int, ...], repeats: int) -> dict[str,
             cold_load_figures(table, app, settings, province, repeats)  # a checkout before
     finally:
         app.close()
+    cold_assess_figures(table, settings, province, repeats)
     return {
         f.name: {"ms": round(f.ours, 3), "raw select ms": round(f.baseline, 3)}
         for f in table.figures
@@ -202,13 +203,60 @@ def cold_load_figures(
 ) -> None:
     """A load with nothing kept in the process: the snapshot read and decoded, and the
     events after it folded; beside the raw select of the institution's rows."""
-    import psycopg
-    from psycopg import sql
-
     from domain.institution import Institution
     from domain.ledger import LatestInstitutions
 
     app.ledger.latest = LatestInstitutions(size=0)
+    beside_raw_select(
+        table,
+        settings,
+        province,
+        repeats,
+        "load institution, {size} events (snapshot read)",
+        lambda iid: app.ledger.get(Institution, iid),
+    )
+
+
+def cold_assess_figures(table: Any, settings: Settings, province: Any, repeats: int) -> None:
+    """An assessment in a process that keeps neither the institution nor its history
+    (each read from the store as after a restart, or on another replica), beside the raw
+    select of the institution's rows. The first, not counted, stores the history fold
+    where the store does not keep it yet."""
+    from domain.access import Principal
+    from domain.ledger import HistoryFolds, LatestInstitutions
+
+    cold = build_application(settings)
+    cold.ledger.latest = LatestInstitutions(size=0)
+    cold.ledger.folds = HistoryFolds(max_events=0)
+    admin = Principal("bench.admin", "admin")
+    try:
+        beside_raw_select(
+            table,
+            settings,
+            province,
+            repeats,
+            "assess, {size} events (nothing kept)",
+            lambda iid: cold.records.assessment(admin, iid, AS_OF),
+            uncounted_first=True,
+        )
+    finally:
+        cold.close()
+
+
+def beside_raw_select(
+    table: Any,
+    settings: Settings,
+    province: Any,
+    repeats: int,
+    figure: str,
+    read: Callable[[UUID], object],
+    *,
+    uncounted_first: bool = False,
+) -> None:
+    """``read`` of each sized institution timed beside a raw select of its rows."""
+    import psycopg
+    from psycopg import sql
+
     statement = sql.SQL(
         "SELECT topic, state FROM {}.oversight_events WHERE originator_id = %s"
         " ORDER BY originator_version"
@@ -219,15 +267,17 @@ def cold_load_figures(
             def select(iid: UUID = iid) -> object:
                 return conn.execute(statement, (iid,)).fetchall()
 
-            def get(iid: UUID = iid) -> object:
-                return app.ledger.get(Institution, iid)
+            def measure(iid: UUID = iid) -> object:
+                return read(iid)
 
+            if uncounted_first:
+                measure()
             raw = load.timed_reads(select, repeats)
-            loads = load.timed_reads(get, max(3, repeats // 10))
+            measured = load.timed_reads(measure, max(3, repeats // 10))
             table.add(
-                f"load institution, {size:,} events (snapshot read)",
+                figure.format(size=f"{size:,}"),
                 "ms",
-                load.percentile(loads, 50) * 1000,
+                load.percentile(measured, 50) * 1000,
                 load.percentile(raw, 50) * 1000,
             )
 

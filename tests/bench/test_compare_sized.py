@@ -31,6 +31,7 @@ def test_compare_sized_measures_each_figure_of_each_size(postgres_database: str)
             f"assess, {size} events (history kept)",
             f"assess, {size} events (history read)",
             f"load institution, {size} events (snapshot read)",
+            f"assess, {size} events (nothing kept)",
         ):
             assert figures[figure]["ms"] > 0, figure
             assert figures[figure]["raw select ms"] > 0, figure
