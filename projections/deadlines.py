@@ -1,0 +1,168 @@
+"""The dates that matter, per institution and supervisor, indexed by day.
+
+So that the deadline watcher and the notice pass read only the records with something due,
+instead of every record in the store. Table ``deadlines_due``, one row per open deadline of
+an aggregate, recomputed from the aggregate (as of its last event in the batch) whenever an
+event of it arrives:
+
+- ``purpose = 'watch'``: the first day the deadline watcher records it
+  (:mod:`domain.due_dates`: expiry, lapse, overdue rectifications and opinion reports,
+  inactivity, a supervisor's card and terms);
+- ``purpose = 'notice'``: the due date of each deadline the portal lists
+  (:func:`projections.portal.deadlines_of`), the dates notices are sent ahead of.
+
+The rows are a copy of what the domain computes from the events; the watcher still loads
+each record through the ledger and decides from it, so a row kept a little too early only
+costs a load. :class:`DueIndex` catches this read model up before it answers, so a pass
+never misses what was recorded just before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any, ClassVar
+from uuid import UUID
+
+from domain.application import OversightApplication
+from domain.due_dates import DueDate, institution_due_dates, supervisor_due_dates
+from domain.errors import DomainError
+from domain.events import (
+    LedgerEvent,
+    SupervisorAppointed,
+    SupervisorCardExpired,
+    SupervisorCardRenewed,
+    SupervisorCertified,
+    SupervisorDecertified,
+    SupervisorTermEnded,
+)
+from domain.evolve import institution_events
+from domain.institution import Institution
+from domain.supervisor import Supervisor
+from projections.base import Projections, ReadModel
+from projections.portal import deadlines_of
+from projections.store import Column, Index, Table, ViewSession
+
+NAME = "deadlines"
+
+DUE = Table(
+    name="deadlines_due",
+    columns=(
+        Column("id", "uuid", nullable=False),
+        #: watch | notice
+        Column("purpose", nullable=False),
+        Column("kind", nullable=False),
+        Column("ref", nullable=False),
+        Column("day", "date", nullable=False),
+    ),
+    primary_key=("id", "purpose", "kind", "ref"),
+    indexes=(Index("deadlines_due_by_day", ("purpose", "day")),),
+)
+
+#: The supervisor's events that move its card's or terms' dates.
+SUPERVISOR_EVENTS: tuple[type[LedgerEvent], ...] = (
+    SupervisorCertified,
+    SupervisorCardRenewed,
+    SupervisorAppointed,
+    SupervisorCardExpired,
+    SupervisorTermEnded,
+    SupervisorDecertified,
+)
+
+
+class Deadlines(ReadModel):
+    """The open deadlines of every institution and supervisor, by day."""
+
+    name: ClassVar[str] = NAME
+    tables: ClassVar[tuple[Table, ...]] = (DUE,)
+    handles: ClassVar[tuple[type[LedgerEvent], ...]] = (*institution_events(), *SUPERVISOR_EVENTS)
+
+    def __init__(self, application: OversightApplication | None = None) -> None:
+        self._app = application
+
+    def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
+        app = self._app
+        if app is None:
+            raise RuntimeError("the deadlines read model is fed only with its application")
+        last: dict[UUID, tuple[bool, int]] = {}
+        for e in events:
+            last[e.originator_id] = (isinstance(e, SUPERVISOR_EVENTS), e.originator_version)
+        rows: list[dict[str, Any]] = []
+        for aggregate_id, (supervisor, version) in last.items():
+            if supervisor:
+                found = supervisor_due_dates(app.ledger.get(Supervisor, aggregate_id, version))
+                rows += _rows(aggregate_id, "watch", found)
+            else:
+                rows += _institution_rows(app, aggregate_id, version)
+        session.delete(DUE, "id", list(last))
+        session.insert(DUE, rows)
+
+
+def _institution_rows(app: OversightApplication, iid: UUID, version: int) -> list[dict[str, Any]]:
+    inst = app.ledger.get(Institution, iid, version)
+    history = app.ledger.fold(iid, upto=version).history
+    rulebook = None
+    if inst.valid_until is not None:
+        try:
+            rulebook = app.ledger.filing_rulebook(inst.jurisdiction, inst.valid_until)
+        except DomainError:
+            rulebook = None
+    watch = institution_due_dates(inst.state, history, app.ledger.catalogue, rulebook)
+    notice = [DueDate(d.due, d.kind, d.ref) for d in deadlines_of(app, inst, date.min)]
+    return _rows(iid, "watch", watch) + _rows(iid, "notice", notice)
+
+
+def _rows(aggregate_id: UUID, purpose: str, dates: Sequence[DueDate]) -> list[dict[str, Any]]:
+    kept: dict[tuple[str, str], date] = {}
+    for d in dates:  # one row per deadline: its earliest day
+        key = (d.kind, d.ref)
+        kept[key] = min(d.on, kept.get(key, d.on))
+    return [
+        {"id": aggregate_id, "purpose": purpose, "kind": kind, "ref": ref, "day": day}
+        for (kind, ref), day in sorted(kept.items())
+    ]
+
+
+class DueIndex:
+    """Which records have something due, from the deadlines read model caught up first."""
+
+    def __init__(self, projections: Projections) -> None:
+        self.projections = projections
+        self.store = projections.store
+        self._table = self.store.dialect.table(DUE.name)
+
+    def _current(self) -> None:
+        self.projections.catch_up(only=(NAME,))
+
+    def to_watch(self, today: date) -> list[UUID]:
+        """Institutions and supervisors with a deadline the watcher records by ``today``."""
+        self._current()
+        return self._ids(
+            "purpose = 'watch' AND day <= :today", {"today": today}, order="MIN(day), id"
+        )
+
+    def to_notice(self, today: date, notice_days: dict[str, int]) -> list[UUID]:
+        """Institutions with a deadline of a kind in ``notice_days`` falling due within that
+        many days of ``today`` (and not passed)."""
+        self._current()
+        if not notice_days:
+            return []
+        clauses: list[str] = []
+        params: dict[str, Any] = {"today": today}
+        for i, (kind, days) in enumerate(sorted(notice_days.items())):
+            clauses.append(f"(kind = :k{i} AND day <= :d{i})")
+            params |= {f"k{i}": kind, f"d{i}": today + timedelta(days=days)}
+        where = f"purpose = 'notice' AND day >= :today AND ({' OR '.join(clauses)})"
+        return self._ids(where, params, order="MIN(day), id")
+
+    def _ids(self, where: str, params: dict[str, Any], *, order: str) -> list[UUID]:
+        with self.store.reading() as session:
+            rows = session.rows(
+                self.store.dialect.sql(
+                    f"SELECT id, MIN(day) AS first FROM {self._table} WHERE {where}"
+                    f" GROUP BY id ORDER BY {order}"
+                ),
+                params,
+                DUE,
+            )
+        return [row["id"] for row in rows]
