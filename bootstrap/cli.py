@@ -303,7 +303,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
                 once=args.once,
                 interval=settings.deadline_interval_seconds,
                 coordinator=coordinator(settings, "deadlines", store),
-                index=DueIndex(projections),
+                index=None if args.full_scan else DueIndex(projections),
             )
         finally:
             store.close()
@@ -457,6 +457,11 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run a background worker until SIGTERM")
     worker.add_argument("worker", choices=["projections", "deadlines", "notices"])
     worker.add_argument("--once", action="store_true", help="deadlines, notices: one pass")
+    worker.add_argument(
+        "--full-scan",
+        action="store_true",
+        help="deadlines: read every record, not only those the deadlines read model has due",
+    )
 
     proj = sub.add_parser("projections", help="read-model status and rebuilds")
     proj.add_argument("action", choices=["status", "rebuild"])
