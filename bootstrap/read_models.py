@@ -30,7 +30,7 @@ def build_projections(
     they can be queried but not fed (``catch_up`` and ``status`` need it).
     """
     # The deadlines read model recomputes each record's dates through the application.
-    models = [*(make() for make in READ_MODELS), Deadlines(application)]
+    models = [Deadlines(application) if make is Deadlines else make() for make in READ_MODELS]
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         raise ValueError(f"two read models share a name: {names}")

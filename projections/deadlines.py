@@ -19,9 +19,11 @@ never misses what was recorded just before it.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
+from copy import copy
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
 from domain.application import OversightApplication
@@ -37,7 +39,9 @@ from domain.events import (
     SupervisorTermEnded,
 )
 from domain.evolve import institution_events
+from domain.history import HistoryFold
 from domain.institution import Institution
+from domain.ledger import project
 from domain.supervisor import Supervisor
 from projections.base import Projections, ReadModel
 from projections.portal import deadlines_of
@@ -59,6 +63,9 @@ DUE = Table(
     indexes=(Index("deadlines_due_by_day", ("purpose", "day")),),
 )
 
+#: Institutions the read model keeps folded between batches.
+KEPT = 2000
+
 #: The supervisor's events that move its card's or terms' dates.
 SUPERVISOR_EVENTS: tuple[type[LedgerEvent], ...] = (
     SupervisorCertified,
@@ -71,7 +78,12 @@ SUPERVISOR_EVENTS: tuple[type[LedgerEvent], ...] = (
 
 
 class Deadlines(ReadModel):
-    """The open deadlines of every institution and supervisor, by day."""
+    """The open deadlines of every institution and supervisor, by day.
+
+    Keeps the latest institutions it computed (:data:`KEPT`, the least recently used go
+    first) with their histories, and folds a batch's events into them; an institution not
+    kept is loaded through the ledger as of the version before the batch's first event.
+    """
 
     name: ClassVar[str] = NAME
     tables: ClassVar[tuple[Table, ...]] = (DUE,)
@@ -79,37 +91,65 @@ class Deadlines(ReadModel):
 
     def __init__(self, application: OversightApplication | None = None) -> None:
         self._app = application
+        self._kept: OrderedDict[UUID, tuple[Institution, HistoryFold]] = OrderedDict()
 
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
         app = self._app
         if app is None:
             raise RuntimeError("the deadlines read model is fed only with its application")
-        last: dict[UUID, tuple[bool, int]] = {}
+        institutions: dict[UUID, list[LedgerEvent]] = {}
+        supervisors: dict[UUID, int] = {}
         for e in events:
-            last[e.originator_id] = (isinstance(e, SUPERVISOR_EVENTS), e.originator_version)
-        rows: list[dict[str, Any]] = []
-        for aggregate_id, (supervisor, version) in last.items():
-            if supervisor:
-                found = supervisor_due_dates(app.ledger.get(Supervisor, aggregate_id, version))
-                rows += _rows(aggregate_id, "watch", found)
+            if isinstance(e, SUPERVISOR_EVENTS):
+                supervisors[e.originator_id] = e.originator_version
             else:
-                rows += _institution_rows(app, aggregate_id, version)
-        session.delete(DUE, "id", list(last))
+                institutions.setdefault(e.originator_id, []).append(e)
+        rows: list[dict[str, Any]] = []
+        for n, (iid, theirs) in enumerate(institutions.items()):
+            if n:
+                # Records load on the application's connections while this transaction
+                # waits: a statement between two keeps it from the server's idle timeout.
+                session.execute("SELECT 1")
+            rows += _institution_rows(app, *self._folded(app, iid, theirs))
+        for sid, version in supervisors.items():
+            found = supervisor_due_dates(app.ledger.get(Supervisor, sid, version))
+            rows += _rows(sid, "watch", found)
+        session.delete(DUE, "id", [*institutions, *supervisors])
         session.insert(DUE, rows)
 
+    def _folded(
+        self, app: OversightApplication, iid: UUID, events: list[LedgerEvent]
+    ) -> tuple[Institution, HistoryFold]:
+        """The institution and its history after ``events`` (its next ones, in order)."""
+        first = events[0].originator_version
+        kept = self._kept.pop(iid, None)
+        if kept is not None and kept[0].version == first - 1:
+            inst, fold = copy(kept[0]), kept[1]
+        elif first == 1:
+            inst, fold = None, HistoryFold.of(())
+        else:
+            inst = copy(app.ledger.get(Institution, iid, first - 1))
+            fold = app.ledger.fold(iid, upto=first - 1)
+        folded = cast(Institution, project(inst, events))
+        fold = fold.extended(events)
+        self._kept[iid] = (folded, fold)
+        while len(self._kept) > KEPT:
+            self._kept.popitem(last=False)
+        return folded, fold
 
-def _institution_rows(app: OversightApplication, iid: UUID, version: int) -> list[dict[str, Any]]:
-    inst = app.ledger.get(Institution, iid, version)
-    history = app.ledger.fold(iid, upto=version).history
+
+def _institution_rows(
+    app: OversightApplication, inst: Institution, fold: HistoryFold
+) -> list[dict[str, Any]]:
     rulebook = None
     if inst.valid_until is not None:
         try:
             rulebook = app.ledger.filing_rulebook(inst.jurisdiction, inst.valid_until)
         except DomainError:
             rulebook = None
-    watch = institution_due_dates(inst.state, history, app.ledger.catalogue, rulebook)
+    watch = institution_due_dates(inst.state, fold.history, app.ledger.catalogue, rulebook)
     notice = [DueDate(d.due, d.kind, d.ref) for d in deadlines_of(app, inst, date.min)]
-    return _rows(iid, "watch", watch) + _rows(iid, "notice", notice)
+    return _rows(inst.id, "watch", watch) + _rows(inst.id, "notice", notice)
 
 
 def _rows(aggregate_id: UUID, purpose: str, dates: Sequence[DueDate]) -> list[dict[str, Any]]:
