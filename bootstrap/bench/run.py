@@ -13,7 +13,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -457,9 +457,10 @@ def served(table: Table, settings: Settings, token: str, o: Options, province: P
         read_figures(table, port, token, province, o.repeats)
         chart_figures(table, settings, o.repeats)
         server_rss = peak_rss_mib(server.pid)
+        worker_rss = peak_rss_mib(worker.pid)  # its own; see deadline_pass
     finally:
         stop(server)
-        worker_rss = stop(worker)
+        stop(worker)
     passes = {
         how: deadline_pass(settings, port, *flags)
         for how, flags in (
@@ -478,12 +479,18 @@ def served(table: Table, settings: Settings, token: str, o: Options, province: P
 
 
 def deadline_pass(settings: Settings, port: int, *flags: str) -> tuple[float, float]:
-    """One pass of ``oversight worker deadlines --once``: seconds and peak RSS (MiB)."""
+    """One pass of ``oversight worker deadlines --once``: seconds and peak RSS (MiB).
+
+    The peak is the process's own VmHWM, read until it exits: the ``ru_maxrss`` of a child
+    started from this process keeps this process's peak from before the child's exec."""
     started = time.perf_counter()
     deadlines = start(settings, port, "worker", "deadlines", "--once", *flags)
-    _, _, usage = os.wait4(deadlines.pid, 0)
-    deadlines.returncode = 0
-    return time.perf_counter() - started, usage.ru_maxrss / 1024
+    peak = 0.0
+    while deadlines.poll() is None:
+        with suppress(OSError):  # exiting: its memory is gone already
+            peak = max(peak, peak_rss_mib(deadlines.pid))
+        time.sleep(0.02)
+    return time.perf_counter() - started, peak
 
 
 def main(options: Options) -> int:

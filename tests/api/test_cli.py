@@ -6,6 +6,7 @@ import json
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -214,3 +215,22 @@ def test_rules_impact_refuses_a_malformed_draft_with_file_line_and_field(
     assert main(["rules", "impact", str(draft)]) == 1
     err = capsys.readouterr().err
     assert f"{draft}:{line}: articles." in err
+
+
+def test_the_deadline_worker_reads_the_records_due_and_leaves_nothing_for_a_full_scan(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use(monkeypatch, settings)
+    iid = UUID(_hunan_with_finding(settings, "hunan-2023/25.9", 7))
+    app = build_application(settings)
+    try:
+        before = len(app.records.institution_events(Principal("admin.test", "admin"), iid))
+        assert main(["worker", "deadlines", "--once"]) == 0  # today, on the system clock
+        events = app.records.institution_events(Principal("admin.test", "admin"), iid)
+        found = [e.data.get("reference") for e in events[before:] if e.name == "FindingRecorded"]
+        assert found == ["inactive-since-2024-03-15-12m", "inactive-since-2024-03-15-24m"]
+        assert main(["worker", "deadlines", "--once", "--full-scan"]) == 0
+        after = app.records.institution_events(Principal("admin.test", "admin"), iid)
+        assert len(after) == len(events)
+    finally:
+        app.close()
