@@ -16,10 +16,10 @@ from types import FrameType
 from typing import Any
 from uuid import UUID
 
-from bootstrap import build_application, system_clock
+from bootstrap import system_clock
 from bootstrap.bench import Options as BenchOptions
 from bootstrap.bench import add_arguments as add_bench_arguments
-from bootstrap.cli_users import Handler, add_user_commands, scope_institution
+from bootstrap.cli_users import Handler, add_user_commands, opened, scope_institution
 from bootstrap.config_docs import command as config_docs
 from bootstrap.coordination import coordinator, heartbeat_store
 from bootstrap.demo import ensure_demo
@@ -34,7 +34,6 @@ from bootstrap.service import web_service
 from config.logging import configure_logging
 from config.settings import Settings
 from domain.access import ROLES, SYSTEM, TOKEN_PREFIX
-from domain.application import OversightApplication
 from domain.campaign import verify_publication
 from domain.draft import DraftError, parse_draft
 from domain.errors import DomainError
@@ -55,16 +54,6 @@ def new_secret() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-@contextmanager
-def _app(settings: Settings) -> Iterator[OversightApplication]:
-    """The application for one command, closed (its connections released) at the end."""
-    app = build_application(settings)
-    try:
-        yield app
-    finally:
-        app.close()
-
-
 # --- serve ------------------------------------------------------------------------------
 
 
@@ -72,7 +61,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """The web service; with ``OVERSIGHT_EMBEDDED_WORKERS`` the workers run inside it."""
     import uvicorn
 
-    with _app(settings) as app:
+    with opened(settings) as app:
         token = ensure_demo(app, settings) if settings.demo_data else None
         print(banner(settings, token), flush=True)
         with stopped_by_signal_exits_zero():
@@ -128,7 +117,7 @@ def banner(settings: Settings, token: str | None) -> str:
 
 
 def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
-    with _app(settings) as app:
+    with opened(settings) as app:
         secret = new_secret()
         if args.user:
             token = app.access.issue_user_token(
@@ -155,7 +144,7 @@ def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
-    with _app(settings) as app:
+    with opened(settings) as app:
         now = app.ledger.clock()
         rows = [
             {
@@ -189,7 +178,7 @@ def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    with _app(settings) as app:
+    with opened(settings) as app:
         token = app.access.revoke_token(args.token_id, args.reason)
     print(f"revoked {token.id} ({token.subject})")
     return 0
@@ -262,7 +251,7 @@ def cmd_rules_diff(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    with _app(settings) as app:
+    with opened(settings) as app:
         checked = 0
         for aggregate_id in app.records.all_originators():
             broken = app.records.verify_aggregate(aggregate_id)
@@ -295,7 +284,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         notice_worker_process(settings, once=args.once)
         return 0
     configure_logging(settings.log_format, settings.log_level)
-    with _app(settings) as app, closing(build_projections(settings, app)) as projections:
+    with opened(settings) as app, closing(build_projections(settings, app)) as projections:
         store = heartbeat_store(settings, app)
         try:
             deadlines.main(
@@ -316,7 +305,7 @@ def projection_worker_process(
     """``oversight worker projections``: the read models kept current until SIGTERM."""
     configure_logging(settings.log_format, settings.log_level)
     with (
-        _app(settings) as app,
+        opened(settings) as app,
         closing(build_projections(settings, app, batch_size=batch_size)) as projections,
     ):
         projection_worker.main(
@@ -328,7 +317,7 @@ def projection_worker_process(
 
 
 def cmd_projections(args: argparse.Namespace, settings: Settings) -> int:
-    with _app(settings) as app, closing(build_projections(settings, app)) as projections:
+    with opened(settings) as app, closing(build_projections(settings, app)) as projections:
         return projection_worker.command(projections, args.action, args.name, args.all)
 
 
@@ -344,7 +333,7 @@ def cmd_draw(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError:
         campaign = None
     if campaign is not None:
-        with _app(settings) as app:
+        with opened(settings) as app:
             published = app.records.campaign(SYSTEM, campaign).publication()
     elif Path(target).is_file():
         published = json.loads(Path(target).read_text(encoding="utf-8"))
@@ -378,7 +367,7 @@ def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    with _app(settings) as app:
+    with opened(settings) as app:
         if args.file == "-":
             count = export_events(app.store, sys.stdout)
         else:
@@ -389,7 +378,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    with open(args.file, encoding="utf-8") as source, _app(settings) as app:
+    with open(args.file, encoding="utf-8") as source, opened(settings) as app:
         count = import_events(app.store, source)
     print(f"imported {count} events; rebuild the read models: oversight projections rebuild --all")
     return 0

@@ -39,6 +39,8 @@ from domain.access import Principal
 from domain.application import OversightApplication
 from domain.institution import Institution
 from domain.ledger import HistoryFolds
+from projections.deadlines import DueIndex
+from workers import deadlines
 
 AS_OF = date(2026, 9, 30)
 
@@ -102,6 +104,26 @@ def rebuild_figures(table: Table, app: OversightApplication, settings: Settings)
         head / raw,
         "≥ 40 % of raw select",
     )
+
+
+def deadline_figures(table: Table, app: OversightApplication, settings: Settings) -> None:
+    """One deadline pass in this process from the deadlines read model against a scan of
+    every record, once the day's deadlines are recorded (the pass every interval makes)."""
+    projections = build_projections(settings, app)
+    try:
+        index = DueIndex(projections)
+        today = app.ledger.today()
+        deadlines.run_once(app, today, index=index)  # records what is due today
+        started = time.perf_counter()
+        deadlines.run_once(app, today, index=index)
+        ours = time.perf_counter() - started
+        started = time.perf_counter()
+        deadlines.run_once(app, today)
+        table.add(
+            "deadline pass in process (nothing new)", "s", ours, time.perf_counter() - started
+        )
+    finally:
+        projections.close()
 
 
 def raw_select_seconds(settings: Settings, head: int) -> float:
@@ -415,6 +437,7 @@ def run(o: Options) -> Table:
             rebuild_figures(table, app, settings)
             load_assess_figures(table, app, settings, province, o.repeats)
             impact_store_figures(table, app, o)
+            deadline_figures(table, app, settings)
             token = "sov_" + secrets.token_urlsafe(24)
             app.access.issue_token(token, subject="bench.admin", role="admin", note="bench")
         finally:
@@ -484,11 +507,11 @@ def deadline_pass(settings: Settings, port: int, *flags: str) -> tuple[float, fl
     The peak is the process's own VmHWM, read until it exits: the ``ru_maxrss`` of a child
     started from this process keeps this process's peak from before the child's exec."""
     started = time.perf_counter()
-    deadlines = start(settings, port, "worker", "deadlines", "--once", *flags)
+    worker = start(settings, port, "worker", "deadlines", "--once", *flags)
     peak = 0.0
-    while deadlines.poll() is None:
+    while worker.poll() is None:
         with suppress(OSError):  # exiting: its memory is gone already
-            peak = max(peak, peak_rss_mib(deadlines.pid))
+            peak = max(peak, peak_rss_mib(worker.pid))
         time.sleep(0.02)
     return time.perf_counter() - started, peak
 

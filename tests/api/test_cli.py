@@ -234,3 +234,25 @@ def test_the_deadline_worker_reads_the_records_due_and_leaves_nothing_for_a_full
         assert len(after) == len(events)
     finally:
         app.close()
+
+
+def test_each_command_closes_the_connections_it_opened(
+    pg_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use(monkeypatch, pg_settings)
+    with psycopg.connect(pg_settings.database_url, autocommit=True) as conn:
+
+        def others() -> int:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+            assert row is not None
+            return int(row[0])
+
+        assert main(["token", "create", "--subject", "ops", "--role", "admin"]) == 0
+        before = others()
+        for command in (["token", "list"], ["verify"], ["projections", "status"], ["export"]):
+            assert main(command) == 0
+        assert others() == before
+    capsys.readouterr()
