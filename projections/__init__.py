@@ -22,7 +22,7 @@ The read models and their typed reads:
   lies, by its chain hash — ``locate`` in the same module;
 - ``ratings`` (:mod:`projections.ratings`): each institution's credit rating as it stands,
   for the public page — :mod:`projections.ratings_queries`;
-- ``deadlines`` (:mod:`projections.deadlines`): each record's open deadlines by day, for the
+- ``due_dates`` (:mod:`projections.deadlines`): each record's open deadlines by day, for the
   deadline watcher and the notice pass — ``DueIndex`` in the same module (fed only when
   made with the application: ``bootstrap.read_models`` does).
 """

@@ -1,9 +1,9 @@
 """The dates that matter, per institution and supervisor, indexed by day.
 
 So that the deadline watcher and the notice pass read only the records with something due,
-instead of every record in the store. Table ``deadlines_due``, one row per open deadline of
-an aggregate, recomputed from the aggregate (as of its last event in the batch) whenever an
-event of it arrives:
+instead of every record in the store. Read model and table ``due_dates``: one row per open
+deadline of an aggregate, recomputed from the aggregate (as of its last event in the
+batch) whenever an event of it arrives:
 
 - ``purpose = 'watch'``: the first day the deadline watcher records it
   (:mod:`domain.due_dates`: expiry, lapse, overdue rectifications and opinion reports,
@@ -47,10 +47,11 @@ from projections.base import Projections, ReadModel
 from projections.portal import deadlines_of
 from projections.store import Column, Index, Table, ViewSession
 
-NAME = "deadlines"
+#: Not ``deadlines``: the deadline watchers lead a row of that name.
+NAME = "due_dates"
 
 DUE = Table(
-    name="deadlines_due",
+    name="due_dates",
     columns=(
         Column("id", "uuid", nullable=False),
         #: watch | notice
@@ -60,7 +61,7 @@ DUE = Table(
         Column("day", "date", nullable=False),
     ),
     primary_key=("id", "purpose", "kind", "ref"),
-    indexes=(Index("deadlines_due_by_day", ("purpose", "day")),),
+    indexes=(Index("due_dates_by_day", ("purpose", "day")),),
 )
 
 #: Institutions the read model keeps folded between batches.
