@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from config.logging import get_logger
 from domain.application import OversightApplication
-from domain.commands.impact import Plan, Progress, Report, Tick
+from domain.commands.impact import Plan, Progress, ProgressMeter, Report
 from domain.errors import Conflict, NotFound
 
 log = get_logger("api.impact")
@@ -79,26 +79,17 @@ class ImpactRuns:
         return run
 
     def _work(self, run: Run) -> None:
-        started = time.perf_counter()
-        last = started
+        def show(progress: Progress) -> None:
+            run.progress = progress
 
-        def on_tick(report: Report, tick: Tick) -> None:
-            nonlocal last
-            now = time.perf_counter()
-            if now - last >= EVERY:
-                last = now
-                run.progress = Progress.of(report.summary, tick, now - started)
-
+        meter = ProgressMeter(time.perf_counter, EVERY, show)
+        report: Report | None = None
         try:
-            report = self.application.impact.run(run.plan, on_tick)
+            report = self.application.impact.run(run.plan, meter)
         except Exception as exc:  # the run ends; the page says so, the log says why
             log.exception("impact.failed", run=run.id)
             run.failed = type(exc).__name__
-        else:
-            run.seconds = time.perf_counter() - started
-            s = report.summary
-            rate = s.replayed / run.seconds if run.seconds > 0 else 0.0
-            run.progress = Progress(s.replayed, s.changed, rate, 0.0, 1.0)
+        run.seconds = meter.stop()
+        if report is not None:
+            run.progress = meter.final(report)
             run.report = report
-        finally:
-            run.seconds = time.perf_counter() - started

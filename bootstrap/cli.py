@@ -9,17 +9,17 @@ import secrets
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
 from uuid import UUID
 
-from bootstrap import build_application, system_clock
+from bootstrap import system_clock
 from bootstrap.bench import Options as BenchOptions
 from bootstrap.bench import add_arguments as add_bench_arguments
-from bootstrap.cli_users import Handler, add_user_commands, scope_institution
+from bootstrap.cli_users import Handler, add_user_commands, opened, scope_institution
 from bootstrap.config_docs import command as config_docs
 from bootstrap.coordination import coordinator, heartbeat_store
 from bootstrap.demo import ensure_demo
@@ -34,7 +34,6 @@ from bootstrap.service import web_service
 from config.logging import configure_logging
 from config.settings import Settings
 from domain.access import ROLES, SYSTEM, TOKEN_PREFIX
-from domain.application import OversightApplication
 from domain.campaign import verify_publication
 from domain.draft import DraftError, parse_draft
 from domain.errors import DomainError
@@ -43,6 +42,7 @@ from domain.rulebook import Rulebook, RulebookError, load_catalogue
 from domain.rulebook_diff import diff, named
 from domain.transfer import export_events, import_events
 from projections import DEFAULT_BATCH_SIZE
+from projections.deadlines import DueIndex
 from workers import deadlines
 from workers import projections as projection_worker
 
@@ -54,10 +54,6 @@ def new_secret() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-def _app(settings: Settings) -> OversightApplication:
-    return build_application(settings)
-
-
 # --- serve ------------------------------------------------------------------------------
 
 
@@ -65,17 +61,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """The web service; with ``OVERSIGHT_EMBEDDED_WORKERS`` the workers run inside it."""
     import uvicorn
 
-    app = _app(settings)
-    token = ensure_demo(app, settings) if settings.demo_data else None
-    print(banner(settings, token), flush=True)
-    with stopped_by_signal_exits_zero():
-        uvicorn.run(
-            web_service(settings, app),
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-        )
-    return 0
+    with opened(settings) as app:
+        token = ensure_demo(app, settings) if settings.demo_data else None
+        print(banner(settings, token), flush=True)
+        with stopped_by_signal_exits_zero():
+            uvicorn.run(
+                web_service(settings, app),
+                host=settings.host,
+                port=settings.port,
+                log_level="warning",
+            )
+        return 0
 
 
 @contextmanager
@@ -121,67 +117,69 @@ def banner(settings: Settings, token: str | None) -> str:
 
 
 def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
-    app = _app(settings)
-    secret = new_secret()
-    if args.user:
-        token = app.access.issue_user_token(
-            secret, args.user, note=args.note or "", valid_for=timedelta(days=args.expires_in)
-        )
-    else:
-        if not args.subject or not args.role:
-            raise DomainError("a token names --subject and --role, or --user", field="subject")
-        token = app.access.issue_token(
-            secret,
-            subject=args.subject,
-            role=args.role,
-            jurisdiction=args.jurisdiction,
-            district=args.district,
-            institution=scope_institution(args),
-            note=args.note or "",
-            valid_for=timedelta(days=args.expires_in),
-        )
-    print(f"token id: {token.id}")
-    print(f"expires:  {token.expires_at.isoformat() if token.expires_at else 'never'}")
-    print(f"secret:   {secret}")
-    print("The secret is shown once; only its hash is stored.", file=sys.stderr)
-    return 0
+    with opened(settings) as app:
+        secret = new_secret()
+        if args.user:
+            token = app.access.issue_user_token(
+                secret, args.user, note=args.note or "", valid_for=timedelta(days=args.expires_in)
+            )
+        else:
+            if not args.subject or not args.role:
+                raise DomainError("a token names --subject and --role, or --user", field="subject")
+            token = app.access.issue_token(
+                secret,
+                subject=args.subject,
+                role=args.role,
+                jurisdiction=args.jurisdiction,
+                district=args.district,
+                institution=scope_institution(args),
+                note=args.note or "",
+                valid_for=timedelta(days=args.expires_in),
+            )
+        print(f"token id: {token.id}")
+        print(f"expires:  {token.expires_at.isoformat() if token.expires_at else 'never'}")
+        print(f"secret:   {secret}")
+        print("The secret is shown once; only its hash is stored.", file=sys.stderr)
+        return 0
 
 
 def cmd_token_list(args: argparse.Namespace, settings: Settings) -> int:
-    app = _app(settings)
-    now = app.ledger.clock()
-    rows = [
-        {
-            "id": str(t.id),
-            "subject": t.subject,
-            "role": t.role,
-            "jurisdiction": t.jurisdiction,
-            "district": t.district,
-            "institution": t.institution_id,
-            "user": t.user,
-            "issued_at": t.issued_at,
-            "expires_at": t.expires_at.isoformat() if t.expires_at else None,
-            "revoked": t.revoked,
-            "expired": t.expired(now),
-        }
-        for t in app.access.tokens()
-    ]
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    with opened(settings) as app:
+        now = app.ledger.clock()
+        rows = [
+            {
+                "id": str(t.id),
+                "subject": t.subject,
+                "role": t.role,
+                "jurisdiction": t.jurisdiction,
+                "district": t.district,
+                "institution": t.institution_id,
+                "user": t.user,
+                "issued_at": t.issued_at,
+                "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+                "revoked": t.revoked,
+                "expired": t.expired(now),
+            }
+            for t in app.access.tokens()
+        ]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+            return 0
+        for r in rows:
+            parts = (r["jurisdiction"], r["district"])
+            scope = r["institution"] or "/".join(str(x) for x in parts if x)
+            state = "revoked" if r["revoked"] else "expired" if r["expired"] else "active"
+            until = f"until {r['expires_at']}" if r["expires_at"] else "no expiry"
+            print(
+                f"{r['id']}  {r['role']:<11} {r['subject']:<24} {scope or '*':<24}"
+                f" {state:<8} {until}"
+            )
         return 0
-    for r in rows:
-        parts = (r["jurisdiction"], r["district"])
-        scope = r["institution"] or "/".join(str(x) for x in parts if x)
-        state = "revoked" if r["revoked"] else "expired" if r["expired"] else "active"
-        until = f"until {r['expires_at']}" if r["expires_at"] else "no expiry"
-        print(
-            f"{r['id']}  {r['role']:<11} {r['subject']:<24} {scope or '*':<24} {state:<8} {until}"
-        )
-    return 0
 
 
 def cmd_token_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    token = _app(settings).access.revoke_token(args.token_id, args.reason)
+    with opened(settings) as app:
+        token = app.access.revoke_token(args.token_id, args.reason)
     print(f"revoked {token.id} ({token.subject})")
     return 0
 
@@ -253,26 +251,26 @@ def cmd_rules_diff(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    app = _app(settings)
-    checked = 0
-    for aggregate_id in app.records.all_originators():
-        broken = app.records.verify_aggregate(aggregate_id)
-        checked += 1
-        if broken is not None:
-            label = str(aggregate_id)
-            try:
-                agg: object = app.store.repository.get(aggregate_id)
-                if isinstance(agg, Institution):
-                    label = f"institution {agg.name} ({agg.credit_code}, {aggregate_id})"
-            except Exception:  # a damaged record may not load; the id still names it
-                label = f"record {aggregate_id}"
-            print(
-                f"BROKEN  {label}: first break at event {broken.position}: {broken.reason}",
-                file=sys.stderr,
-            )
-            return 2
-    print(f"ok  {checked} hash chains verified")
-    return 0
+    with opened(settings) as app:
+        checked = 0
+        for aggregate_id in app.records.all_originators():
+            broken = app.records.verify_aggregate(aggregate_id)
+            checked += 1
+            if broken is not None:
+                label = str(aggregate_id)
+                try:
+                    agg: object = app.store.repository.get(aggregate_id)
+                    if isinstance(agg, Institution):
+                        label = f"institution {agg.name} ({agg.credit_code}, {aggregate_id})"
+                except Exception:  # a damaged record may not load; the id still names it
+                    label = f"record {aggregate_id}"
+                print(
+                    f"BROKEN  {label}: first break at event {broken.position}: {broken.reason}",
+                    file=sys.stderr,
+                )
+                return 2
+        print(f"ok  {checked} hash chains verified")
+        return 0
 
 
 # --- workers ----------------------------------------------------------------------------
@@ -286,18 +284,18 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         notice_worker_process(settings, once=args.once)
         return 0
     configure_logging(settings.log_format, settings.log_level)
-    app = _app(settings)
-    store = heartbeat_store(settings, app)
-    try:
-        deadlines.main(
-            app,
-            once=args.once,
-            interval=settings.deadline_interval_seconds,
-            coordinator=coordinator(settings, "deadlines", store),
-        )
-    finally:
-        store.close()
-        app.close()
+    with opened(settings) as app, closing(build_projections(settings, app)) as projections:
+        store = heartbeat_store(settings, app)
+        try:
+            deadlines.main(
+                app,
+                once=args.once,
+                interval=settings.deadline_interval_seconds,
+                coordinator=coordinator(settings, "deadlines", store),
+                index=None if args.full_scan else DueIndex(projections),
+            )
+        finally:
+            store.close()
     return 0
 
 
@@ -306,28 +304,21 @@ def projection_worker_process(
 ) -> None:
     """``oversight worker projections``: the read models kept current until SIGTERM."""
     configure_logging(settings.log_format, settings.log_level)
-    app = _app(settings)
-    projections = build_projections(settings, app, batch_size=batch_size)
-    try:
+    with (
+        opened(settings) as app,
+        closing(build_projections(settings, app, batch_size=batch_size)) as projections,
+    ):
         projection_worker.main(
             projections,
             poll_interval=poll_interval,
             coordinator=coordinator(settings, "projections", projections.store),
             clock=system_clock,
         )
-    finally:
-        projections.close()
-        app.close()
 
 
 def cmd_projections(args: argparse.Namespace, settings: Settings) -> int:
-    app = _app(settings)
-    projections = build_projections(settings, app)
-    try:
+    with opened(settings) as app, closing(build_projections(settings, app)) as projections:
         return projection_worker.command(projections, args.action, args.name, args.all)
-    finally:
-        projections.close()
-        app.close()
 
 
 # --- spot-check draws ------------------------------------------------------------------
@@ -342,7 +333,8 @@ def cmd_draw(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError:
         campaign = None
     if campaign is not None:
-        published = _app(settings).records.campaign(SYSTEM, campaign).publication()
+        with opened(settings) as app:
+            published = app.records.campaign(SYSTEM, campaign).publication()
     elif Path(target).is_file():
         published = json.loads(Path(target).read_text(encoding="utf-8"))
     else:
@@ -375,19 +367,19 @@ def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    app = _app(settings)
-    if args.file == "-":
-        count = export_events(app.store, sys.stdout)
-    else:
-        with open(args.file, "w", encoding="utf-8") as out:
-            count = export_events(app.store, out)
-    print(f"exported {count} events", file=sys.stderr)
-    return 0
+    with opened(settings) as app:
+        if args.file == "-":
+            count = export_events(app.store, sys.stdout)
+        else:
+            with open(args.file, "w", encoding="utf-8") as out:
+                count = export_events(app.store, out)
+        print(f"exported {count} events", file=sys.stderr)
+        return 0
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    with open(args.file, encoding="utf-8") as source:
-        count = import_events(_app(settings).store, source)
+    with open(args.file, encoding="utf-8") as source, opened(settings) as app:
+        count = import_events(app.store, source)
     print(f"imported {count} events; rebuild the read models: oversight projections rebuild --all")
     return 0
 
@@ -454,6 +446,11 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run a background worker until SIGTERM")
     worker.add_argument("worker", choices=["projections", "deadlines", "notices"])
     worker.add_argument("--once", action="store_true", help="deadlines, notices: one pass")
+    worker.add_argument(
+        "--full-scan",
+        action="store_true",
+        help="deadlines: read every record, not only those the deadlines read model has due",
+    )
 
     proj = sub.add_parser("projections", help="read-model status and rebuilds")
     proj.add_argument("action", choices=["status", "rebuild"])

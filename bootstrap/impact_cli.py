@@ -16,47 +16,33 @@ from typing import Any, TextIO
 from bootstrap import build_application
 from config.settings import Settings
 from domain.access import SYSTEM
-from domain.commands.impact import Progress, Report, Tick
+from domain.commands.impact import Progress, ProgressMeter, Report
 from domain.draft import DraftError
 
 #: Seconds between two progress lines.
 EVERY = 1.0
 
 
-class ProgressLines:
-    """A progress line on ``out`` at most every ``every`` seconds, and one at the end."""
+def progress_line(p: Progress) -> str:
+    eta = "—" if p.eta_seconds is None else f"{p.eta_seconds:.0f} s"
+    return (
+        f"impact: {p.replayed:,} replayed, {p.changed:,} differ, {p.rate:,.0f}/s,"
+        f" {p.fraction:.0%} of the store read, {eta} left"
+    )
 
-    def __init__(self, out: TextIO, every: float = EVERY) -> None:
-        self.out = out
-        self.every = every
-        self.started = time.perf_counter()
-        self.last = self.started
 
-    def __call__(self, report: Report, tick: Tick) -> None:
-        now = time.perf_counter()
-        if now - self.last >= self.every:
-            self.last = now
-            self.line(Progress.of(report.summary, tick, now - self.started))
+def done_line(p: Progress, seconds: float) -> str:
+    return (
+        f"impact: {p.replayed:,} replayed, {p.changed:,} differ, {p.rate:,.0f}/s,"
+        f" done in {seconds:.1f} s"
+    )
 
-    def line(self, p: Progress) -> None:
-        eta = "—" if p.eta_seconds is None else f"{p.eta_seconds:.0f} s"
-        print(
-            f"impact: {p.replayed:,} replayed, {p.changed:,} differ, {p.rate:,.0f}/s,"
-            f" {p.fraction:.0%} of the store read, {eta} left",
-            file=self.out,
-            flush=True,
-        )
 
-    def done(self, report: Report) -> None:
-        seconds = time.perf_counter() - self.started
-        s = report.summary
-        rate = s.replayed / seconds if seconds > 0 else 0.0
-        print(
-            f"impact: {s.replayed:,} replayed, {s.changed:,} differ, {rate:,.0f}/s,"
-            f" done in {seconds:.1f} s",
-            file=self.out,
-            flush=True,
-        )
+def progress_lines(out: TextIO, every: float = EVERY) -> ProgressMeter:
+    """A progress line on ``out`` at most every ``every`` seconds."""
+    return ProgressMeter(
+        time.perf_counter, every, lambda p: print(progress_line(p), file=out, flush=True)
+    )
 
 
 def render(report: Report) -> str:
@@ -99,9 +85,9 @@ def cmd_rules_impact(args: argparse.Namespace, settings: Settings) -> int:
             for p in exc.problems:
                 print(f"{p.file}:{p.line}: {p.field or '(top level)'}: {p.reason}", file=sys.stderr)
             return 1
-        progress = ProgressLines(sys.stderr)
-        report = app.impact.run(plan, progress)
-        progress.done(report)
+        meter = progress_lines(sys.stderr)
+        report = app.impact.run(plan, meter)
+        print(done_line(meter.final(report), meter.stop()), file=sys.stderr, flush=True)
     finally:
         app.close()
     out: Any = report.as_dict()

@@ -12,6 +12,7 @@ from bootstrap.read_models import build_projections
 from config.logging import configure_logging
 from config.settings import Settings
 from domain.errors import InvalidInput
+from projections.deadlines import DueIndex
 from projections.notices import NoticeBoard
 from workers import notices as notice_worker
 
@@ -70,7 +71,8 @@ def notice_worker_process(settings: Settings, *, once: bool) -> None:
     app = build_application(settings)
     projections = build_projections(settings, app)
     try:
-        notice_worker.main(app, NoticeBoard(projections.store), settings, once=once)
+        board = NoticeBoard(projections.store)
+        notice_worker.main(app, board, settings, once=once, index=DueIndex(projections))
     finally:
         projections.close()
         app.close()

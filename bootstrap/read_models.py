@@ -14,6 +14,7 @@ from projections import (
     ViewStore,
     notices,
 )
+from projections.deadlines import Deadlines
 from projections.heartbeats import HEARTBEATS
 
 
@@ -28,7 +29,8 @@ def build_projections(
     ``application`` supplies the notification log the projections read; without it
     they can be queried but not fed (``catch_up`` and ``status`` need it).
     """
-    models = [make() for make in READ_MODELS]
+    # The deadlines read model recomputes each record's dates through the application.
+    models = [Deadlines(application) if make is Deadlines else make() for make in READ_MODELS]
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         raise ValueError(f"two read models share a name: {names}")

@@ -17,6 +17,7 @@ from config.logging import configure_logging
 from config.settings import Settings
 from domain.application import OversightApplication
 from projections import Projections
+from projections.deadlines import DueIndex
 from projections.notices import NoticeBoard
 from workers import deadlines, notices
 from workers import projections as projection_worker
@@ -50,6 +51,7 @@ def embedded_workers(
     separate ones would, so several web processes in embedded mode share the work as
     separate workers do."""
     stop = threading.Event()
+    index = DueIndex(projections)
     threads = [
         threading.Thread(
             target=projection_worker.run,
@@ -68,6 +70,7 @@ def embedded_workers(
             kwargs={
                 "interval": settings.deadline_interval_seconds,
                 "coordinator": coordinator(settings, "deadlines", projections.store),
+                "index": index,
             },
             name="deadlines",
             daemon=True,
@@ -76,7 +79,10 @@ def embedded_workers(
     board = NoticeBoard(projections.store)
     threads.append(
         threading.Thread(
-            target=notices.run, args=(oversight, board, settings, stop), name="notices", daemon=True
+            target=notices.run,
+            args=(oversight, board, settings, stop, index),
+            name="notices",
+            daemon=True,
         )
     )
     for thread in threads:

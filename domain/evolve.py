@@ -51,6 +51,11 @@ def evolve(state: InstitutionState, event: ev.LedgerEvent) -> InstitutionState:
     return handler(state, event)
 
 
+def institution_events() -> tuple[type[ev.LedgerEvent], ...]:
+    """Every event class an institution's history holds (subclasses included)."""
+    return tuple(_HANDLERS)
+
+
 def fold(
     events: Iterable[ev.LedgerEvent], state: InstitutionState | None = None
 ) -> InstitutionState:

@@ -21,7 +21,10 @@ The read models and their typed reads:
 - ``verification`` (:mod:`projections.verification`): where each formal document's event
   lies, by its chain hash — ``locate`` in the same module;
 - ``ratings`` (:mod:`projections.ratings`): each institution's credit rating as it stands,
-  for the public page — :mod:`projections.ratings_queries`.
+  for the public page — :mod:`projections.ratings_queries`;
+- ``due_dates`` (:mod:`projections.deadlines`): each record's open deadlines by day, for the
+  deadline watcher and the notice pass — ``DueIndex`` in the same module (fed only when
+  made with the application: ``bootstrap.read_models`` does).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from projections.base import (
     ReadModel,
 )
 from projections.complaints import Complaints
+from projections.deadlines import Deadlines
 from projections.disclosure import Disclosure
 from projections.ratings import Ratings
 from projections.register import Register
@@ -55,6 +59,7 @@ READ_MODELS: tuple[Callable[[], ReadModel], ...] = (
     Workload,
     Verification,
     Ratings,
+    Deadlines,
 )
 
 __all__ = [

@@ -28,7 +28,7 @@ date (a renewed filing's expiry) is a new deadline with notices of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -125,11 +125,17 @@ class Notice:
 
 
 def due_notices(
-    app: OversightApplication, today: date, notice_days: dict[str, int]
+    app: OversightApplication,
+    today: date,
+    notice_days: dict[str, int],
+    institutions: Iterable[UUID] | None = None,
 ) -> Iterator[Notice]:
     """The notices due by ``today``: each deadline of a kind in ``notice_days`` that falls
-    within that many days (and has not passed), to its officer (if any) and institution."""
-    for iid in app.ledger.originators(FilingSubmitted):
+    within that many days (and has not passed), to its officer (if any) and institution.
+    Of ``institutions`` (those the deadlines read model has such a deadline for), or of
+    every filed institution."""
+    ids = app.ledger.originators(FilingSubmitted) if institutions is None else institutions
+    for iid in ids:
         inst = app.ledger.get(Institution, iid)
         yield from notices_of(app, inst, today, notice_days)
 

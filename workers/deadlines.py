@@ -4,7 +4,9 @@ Expiry and lapse of filings, overdue rectifications (each itself a finding), ina
 (one and two years without evaluation, per rulebook), and supervisors' card and term expiry.
 
 Every pass asks each open filing what is due by today's business date (Asia/Shanghai)
-on the injected clock; the aggregate decides from its own history, so a second pass over
+on the injected clock: with a :class:`~projections.deadlines.DueIndex`, only the records
+the deadlines read model has a deadline due for (the others have nothing to record);
+the aggregate decides from its own history, so a second pass over
 the same day records nothing, and two watchers racing lose only a version conflict.
 
 With a :class:`~workers.coordination.Coordinator`, only the watcher that leads
@@ -18,14 +20,17 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Iterable
 from datetime import date
 from types import FrameType
+from uuid import UUID
 
 from config.logging import get_logger
 from domain.application import OversightApplication
 from domain.errors import Conflict
 from domain.institution import Institution
 from domain.supervisor import Supervisor
+from projections.deadlines import DueIndex
 from workers.coordination import Coordinator
 
 log = get_logger("workers.deadlines")
@@ -35,13 +40,18 @@ LEADS = "deadlines"
 
 
 def run_once(
-    app: OversightApplication, today: date | None = None, stop: threading.Event | None = None
+    app: OversightApplication,
+    today: date | None = None,
+    stop: threading.Event | None = None,
+    index: DueIndex | None = None,
 ) -> dict[str, int]:
-    """One pass over every institution; counts of the events recorded, by type."""
+    """One pass; counts of the events recorded, by type. With ``index``, over the records
+    it has a deadline due by ``today`` for; without, over every record in the store."""
     today = today or app.ledger.today()
     counts: dict[str, int] = {}
     request_id = f"deadlines:{today.isoformat()}"
-    for aggregate_id in app.records.all_originators():
+    ids: Iterable[UUID] = app.records.all_originators() if index is None else index.to_watch(today)
+    for aggregate_id in ids:
         if stop is not None and stop.is_set():
             break
         aggregate: object = app.store.repository.get(aggregate_id)
@@ -67,6 +77,7 @@ def run(
     stop: threading.Event,
     interval: float = 60.0,
     coordinator: Coordinator | None = None,
+    index: DueIndex | None = None,
 ) -> None:
     """A pass every ``interval`` seconds until ``stop`` is set (with ``coordinator``, while
     this watcher leads; it beats meanwhile and gives its row up when it stops)."""
@@ -80,7 +91,7 @@ def run(
             leads = coordinator is None or LEADS in coordinator.lead([LEADS])
             if leads and time.monotonic() >= next_pass:
                 try:
-                    run_once(app, stop=stop)
+                    run_once(app, stop=stop, index=index)
                 except Exception:  # the store is away: the next pass tries again
                     log.exception("deadlines.pass_failed")
                 next_pass = time.monotonic() + interval
@@ -98,10 +109,11 @@ def main(
     once: bool = False,
     interval: float = 60.0,
     coordinator: Coordinator | None = None,
+    index: DueIndex | None = None,
 ) -> None:
     """The worker process on ``app``: one pass, or passes until SIGTERM or SIGINT."""
     if once:
-        log.info("deadlines.pass", recorded=run_once(app))
+        log.info("deadlines.pass", recorded=run_once(app, index=index))
         return
     stop = threading.Event()
 
@@ -111,4 +123,4 @@ def main(
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    run(app, stop, interval, coordinator)
+    run(app, stop, interval, coordinator, index)

@@ -25,6 +25,7 @@ from types import FrameType
 from config.logging import get_logger
 from config.settings import Settings
 from domain.application import OversightApplication
+from projections.deadlines import DueIndex
 from projections.notices import NoticeBoard, due_notices, key_of
 from projections.store import Row
 
@@ -110,11 +111,15 @@ def run_once(
     notice_days: dict[str, int],
     *,
     worker: str | None = None,
+    index: DueIndex | None = None,
 ) -> dict[str, int]:
-    """One pass: the notices recorded and the e-mails sent, failed and skipped."""
+    """One pass: the notices recorded and the e-mails sent, failed and skipped. With
+    ``index``, only the institutions it has a deadline in notice for are read."""
     worker = worker or uuid.uuid4().hex
     today = app.ledger.today()
-    recorded = board.record(list(due_notices(app, today, notice_days)), today, app.ledger.clock())
+    ids = None if index is None else index.to_notice(today, notice_days)
+    due = list(due_notices(app, today, notice_days, ids))
+    recorded = board.record(due, today, app.ledger.clock())
     counts = {"recorded": recorded, "sent": 0, "failed": 0, "taken": 0}
     if mailer is None:
         return counts
@@ -142,20 +147,28 @@ def run(
     board: NoticeBoard,
     settings: Settings,
     stop: threading.Event,
+    index: DueIndex | None = None,
 ) -> None:
     mailer, days = Mailer.of(settings), settings.notice_days()
     while not stop.is_set():
         try:
-            run_once(app, board, mailer, days)
+            run_once(app, board, mailer, days, index=index)
         except Exception:  # a pass that fails is logged and tried again
             log.exception("notices.pass_failed")
         stop.wait(settings.notice_interval)
 
 
-def main(app: OversightApplication, board: NoticeBoard, settings: Settings, *, once: bool) -> None:
+def main(
+    app: OversightApplication,
+    board: NoticeBoard,
+    settings: Settings,
+    *,
+    once: bool,
+    index: DueIndex | None = None,
+) -> None:
     """The worker process: one pass, or passes until SIGTERM or SIGINT."""
     if once:
-        counts = run_once(app, board, Mailer.of(settings), settings.notice_days())
+        counts = run_once(app, board, Mailer.of(settings), settings.notice_days(), index=index)
         log.info("notices.pass", **counts)
         return
     stop = threading.Event()
@@ -166,4 +179,4 @@ def main(app: OversightApplication, board: NoticeBoard, settings: Settings, *, o
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    run(app, board, settings, stop)
+    run(app, board, settings, stop, index)

@@ -7,6 +7,7 @@ left it (an ``Idempotency-Key`` replay answers with the record at the version it
 from __future__ import annotations
 
 import secrets
+from inspect import Parameter, Signature
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -34,7 +35,6 @@ from api.schemas.supervision import (
     VerificationOut,
     VisitOut,
 )
-from domain.access import Principal
 from domain.application import OversightApplication
 from domain.records import Records
 from domain.supervisor import Supervisor
@@ -64,10 +64,94 @@ CAMPAIGN = RecordView(
 )
 
 
-def _audit_trail(
-    app: OversightApplication, principal: Principal, record_id: UUID
-) -> list[EventOut]:
-    return [EventOut.of(e) for e in app.records.supervision_events(principal, record_id)]
+def record_routes(
+    router: APIRouter,
+    view: RecordView[Any, Any],
+    model: type[Any],
+    param: str,
+    noun: str,
+    *,
+    one: str,
+    trail: str,
+    versions: bool = False,
+) -> None:
+    """``GET /{param}``: the record now (with ``?version=`` at a past version if
+    ``versions``) with its ETag; ``GET /{param}/events``: its audit trail. The operations
+    are named ``get_<noun>`` and ``<noun>_events``."""
+    record_id = Parameter(param, Parameter.KEYWORD_ONLY, annotation=UUID)
+    app = Parameter("app", Parameter.KEYWORD_ONLY, annotation=AppDep)
+    principal = Parameter("principal", Parameter.KEYWORD_ONLY, annotation=PrincipalDep)
+    response = Parameter("response", Parameter.KEYWORD_ONLY, annotation=Response)
+    version = Parameter("version", Parameter.KEYWORD_ONLY, annotation=Version | None, default=None)
+
+    def current(**given: Any) -> Any:
+        record: UUID = given[param]
+        return view.current(
+            given["app"], given["principal"], given["response"], record, given.get("version")
+        )
+
+    def events(**given: Any) -> list[EventOut]:
+        found = given["app"].records.supervision_events(given["principal"], given[param])
+        return [EventOut.of(e) for e in found]
+
+    one_params = [record_id, app, principal, response] + ([version] if versions else [])
+    current.__signature__ = Signature(one_params)  # type: ignore[attr-defined]
+    events.__signature__ = Signature([record_id, app, principal])  # type: ignore[attr-defined]
+    router.add_api_route(
+        f"/{{{param}}}",
+        current,
+        methods=["GET"],
+        summary=one,
+        response_model=model,
+        name=f"get_{noun}",
+    )
+    router.add_api_route(
+        f"/{{{param}}}/events",
+        events,
+        methods=["GET"],
+        summary=trail,
+        response_model=list[EventOut],
+        name=f"{noun}_events",
+    )
+
+
+record_routes(
+    supervisors,
+    SUPERVISOR,
+    SupervisorOut,
+    "sid",
+    "supervisor",
+    one="One supervisor, now or at a past version",
+    trail="The supervisor's audit trail",
+    versions=True,
+)
+record_routes(
+    assignments,
+    ASSIGNMENT,
+    AssignmentOut,
+    "aid",
+    "assignment",
+    one="One assignment with the visits filed under it",
+    trail="The assignment's audit trail",
+)
+record_routes(
+    visits,
+    VISIT,
+    VisitOut,
+    "vid",
+    "visit",
+    one="One visit record",
+    trail="The visit record's audit trail",
+)
+record_routes(
+    campaigns,
+    CAMPAIGN,
+    CampaignOut,
+    "cid",
+    "campaign",
+    one="One campaign with its recorded draw",
+    trail="The campaign's audit trail",
+)
 
 
 # --- supervisors ---------------------------------------------------------------------------
@@ -97,22 +181,6 @@ def list_supervisors(
     today = app.ledger.today()
     policy = app.ledger.supervision_policy(jurisdiction, today)
     return [SupervisorOut.of(s, policy, today) for s in found]
-
-
-@supervisors.get("/{sid}", summary="One supervisor, now or at a past version")
-def get_supervisor(
-    sid: UUID,
-    app: AppDep,
-    principal: PrincipalDep,
-    response: Response,
-    version: Version | None = None,
-) -> SupervisorOut:
-    return SUPERVISOR.current(app, principal, response, sid, version)
-
-
-@supervisors.get("/{sid}/events", summary="The supervisor's audit trail")
-def supervisor_events(sid: UUID, app: AppDep, principal: PrincipalDep) -> list[EventOut]:
-    return _audit_trail(app, principal, sid)
 
 
 @supervisors.post("/{sid}/appointments", summary="Engage for a term (聘任, hunan-2023/8)")
@@ -217,18 +285,6 @@ def assign_supervision(body: AssignSupervisionRequest, app: AppDep, once: OnceDe
     return ASSIGNMENT.created(once, result)
 
 
-@assignments.get("/{aid}", summary="One assignment with the visits filed under it")
-def get_assignment(
-    aid: UUID, app: AppDep, principal: PrincipalDep, response: Response
-) -> AssignmentOut:
-    return ASSIGNMENT.current(app, principal, response, aid)
-
-
-@assignments.get("/{aid}/events", summary="The assignment's audit trail")
-def assignment_events(aid: UUID, app: AppDep, principal: PrincipalDep) -> list[EventOut]:
-    return _audit_trail(app, principal, aid)
-
-
 @assignments.post("/{aid}/withdrawal", summary="Withdraw an assignment not yet visited")
 def withdraw_assignment(
     aid: UUID, body: ReasonedRequest, app: AppDep, once: OnceDep
@@ -254,16 +310,6 @@ def record_visit(body: RecordVisitRequest, app: AppDep, once: OnceDep) -> VisitO
         on=on(app, body),
     )
     return VISIT.created(once, result)
-
-
-@visits.get("/{vid}", summary="One visit record")
-def get_visit(vid: UUID, app: AppDep, principal: PrincipalDep, response: Response) -> VisitOut:
-    return VISIT.current(app, principal, response, vid)
-
-
-@visits.get("/{vid}/events", summary="The visit record's audit trail")
-def visit_events(vid: UUID, app: AppDep, principal: PrincipalDep) -> list[EventOut]:
-    return _audit_trail(app, principal, vid)
 
 
 @visits.post("/{vid}/opinion", summary="Close a special supervision with an opinion letter")
@@ -329,18 +375,6 @@ def open_campaign(body: OpenCampaignRequest, app: AppDep, once: OnceDep) -> Camp
         on=on(app, body),
     )
     return CAMPAIGN.created(once, result)
-
-
-@campaigns.get("/{cid}", summary="One campaign with its recorded draw")
-def get_campaign(
-    cid: UUID, app: AppDep, principal: PrincipalDep, response: Response
-) -> CampaignOut:
-    return CAMPAIGN.current(app, principal, response, cid)
-
-
-@campaigns.get("/{cid}/events", summary="The campaign's audit trail")
-def campaign_events(cid: UUID, app: AppDep, principal: PrincipalDep) -> list[EventOut]:
-    return _audit_trail(app, principal, cid)
 
 
 @campaigns.post("/{cid}/draw", summary="Draw targets and groups; makes the assignments")

@@ -168,6 +168,39 @@ class Report:
         }
 
 
+class ProgressMeter:
+    """A run's ticks made into :class:`Progress`, shown at most every ``every`` seconds of
+    ``timer`` (a monotonic clock the caller supplies), and its last progress at the end."""
+
+    def __init__(
+        self, timer: Callable[[], float], every: float, show: Callable[[Progress], None]
+    ) -> None:
+        self.timer = timer
+        self.every = every
+        self.show = show
+        self.started = timer()
+        self._last = self.started
+        self.seconds: float | None = None
+
+    def __call__(self, report: Report, tick: Tick) -> None:
+        now = self.timer()
+        if now - self._last >= self.every:
+            self._last = now
+            self.show(Progress.of(report.summary, tick, now - self.started))
+
+    def stop(self) -> float:
+        """The run's seconds, read once: later calls answer the same."""
+        if self.seconds is None:
+            self.seconds = self.timer() - self.started
+        return self.seconds
+
+    def final(self, report: Report) -> Progress:
+        """The finished run's progress: everything read, at the rate of the whole run."""
+        seconds, s = self.stop(), report.summary
+        rate = s.replayed / seconds if seconds > 0 else 0.0
+        return Progress(s.replayed, s.changed, rate, 0.0, 1.0)
+
+
 class ImpactCommands:
     def __init__(self, ledger: Ledger, source: HistorySource | None = None) -> None:
         self.ledger = ledger

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from uuid import UUID
 
 import psycopg
 import pytest
@@ -214,3 +216,48 @@ def test_rules_impact_refuses_a_malformed_draft_with_file_line_and_field(
     assert main(["rules", "impact", str(draft)]) == 1
     err = capsys.readouterr().err
     assert f"{draft}:{line}: articles." in err
+
+
+def test_the_deadline_worker_reads_the_records_due_and_leaves_nothing_for_a_full_scan(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use(monkeypatch, settings)
+    iid = UUID(_hunan_with_finding(settings, "hunan-2023/25.9", 7))
+    app = build_application(settings)
+    try:
+        before = len(app.records.institution_events(Principal("admin.test", "admin"), iid))
+        assert main(["worker", "deadlines", "--once"]) == 0  # today, on the system clock
+        events = app.records.institution_events(Principal("admin.test", "admin"), iid)
+        found = [e.data.get("reference") for e in events[before:] if e.name == "FindingRecorded"]
+        assert found == ["inactive-since-2024-03-15-12m", "inactive-since-2024-03-15-24m"]
+        assert main(["worker", "deadlines", "--once", "--full-scan"]) == 0
+        after = app.records.institution_events(Principal("admin.test", "admin"), iid)
+        assert len(after) == len(events)
+    finally:
+        app.close()
+
+
+def test_each_command_closes_the_connections_it_opened(
+    pg_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    use(monkeypatch, pg_settings)
+    with psycopg.connect(pg_settings.database_url, autocommit=True) as conn:
+
+        def others() -> int:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+            assert row is not None
+            return int(row[0])
+
+        assert main(["token", "create", "--subject", "ops", "--role", "admin"]) == 0
+        before = others()
+        for command in (["token", "list"], ["verify"], ["projections", "status"], ["export"]):
+            assert main(command) == 0
+        # A backend ends a moment after its client closed the connection.
+        deadline = time.monotonic() + 10
+        while others() > before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert others() == before
+    capsys.readouterr()

@@ -358,3 +358,44 @@ def test_an_unknown_supervisor_is_named_by_position(api: Api) -> None:
     known = supervisor(api, "HN-0001")
     response = assign(api, iid, [known, "00000000-0000-4000-8000-000000000000"])
     assert (response.status_code, response.json()["field"]) == (422, "supervisors.1")
+
+
+# --- the record routes ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prefix", "param", "noun"),
+    [
+        (SUPERVISORS, "sid", "supervisor"),
+        (ASSIGNMENTS, "aid", "assignment"),
+        (VISITS, "vid", "visit"),
+        ("/api/v1/campaigns", "cid", "campaign"),
+    ],
+)
+def test_each_kind_of_record_is_read_and_its_audit_trail_listed_by_the_same_routes(
+    api: Api, prefix: str, param: str, noun: str
+) -> None:
+    paths = api.get("/openapi.json").json()["paths"]
+    one, trail = paths[f"{prefix}/{{{param}}}"]["get"], paths[f"{prefix}/{{{param}}}/events"]
+    assert one["operationId"].startswith(f"get_{noun}_")
+    assert trail["get"]["operationId"].startswith(f"{noun}_events_")
+    assert _named(trail["get"]) == [param]
+    assert _named(one) == ([param, "version"] if noun == "supervisor" else [param])
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert api.get(f"{prefix}/{unknown}").status_code == 404
+    assert api.get(f"{prefix}/{unknown}/events").status_code == 404
+
+
+def _named(operation: dict[str, Any]) -> list[str]:
+    """The path and query parameters of an operation (not the headers)."""
+    return [p["name"] for p in operation["parameters"] if p["in"] in ("path", "query")]
+
+
+def test_a_supervisor_is_read_at_a_past_version_with_its_etag(api: Api) -> None:
+    sid = supervisor(api, "HN-WD-0042")
+    now = api.get(f"{SUPERVISORS}/{sid}")
+    before = api.get(f"{SUPERVISORS}/{sid}", version=1)
+    assert (now.headers["ETag"], before.headers["ETag"]) == ('"2"', '"1"')
+    assert (len(now.json()["terms"]), before.json()["terms"]) == (1, [])
+    trail = api.get(f"{SUPERVISORS}/{sid}/events").json()
+    assert [e["type"] for e in trail] == ["SupervisorCertified", "SupervisorAppointed"]
