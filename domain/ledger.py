@@ -77,6 +77,14 @@ class AlreadyRecorded(Exception):
         self.result = result
 
 
+@dataclass
+class Receipt:
+    """Whether a command run under a context saved through :meth:`Ledger.commit` (with
+    the record of its Idempotency-Key, if it has one)."""
+
+    saved: bool = False
+
+
 @dataclass(frozen=True)
 class Context:
     """The caller of a command: who, under which request, with which preconditions."""
@@ -86,6 +94,8 @@ class Context:
     idempotency_key: str | None = None
     fingerprint: str = ""
     expected_version: int | None = None
+    #: Told of the command's save, for one run of a command.
+    receipt: Receipt | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -549,6 +559,15 @@ class Ledger:
                     result=result,
                 )
             )
+        # The kept history folds the command read, with what it records on top: the
+        # recorded history once it is saved, so the next command reads only what follows.
+        folds = [
+            (a.id, fold.extended(a.pending_events))
+            for a in aggregates
+            if isinstance(a, Institution)
+            and (fold := self.folds.get(a.id)) is not None
+            and fold.version == a.version - len(a.pending_events)
+        ]
         try:
             self.store.save(*to_save)
         except IntegrityError:
@@ -558,7 +577,11 @@ class Ledger:
             raise VersionConflict(
                 "the record changed while this command ran; reload and retry"
             ) from None
+        if ctx.receipt is not None:
+            ctx.receipt.saved = True
         self.saved.put(aggregates)
+        for iid, fold in folds:
+            self.folds.put(iid, fold)
         for aggregate in aggregates:
             if isinstance(aggregate, Institution):
                 self.latest.put(aggregate)

@@ -5,11 +5,16 @@ before and after, measured in one run.
     python -m bootstrap.bench.compare --schema bench_xxxx fold
     python -m bootstrap.bench.compare --schema bench_xxxx prepings
     python -m bootstrap.bench.compare --schema bench_xxxx rebuild --against ../main
+    python -m bootstrap.bench.compare --schema bench_xxxx commands --against ../main
 
 ``public``, ``fold`` and ``prepings`` measure both ways with this code (the replay the public
 page did before its read model; ``dataclasses.replace`` put back into the fold; the pool's
 pre-ping on and off). ``rebuild --against DIR`` runs the same measurement with the code of
 another checkout (``PYTHONPATH=DIR``) and then with this one, one after the other.
+``commands`` is the command path: at each of ``--client-counts`` clients, POSTs of findings
+and batches against a server of the checkout, then raw one-row transactions; with
+``--profile FILE``, py-spy samples the server under the largest count of clients
+(``--serve-args "--workers 2"`` passes options to ``oversight serve``).
 """
 
 from __future__ import annotations
@@ -188,6 +193,108 @@ def prepings(settings: Settings, clients: int, duration: float) -> dict[str, Any
     return figures
 
 
+def commands(
+    settings: Settings,
+    client_counts: list[int],
+    duration: float,
+    serve_args: list[str],
+    profile: str | None,
+) -> dict[str, Any]:
+    """The command path at each count of clients: ours beside raw one-row transactions."""
+    from bootstrap.bench import run
+
+    app = build_application(settings)
+    token = "sov_" + secrets.token_urlsafe(24)
+    try:
+        app.access.issue_token(token, subject="bench.admin", role="admin", note="compare")
+    finally:
+        app.close()
+    targets = command_targets(settings)
+    _drop_raw(settings)  # a kept province keeps the bench's
+    insert = load.raw_table(settings.database_url, settings.database_schema)
+    figures: dict[str, Any] = {}
+    port = run.free_port()
+    server = run.start(settings, port, "serve", *serve_args)
+    try:
+        run.wait_ready(port, server)
+        work = load.http_commands(port, token, targets)
+        _warm(port, token, targets)
+        for clients in client_counts:
+            spy = None
+            if profile and clients == max(client_counts):
+                spy = subprocess.Popen(
+                    [
+                        str(Path(sys.executable).parent / "py-spy"),
+                        "record",
+                        "--pid",
+                        str(server.pid),
+                        "--subprocesses",
+                        "--rate",
+                        "100",
+                        "--format",
+                        "raw",
+                        "--output",
+                        profile,
+                        "--duration",
+                        str(int(duration)),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            cpu = _cpu_seconds(server.pid)
+            ours = load.concurrently(clients, duration, work)
+            cpu = _cpu_seconds(server.pid) - cpu
+            if spy is not None:
+                spy.wait(timeout=60)
+            raw = load.concurrently(
+                clients, duration, load.raw_transactions(settings.database_url, insert, b"x" * 900)
+            )
+            figures[f"{clients} clients"] = {
+                "ours": _rate(ours),
+                "server CPU ms per command": 1000 * cpu / max(1, len(ours.latencies)),
+                "raw one-row transactions": _rate(raw),
+                "ratio": ours.rate / raw.rate if raw.rate else None,
+            }
+    finally:
+        run.stop(server)
+        _drop_raw(settings)
+    return figures
+
+
+def _warm(port: int, token: str, targets: list[tuple[UUID, str, str]]) -> None:
+    """One command on each target first, as a server that has run a while has seen them
+    (what it keeps of each institution is then in place, as in a steady state)."""
+    import random
+    import uuid
+
+    connection = load.Http(port, token)
+    rng = random.Random(0)
+    try:
+        for iid, jurisdiction, occupation in targets:
+            path, body = load.command_body(rng, jurisdiction, occupation)
+            connection.request(
+                "POST",
+                f"/api/v1/institutions/{iid}/{path}",
+                body,
+                **{"Idempotency-Key": uuid.uuid4().hex},
+            )
+    finally:
+        connection.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) of process ``pid`` and its children so far."""
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    ticks = 0
+    for each in pids:
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _rate(done: Any) -> dict[str, Any]:
     return {
         "per_s": done.rate,
@@ -203,7 +310,9 @@ def _drop_raw(settings: Settings) -> None:
 
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         conn.execute(
-            sql.SQL("DROP TABLE {}.raw_events").format(sql.Identifier(settings.database_schema))
+            sql.SQL("DROP TABLE IF EXISTS {}.raw_events").format(
+                sql.Identifier(settings.database_schema)
+            )
         )
 
 
@@ -247,8 +356,11 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=15.0)
+    parser.add_argument("--client-counts", default="1,4,16", help="for commands")
+    parser.add_argument("--serve-args", default="", help="options of oversight serve")
+    parser.add_argument("--profile", help="py-spy's raw samples of the server, to this file")
     parser.add_argument("--against", help="another checkout to run the same figure with first")
-    parser.add_argument("figure", choices=["public", "fold", "prepings", "rebuild"])
+    parser.add_argument("figure", choices=["public", "fold", "prepings", "rebuild", "commands"])
     a = parser.parse_args()
     settings = Settings(database_url=a.database_url, database_schema=a.schema)
     if a.against:
@@ -269,6 +381,13 @@ def main() -> int:
         "fold": lambda: fold(settings, a.repeats),
         "prepings": lambda: prepings(settings, a.clients, a.duration),
         "rebuild": lambda: rebuild(settings),
+        "commands": lambda: commands(
+            settings,
+            [int(n) for n in a.client_counts.split(",")],
+            a.duration,
+            a.serve_args.split(),
+            a.profile,
+        ),
     }[a.figure]
     print(json.dumps(figure(), indent=2, ensure_ascii=False))
     return 0
