@@ -69,12 +69,12 @@ class Once:
         first run changed the record; either way the stored result is the answer (and a
         different request under the same key is refused). A concurrent twin of the request
         is answered the same way. The record is read only when the command saved nothing
-        (it changes nothing now) or was refused.
+        (it changes nothing now) or was refused. A replay is not timed as a command.
         """
         key = self.ctx.idempotency_key
         receipt = Receipt()
         ctx = replace(self.ctx, receipt=receipt) if key else self.ctx
-        previous: dict[str, Any] | None
+        previous: dict[str, Any] | None = None
         started = time.perf_counter()
         try:
             result = command(ctx, *args, **kwargs)
@@ -91,9 +91,10 @@ class Once:
             if previous is None:
                 return result
         finally:
-            COMMAND_SECONDS.labels(getattr(command, "__name__", "command")).observe(
-                time.perf_counter() - started
-            )
+            if previous is None:  # a command run, not a replay
+                COMMAND_SECONDS.labels(getattr(command, "__name__", "command")).observe(
+                    time.perf_counter() - started
+                )
         self.replayed = previous
         self.response.headers["Idempotent-Replay"] = "true"
         return previous

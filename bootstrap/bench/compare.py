@@ -160,17 +160,23 @@ def command_targets(settings: Settings, count: int = 200) -> list[tuple[UUID, st
         app.close()
 
 
-def prepings(settings: Settings, clients: int, duration: float) -> dict[str, Any]:
-    """POST findings and batches at ``clients`` clients against a server with the pool's
-    pre-ping off and on, and raw one-row transactions, one after the other."""
-    from bootstrap.bench import run
-
+def bench_token(settings: Settings) -> str:
+    """A new administrator's token for the load."""
     app = build_application(settings)
     token = "sov_" + secrets.token_urlsafe(24)
     try:
         app.access.issue_token(token, subject="bench.admin", role="admin", note="compare")
     finally:
         app.close()
+    return token
+
+
+def prepings(settings: Settings, clients: int, duration: float) -> dict[str, Any]:
+    """POST findings and batches at ``clients`` clients against a server with the pool's
+    pre-ping off and on, and raw one-row transactions, one after the other."""
+    from bootstrap.bench import run
+
+    token = bench_token(settings)
     targets = command_targets(settings)
     figures: dict[str, Any] = {}
     for pre_ping in ("false", "true"):
@@ -203,12 +209,7 @@ def commands(
     """The command path at each count of clients: ours beside raw one-row transactions."""
     from bootstrap.bench import run
 
-    app = build_application(settings)
-    token = "sov_" + secrets.token_urlsafe(24)
-    try:
-        app.access.issue_token(token, subject="bench.admin", role="admin", note="compare")
-    finally:
-        app.close()
+    token = bench_token(settings)
     targets = command_targets(settings)
     _drop_raw(settings)  # a kept province keeps the bench's
     insert = load.raw_table(settings.database_url, settings.database_schema)
