@@ -100,7 +100,8 @@ class Once:
         return previous
 
 
-def get_once(app: AppDep, ctx: ContextDep, response: Response) -> Once:
+async def get_once(app: AppDep, ctx: ContextDep, response: Response) -> Once:
+    # ``async``: built on the event loop, not by way of the thread pool.
     return Once(app, ctx, response)
 
 

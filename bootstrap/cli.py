@@ -74,6 +74,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             host=settings.host,
             port=settings.port,
             log_level="warning",
+            loop=args.loop,
+            http=args.http,
         )
     return 0
 
@@ -407,7 +409,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oversight", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("serve", help="start the API (demo data with OVERSIGHT_DEMO_DATA=true)")
+    serve = sub.add_parser("serve", help="start the API (demo data with OVERSIGHT_DEMO_DATA=true)")
+    serve.add_argument(
+        "--loop",
+        choices=("auto", "uvloop", "asyncio"),
+        default="auto",
+        help="the event loop (auto: uvloop where it is installed)",
+    )
+    serve.add_argument(
+        "--http",
+        choices=("auto", "httptools", "h11"),
+        default="auto",
+        help="the HTTP parser (auto: httptools where it is installed)",
+    )
 
     token = sub.add_parser("token", help="create, list or revoke bearer tokens")
     tsub = token.add_subparsers(dest="action", required=True)

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 from eventsourcing.utils import get_topic
@@ -149,6 +149,28 @@ class LedgerStore(Application[UUID]):
             OccupationRoster: snapshot_interval,
         }
         super().__init__(env)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot what was saved at each interval of its kind. An aggregate saved at the
+        version of its snapshot is snapshotted as it stands, instead of being read back from
+        the store first as the library does (two reads and a replay on the command path)."""
+        if self.snapshots is None:
+            return
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            if aggregate is None:
+                continue
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if not interval or event.originator_version % interval:
+                continue
+            if aggregate.version == event.originator_version:
+                cls = getattr(type(aggregate), "Snapshot", None) or self.snapshot_class
+                assert cls is not None
+                self.snapshots.put([cls.take(aggregate)])
+            else:  # a later event of the same save: the aggregate as it stood then
+                self.take_snapshot(
+                    event.originator_id, version=event.originator_version, projector_func=project
+                )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

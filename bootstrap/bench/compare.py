@@ -10,7 +10,8 @@ before and after, measured in one run.
 ``public``, ``fold`` and ``prepings`` measure both ways with this code (the replay the public
 page did before its read model; ``dataclasses.replace`` put back into the fold; the pool's
 pre-ping on and off). ``rebuild --against DIR`` runs the same measurement with the code of
-another checkout (``PYTHONPATH=DIR``) and then with this one, one after the other.
+another checkout (``PYTHONPATH=DIR``, and the Python of ``DIR/.venv`` if it has one) and then
+with this one, one after the other.
 ``commands`` is the command path: at each of ``--client-counts`` clients, POSTs of findings
 and batches against a server of the checkout, then raw one-row transactions; with
 ``--profile FILE``, py-spy samples the server under the largest count of clients
@@ -369,7 +370,10 @@ def main() -> int:
         here = Path(__file__).resolve()
         for label, path in (("before", Path(a.against).resolve()), ("after", here.parents[2])):
             # This file run as a script, importing everything else from the checkout named.
-            argv = [sys.executable, str(here), *_without_against(sys.argv[1:])]
+            # With the checkout's own environment where it has one (its dependencies).
+            own = path / ".venv" / "bin" / "python"
+            python = str(own) if own.exists() else sys.executable
+            argv = [python, str(here), *_without_against(sys.argv[1:])]
             env = {**os.environ, "PYTHONPATH": str(path)}
             out = subprocess.run(
                 argv, env=env, cwd=path, check=True, stdout=subprocess.PIPE, text=True
