@@ -30,7 +30,7 @@ from bootstrap.notices_cli import add_notice_arguments, cmd_notices, notice_work
 from bootstrap.read_models import build_projections
 from bootstrap.register_import import add_arguments as add_register_arguments
 from bootstrap.register_import import command as cmd_import_register
-from bootstrap.service import web_service
+from bootstrap.service import serving_collector, web_service
 from config.logging import configure_logging
 from config.settings import Settings
 from domain.access import ROLES, SYSTEM, TOKEN_PREFIX
@@ -68,6 +68,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     app = _app(settings)
     token = ensure_demo(app, settings) if settings.demo_data else None
     print(banner(settings, token), flush=True)
+    serving_collector()
     with stopped_by_signal_exits_zero():
         uvicorn.run(
             web_service(settings, app),

@@ -257,6 +257,7 @@ def commands(
                 "raw one-row transactions": _rate(raw),
                 "ratio": ours.rate / raw.rate if raw.rate else None,
             }
+        figures["server peak RSS MiB"] = run.peak_rss_mib(server.pid)
     finally:
         run.stop(server)
         _drop_raw(settings)
