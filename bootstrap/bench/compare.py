@@ -15,7 +15,8 @@ with this one, one after the other.
 ``commands`` is the command path: at each of ``--client-counts`` clients, POSTs of findings
 and batches against a server of the checkout, then raw one-row transactions; with
 ``--profile FILE``, py-spy samples the server under the largest count of clients
-(``--serve-args "--workers 2"`` passes options to ``oversight serve``).
+(``--serve-args "--loop asyncio"`` passes options to ``oversight serve``); ``--beside DIR``
+measures the server of another checkout in turn with this one at each count of clients.
 """
 
 from __future__ import annotations
@@ -206,8 +207,11 @@ def commands(
     duration: float,
     serve_args: list[str],
     profile: str | None,
+    beside: str | None = None,
 ) -> dict[str, Any]:
-    """The command path at each count of clients: ours beside raw one-row transactions."""
+    """The command path at each count of clients: ours beside raw one-row transactions;
+    with ``beside``, the server of that checkout too, measured in turn with ours at each
+    count (so that the machine's other load weighs on both alike)."""
     from bootstrap.bench import run
 
     token = bench_token(settings)
@@ -215,53 +219,68 @@ def commands(
     _drop_raw(settings)  # a kept province keeps the bench's
     insert = load.raw_table(settings.database_url, settings.database_schema)
     figures: dict[str, Any] = {}
-    port = run.free_port()
-    server = run.start(settings, port, "serve", *serve_args)
+    servers: dict[str, tuple[int, subprocess.Popen[bytes]]] = {}
     try:
-        run.wait_ready(port, server)
-        work = load.http_commands(port, token, targets)
-        _warm(port, token, targets)
+        port = run.free_port()
+        servers["ours"] = (port, run.start(settings, port, "serve", *serve_args))
+        if beside is not None:
+            port = run.free_port()
+            servers[f"beside ({beside})"] = (port, _start_beside(settings, port, Path(beside)))
+        for port, server in servers.values():
+            run.wait_ready(port, server)
+            _warm(port, token, targets)
         for clients in client_counts:
-            spy = None
-            if profile and clients == max(client_counts):
-                spy = subprocess.Popen(
-                    [
-                        str(Path(sys.executable).parent / "py-spy"),
-                        "record",
-                        "--pid",
-                        str(server.pid),
-                        "--subprocesses",
-                        "--rate",
-                        "100",
-                        "--format",
-                        "raw",
-                        "--output",
-                        profile,
-                        "--duration",
-                        str(int(duration)),
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            cpu = _cpu_seconds(server.pid)
-            ours = load.concurrently(clients, duration, work)
-            cpu = _cpu_seconds(server.pid) - cpu
-            if spy is not None:
-                spy.wait(timeout=60)
+            figure: dict[str, Any] = {}
+            for label, (port, server) in servers.items():
+                work = load.http_commands(port, token, targets)
+                spy = None
+                if profile and label == "ours" and clients == max(client_counts):
+                    spy = _spy(server.pid, profile, duration)
+                cpu = _cpu_seconds(server.pid)
+                ours = load.concurrently(clients, duration, work)
+                cpu = _cpu_seconds(server.pid) - cpu
+                if spy is not None:
+                    spy.wait(timeout=60)
+                figure[label] = {
+                    **_rate(ours),
+                    "server CPU ms per command": 1000 * cpu / max(1, len(ours.latencies)),
+                }
             raw = load.concurrently(
                 clients, duration, load.raw_transactions(settings.database_url, insert, b"x" * 900)
             )
-            figures[f"{clients} clients"] = {
-                "ours": _rate(ours),
-                "server CPU ms per command": 1000 * cpu / max(1, len(ours.latencies)),
-                "raw one-row transactions": _rate(raw),
-                "ratio": ours.rate / raw.rate if raw.rate else None,
-            }
-        figures["server peak RSS MiB"] = run.peak_rss_mib(server.pid)
+            figure["raw one-row transactions"] = _rate(raw)
+            for label in servers:
+                figure[f"ratio, {label}"] = figure[label]["per_s"] / raw.rate if raw.rate else None
+            figures[f"{clients} clients"] = figure
+        for label, (_, server) in servers.items():
+            figures[f"server peak RSS MiB, {label}"] = run.peak_rss_mib(server.pid)
     finally:
-        run.stop(server)
+        for _, server in servers.values():
+            run.stop(server)
         _drop_raw(settings)
     return figures
+
+
+def _start_beside(settings: Settings, port: int, checkout: Path) -> subprocess.Popen[bytes]:
+    """``oversight serve`` of another checkout, in its own environment where it has one."""
+    from bootstrap.bench import run
+
+    own = checkout / ".venv" / "bin" / "python"
+    python = str(own) if own.exists() else sys.executable
+    return subprocess.Popen(
+        [python, "-m", "bootstrap.cli", "serve"],
+        env={**run.process_env(settings, port), "PYTHONPATH": str(checkout.resolve())},
+        cwd=checkout,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _spy(pid: int, profile: str, duration: float) -> subprocess.Popen[bytes]:
+    """py-spy's raw samples of process ``pid`` for ``duration`` seconds, into ``profile``."""
+    spy = str(Path(sys.executable).parent / "py-spy")
+    argv = [spy, "record", "--pid", str(pid), "--subprocesses", "--rate", "100"]
+    argv += ["--format", "raw", "--output", profile, "--duration", str(int(duration))]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _warm(port: int, token: str, targets: list[tuple[UUID, str, str]]) -> None:
@@ -362,6 +381,7 @@ def main() -> int:
     parser.add_argument("--client-counts", default="1,4,16", help="for commands")
     parser.add_argument("--serve-args", default="", help="options of oversight serve")
     parser.add_argument("--profile", help="py-spy's raw samples of the server, to this file")
+    parser.add_argument("--beside", help="commands: another checkout's server, in turn with ours")
     parser.add_argument("--against", help="another checkout to run the same figure with first")
     parser.add_argument("figure", choices=["public", "fold", "prepings", "rebuild", "commands"])
     a = parser.parse_args()
@@ -393,6 +413,7 @@ def main() -> int:
             a.duration,
             a.serve_args.split(),
             a.profile,
+            a.beside,
         ),
     }[a.figure]
     print(json.dumps(figure(), indent=2, ensure_ascii=False))
