@@ -12,11 +12,13 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.attachments import AttachmentStore
 from api.errors import install_error_handlers
@@ -85,7 +87,7 @@ def create_app(
     app.state.requests = RequestMetrics()
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside the request id
-    install_request_context(app)
+    app.add_middleware(RequestContext)
     for router in ROUTERS:
         app.include_router(router)
     install_pages(app)
@@ -107,26 +109,38 @@ ROUTERS = (
 )
 
 
-def install_request_context(app: FastAPI) -> None:
-    """Every request gets an id (``X-Request-ID``), bound to its log lines and counted."""
+class RequestContext:
+    """ASGI middleware: every request gets an id (``X-Request-ID``), bound to its log lines
+    and counted (a plain ASGI middleware: no task and no streams of its own per request)."""
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        incoming = request.headers.get("x-request-id", "")
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get("x-request-id", "")
         request_id = incoming if 0 < len(incoming) <= 100 else uuid.uuid4().hex
-        request.state.request_id = request_id
+        scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(
-            request_id=request_id, method=request.method, path=request.url.path
+            request_id=request_id, method=scope["method"], path=scope["path"]
         )
         started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request_id
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
         elapsed = time.perf_counter() - started
+        request = Request(scope)
         request.app.state.requests.record(
-            request.method, metrics.route_of(request), response.status_code, elapsed
+            scope["method"], metrics.route_of(request), status, elapsed
         )
-        log.info("request", status=response.status_code, ms=round(elapsed * 1000, 1))
-        return response
+        log.info("request", status=status, ms=round(elapsed * 1000, 1))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Annotated, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar
 from uuid import UUID
@@ -29,7 +29,7 @@ from config.metrics import COMMAND_SECONDS
 from domain.access import Principal
 from domain.application import OversightApplication
 from domain.errors import DomainError
-from domain.ledger import AlreadyRecorded, Context
+from domain.ledger import AlreadyRecorded, Context, Receipt
 from domain.records import Records
 
 P = ParamSpec("P")
@@ -63,22 +63,35 @@ class Once:
     ) -> R | dict[str, Any]:
         """``command(ctx, *args, **kwargs)``, or the stored result of its first run.
 
-        A concurrent twin of the request may be recorded while this one runs: then this one
-        saves nothing (:class:`AlreadyRecorded`), or is refused because the twin already
-        changed the record; either way the twin's result is the answer.
+        The command runs first, with no read of the key's record before it: a repeat of a
+        request that was recorded is refused at its save, where the key's record collides
+        with the stored one (:class:`AlreadyRecorded`), or earlier by the rules, because the
+        first run changed the record; either way the stored result is the answer (and a
+        different request under the same key is refused). A concurrent twin of the request
+        is answered the same way. The record is read only when the command saved nothing
+        (it changes nothing now) or was refused. A replay is not timed as a command.
         """
-        previous = self.app.ledger.previous_result(self.ctx)
-        if previous is None:
-            started = time.perf_counter()
-            try:
-                return command(self.ctx, *args, **kwargs)
-            except AlreadyRecorded as twin:
-                previous = twin.result
-            except DomainError:
-                previous = self.app.ledger.previous_result(self.ctx)
-                if previous is None:
-                    raise
-            finally:
+        key = self.ctx.idempotency_key
+        receipt = Receipt()
+        ctx = replace(self.ctx, receipt=receipt) if key else self.ctx
+        previous: dict[str, Any] | None = None
+        started = time.perf_counter()
+        try:
+            result = command(ctx, *args, **kwargs)
+        except AlreadyRecorded as twin:
+            previous = twin.result
+        except DomainError:
+            previous = self.app.ledger.previous_result(self.ctx)
+            if previous is None:
+                raise
+        else:
+            if not key or receipt.saved:
+                return result
+            previous = self.app.ledger.previous_result(self.ctx)
+            if previous is None:
+                return result
+        finally:
+            if previous is None:  # a command run, not a replay
                 COMMAND_SECONDS.labels(getattr(command, "__name__", "command")).observe(
                     time.perf_counter() - started
                 )
@@ -87,7 +100,8 @@ class Once:
         return previous
 
 
-def get_once(app: AppDep, ctx: ContextDep, response: Response) -> Once:
+async def get_once(app: AppDep, ctx: ContextDep, response: Response) -> Once:
+    # ``async``: built on the event loop, not by way of the thread pool.
     return Once(app, ctx, response)
 
 

@@ -25,7 +25,13 @@ def get_app(request: Request) -> OversightApplication:
     return app
 
 
-AppDep = Annotated[OversightApplication, Depends(get_app)]
+async def app_dependency(request: Request) -> OversightApplication:
+    """``get_app`` as a dependency (``async``: called on the event loop, without a hop
+    through the thread pool that FastAPI runs plain functions in)."""
+    return get_app(request)
+
+
+AppDep = Annotated[OversightApplication, Depends(app_dependency)]
 
 
 def get_principal(

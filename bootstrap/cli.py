@@ -30,7 +30,7 @@ from bootstrap.notices_cli import add_notice_arguments, cmd_notices, notice_work
 from bootstrap.read_models import build_projections
 from bootstrap.register_import import add_arguments as add_register_arguments
 from bootstrap.register_import import command as cmd_import_register
-from bootstrap.service import web_service
+from bootstrap.service import serving_collector, web_service
 from config.logging import configure_logging
 from config.settings import Settings
 from domain.access import ROLES, SYSTEM, TOKEN_PREFIX
@@ -64,12 +64,15 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     with opened(settings) as app:
         token = ensure_demo(app, settings) if settings.demo_data else None
         print(banner(settings, token), flush=True)
+        serving_collector()
         with stopped_by_signal_exits_zero():
             uvicorn.run(
                 web_service(settings, app),
                 host=settings.host,
                 port=settings.port,
                 log_level="warning",
+                loop=args.loop,
+                http=args.http,
             )
         return 0
 
@@ -399,7 +402,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oversight", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("serve", help="start the API (demo data with OVERSIGHT_DEMO_DATA=true)")
+    serve = sub.add_parser("serve", help="start the API (demo data with OVERSIGHT_DEMO_DATA=true)")
+    serve.add_argument(
+        "--loop",
+        choices=("auto", "uvloop", "asyncio"),
+        default="auto",
+        help="the event loop (auto: uvloop where it is installed)",
+    )
+    serve.add_argument(
+        "--http",
+        choices=("auto", "httptools", "h11"),
+        default="auto",
+        help="the HTTP parser (auto: httptools where it is installed)",
+    )
 
     token = sub.add_parser("token", help="create, list or revoke bearer tokens")
     tsub = token.add_subparsers(dest="action", required=True)

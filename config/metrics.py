@@ -11,7 +11,9 @@ never kept in files: each scrape asks the store (``api.routes.metrics``).
   status}`` and the histogram ``oversight_http_request_duration_seconds{method,route}``;
 - per process (:data:`PROCESS`): ``oversight_command_duration_seconds{command}``, the time
   an application command takes behind the API, and ``oversight_projection_lag_seconds
-  {projection}``, from an event's recording to the commit of the batch that projected it.
+  {projection}``, from an event's recording to the commit of the batch that projected it,
+  and the gauge ``oversight_commands_recording``, the commands waiting for their events to
+  be recorded or being recorded (summed over live processes).
 
 The directory is emptied when the deployment starts (not while it runs: counters of
 processes that stopped still count), e.g. a tmpfs, as ``deploy/`` mounts it.
@@ -26,6 +28,7 @@ from prometheus_client import (
     CONTENT_TYPE_PLAIN_0_0_4,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     disable_created_metrics,
     generate_latest,
@@ -48,6 +51,12 @@ COMMAND_SECONDS = Histogram(
     ["command"],
     buckets=LATENCY_BUCKETS,
     registry=PROCESS,
+)
+COMMANDS_RECORDING = Gauge(
+    "oversight_commands_recording",
+    "Commands waiting for their events to be recorded, or being recorded.",
+    registry=PROCESS,
+    multiprocess_mode="livesum",
 )
 PROJECTION_LAG_SECONDS = Histogram(
     "oversight_projection_lag_seconds",

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate, DomainEventProtocol, Snapshot
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 from eventsourcing.utils import get_topic
@@ -78,6 +78,14 @@ class AlreadyRecorded(Exception):
         self.result = result
 
 
+@dataclass
+class Receipt:
+    """Whether a command run under a context saved through :meth:`Ledger.commit` (with
+    the record of its Idempotency-Key, if it has one)."""
+
+    saved: bool = False
+
+
 @dataclass(frozen=True)
 class Context:
     """The caller of a command: who, under which request, with which preconditions."""
@@ -87,6 +95,8 @@ class Context:
     idempotency_key: str | None = None
     fingerprint: str = ""
     expected_version: int | None = None
+    #: Told of the command's save, for one run of a command.
+    receipt: Receipt | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,28 @@ class LedgerStore(Application[UUID]):
             OccupationRoster: snapshot_interval,
         }
         super().__init__(env)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Snapshot what was saved at each interval of its kind. An aggregate saved at the
+        version of its snapshot is snapshotted as it stands, instead of being read back from
+        the store first as the library does (two reads and a replay on the command path)."""
+        if self.snapshots is None:
+            return
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            if aggregate is None:
+                continue
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if not interval or event.originator_version % interval:
+                continue
+            if aggregate.version == event.originator_version:
+                cls = getattr(type(aggregate), "Snapshot", None) or self.snapshot_class
+                assert cls is not None
+                self.snapshots.put([cls.take(aggregate)])
+            else:  # a later event of the same save: the aggregate as it stood then
+                self.take_snapshot(
+                    event.originator_id, version=event.originator_version, projector_func=project
+                )
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -595,6 +627,15 @@ class Ledger:
                     result=result,
                 )
             )
+        # The kept history folds the command read, with what it records on top: the
+        # recorded history once it is saved, so the next command reads only what follows.
+        folds = [
+            (a.id, fold.extended(a.pending_events))
+            for a in aggregates
+            if isinstance(a, Institution)
+            and (fold := self.folds.get(a.id)) is not None
+            and fold.version == a.version - len(a.pending_events)
+        ]
         try:
             self.store.save(*to_save)
         except IntegrityError:
@@ -604,7 +645,11 @@ class Ledger:
             raise VersionConflict(
                 "the record changed while this command ran; reload and retry"
             ) from None
+        if ctx.receipt is not None:
+            ctx.receipt.saved = True
         self.saved.put(aggregates)
+        for iid, fold in folds:
+            self.folds.put(iid, fold)
         for aggregate in aggregates:
             if isinstance(aggregate, Institution):
                 self.latest.put(aggregate)

@@ -6,11 +6,19 @@ before and after, measured in one run.
     python -m bootstrap.bench.compare --schema bench_xxxx prepings
     python -m bootstrap.bench.compare --schema bench_xxxx rebuild --against ../main
     python -m bootstrap.bench.compare --schema bench_sized sized --against ../main
+    python -m bootstrap.bench.compare --schema bench_xxxx commands --against ../main
 
 ``public``, ``fold`` and ``prepings`` measure both ways with this code (the replay the public
 page did before its read model; ``dataclasses.replace`` put back into the fold; the pool's
 pre-ping on and off). ``rebuild --against DIR`` runs the same measurement with the code of
-another checkout (``PYTHONPATH=DIR``) and then with this one, one after the other.
+another checkout (``PYTHONPATH=DIR``, and the Python of ``DIR/.venv`` if it has one) and then
+with this one, one after the other.
+
+``commands`` is the command path: at each of ``--client-counts`` clients, POSTs of findings
+and batches against a server of the checkout, then raw one-row transactions; with
+``--profile FILE``, py-spy samples the server under the largest count of clients
+(``--serve-args "--loop asyncio"`` passes options to ``oversight serve``); ``--beside DIR``
+measures the server of another checkout in turn with this one at each count of clients.
 
 ``sized`` is the bench's load and assessment figures (``oversight bench``'s sized
 institutions, 10 / 1,000 / 10,000 events by default) on a schema of their own: it creates
@@ -309,17 +317,23 @@ def command_targets(settings: Settings, count: int = 200) -> list[tuple[UUID, st
         app.close()
 
 
-def prepings(settings: Settings, clients: int, duration: float) -> dict[str, Any]:
-    """POST findings and batches at ``clients`` clients against a server with the pool's
-    pre-ping off and on, and raw one-row transactions, one after the other."""
-    from bootstrap.bench import run
-
+def bench_token(settings: Settings) -> str:
+    """A new administrator's token for the load."""
     app = build_application(settings)
     token = "sov_" + secrets.token_urlsafe(24)
     try:
         app.access.issue_token(token, subject="bench.admin", role="admin", note="compare")
     finally:
         app.close()
+    return token
+
+
+def prepings(settings: Settings, clients: int, duration: float) -> dict[str, Any]:
+    """POST findings and batches at ``clients`` clients against a server with the pool's
+    pre-ping off and on, and raw one-row transactions, one after the other."""
+    from bootstrap.bench import run
+
+    token = bench_token(settings)
     targets = command_targets(settings)
     figures: dict[str, Any] = {}
     for pre_ping in ("false", "true"):
@@ -342,6 +356,122 @@ def prepings(settings: Settings, clients: int, duration: float) -> dict[str, Any
     return figures
 
 
+def commands(
+    settings: Settings,
+    client_counts: list[int],
+    duration: float,
+    serve_args: list[str],
+    profile: str | None,
+    beside: str | None = None,
+) -> dict[str, Any]:
+    """The command path at each count of clients: ours beside raw one-row transactions;
+    with ``beside``, the server of that checkout too, measured in turn with ours at each
+    count (so that the machine's other load weighs on both alike)."""
+    from bootstrap.bench import run
+
+    token = bench_token(settings)
+    targets = command_targets(settings)
+    _drop_raw(settings)  # a kept province keeps the bench's
+    insert = load.raw_table(settings.database_url, settings.database_schema)
+    figures: dict[str, Any] = {}
+    servers: dict[str, tuple[int, subprocess.Popen[bytes]]] = {}
+    try:
+        port = run.free_port()
+        servers["ours"] = (port, run.start(settings, port, "serve", *serve_args))
+        if beside is not None:
+            port = run.free_port()
+            servers[f"beside ({beside})"] = (port, _start_beside(settings, port, Path(beside)))
+        for port, server in servers.values():
+            run.wait_ready(port, server)
+            _warm(port, token, targets)
+        for clients in client_counts:
+            figure: dict[str, Any] = {}
+            for label, (port, server) in servers.items():
+                work = load.http_commands(port, token, targets)
+                spy = None
+                if profile and label == "ours" and clients == max(client_counts):
+                    spy = _spy(server.pid, profile, duration)
+                cpu = _cpu_seconds(server.pid)
+                ours = load.concurrently(clients, duration, work)
+                cpu = _cpu_seconds(server.pid) - cpu
+                if spy is not None:
+                    spy.wait(timeout=60)
+                figure[label] = {
+                    **_rate(ours),
+                    "server CPU ms per command": 1000 * cpu / max(1, len(ours.latencies)),
+                }
+            raw = load.concurrently(
+                clients, duration, load.raw_transactions(settings.database_url, insert, b"x" * 900)
+            )
+            figure["raw one-row transactions"] = _rate(raw)
+            for label in servers:
+                figure[f"ratio, {label}"] = figure[label]["per_s"] / raw.rate if raw.rate else None
+            figures[f"{clients} clients"] = figure
+        for label, (_, server) in servers.items():
+            figures[f"server peak RSS MiB, {label}"] = run.peak_rss_mib(server.pid)
+    finally:
+        for _, server in servers.values():
+            run.stop(server)
+        _drop_raw(settings)
+    return figures
+
+
+def _start_beside(settings: Settings, port: int, checkout: Path) -> subprocess.Popen[bytes]:
+    """``oversight serve`` of another checkout, in its own environment where it has one."""
+    from bootstrap.bench import run
+
+    own = checkout / ".venv" / "bin" / "python"
+    python = str(own) if own.exists() else sys.executable
+    return subprocess.Popen(
+        [python, "-m", "bootstrap.cli", "serve"],
+        env={**run.process_env(settings, port), "PYTHONPATH": str(checkout.resolve())},
+        cwd=checkout,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _spy(pid: int, profile: str, duration: float) -> subprocess.Popen[bytes]:
+    """py-spy's raw samples of process ``pid`` for ``duration`` seconds, into ``profile``."""
+    spy = str(Path(sys.executable).parent / "py-spy")
+    argv = [spy, "record", "--pid", str(pid), "--subprocesses", "--rate", "100"]
+    argv += ["--format", "raw", "--output", profile, "--duration", str(int(duration))]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _warm(port: int, token: str, targets: list[tuple[UUID, str, str]]) -> None:
+    """One command on each target first, as a server that has run a while has seen them
+    (what it keeps of each institution is then in place, as in a steady state)."""
+    import random
+    import uuid
+
+    connection = load.Http(port, token)
+    rng = random.Random(0)
+    try:
+        for iid, jurisdiction, occupation in targets:
+            path, body = load.command_body(rng, jurisdiction, occupation)
+            connection.request(
+                "POST",
+                f"/api/v1/institutions/{iid}/{path}",
+                body,
+                **{"Idempotency-Key": uuid.uuid4().hex},
+            )
+    finally:
+        connection.close()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) of process ``pid`` and its children so far."""
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    ticks = 0
+    for each in pids:
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _rate(done: Any) -> dict[str, Any]:
     return {
         "per_s": done.rate,
@@ -357,7 +487,9 @@ def _drop_raw(settings: Settings) -> None:
 
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         conn.execute(
-            sql.SQL("DROP TABLE {}.raw_events").format(sql.Identifier(settings.database_schema))
+            sql.SQL("DROP TABLE IF EXISTS {}.raw_events").format(
+                sql.Identifier(settings.database_schema)
+            )
         )
 
 
@@ -405,9 +537,15 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=15.0)
+    parser.add_argument("--client-counts", default="1,4,16", help="for commands")
+    parser.add_argument("--serve-args", default="", help="options of oversight serve")
+    parser.add_argument("--profile", help="py-spy's raw samples of the server, to this file")
+    parser.add_argument("--beside", help="commands: another checkout's server, in turn with ours")
     parser.add_argument("--against", help="another checkout to run the same figure with first")
     parser.add_argument("--sizes", default="10,1000,10000", help="events of the sized ones")
-    parser.add_argument("figure", choices=["public", "fold", "prepings", "rebuild", "sized"])
+    parser.add_argument(
+        "figure", choices=["public", "fold", "prepings", "rebuild", "sized", "commands"]
+    )
     a = parser.parse_args()
     settings = Settings(database_url=a.database_url, database_schema=a.schema)
     sizes = tuple(int(n) for n in a.sizes.split(",") if n.strip())
@@ -418,7 +556,10 @@ def main() -> int:
         here = Path(__file__).resolve()
         for label, path in (("before", Path(a.against).resolve()), ("after", here.parents[2])):
             # This file run as a script, importing everything else from the checkout named.
-            argv = [sys.executable, str(here), *_without_against(sys.argv[1:])]
+            # With the checkout's own environment where it has one (its dependencies).
+            own = path / ".venv" / "bin" / "python"
+            python = str(own) if own.exists() else sys.executable
+            argv = [python, str(here), *_without_against(sys.argv[1:])]
             env = {**os.environ, "PYTHONPATH": str(path)}
             out = subprocess.run(
                 argv, env=env, cwd=path, check=True, stdout=subprocess.PIPE, text=True
@@ -432,6 +573,14 @@ def main() -> int:
         "prepings": lambda: prepings(settings, a.clients, a.duration),
         "rebuild": lambda: rebuild(settings),
         "sized": lambda: sized(settings, sizes, a.repeats),
+        "commands": lambda: commands(
+            settings,
+            [int(n) for n in a.client_counts.split(",")],
+            a.duration,
+            a.serve_args.split(),
+            a.profile,
+            a.beside,
+        ),
     }[a.figure]
     print(json.dumps(figure(), indent=2, ensure_ascii=False))
     return 0

@@ -71,3 +71,24 @@ def changed_copy_leaves_the_kept_one(app: OversightApplication) -> None:
     assert again.version == first.version - len(first.pending_events)
     assert again.pending_events == []
     assert not again.state.findings
+
+
+def test_a_saved_command_keeps_its_history_for_the_next(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """The history a command read, with the command's own events on top, is kept once it
+    is saved: the same as the history read from the store, at the institution's version."""
+    clock.set(LATER)
+    app = build_application(settings, clock=clock)
+    other = build_application(settings, clock=clock)
+    try:
+        inst = Casework.filed(app, 3, jurisdiction="chengdu", name="成都丙中心")
+        Casework(app, inst.iid).finding("chengdu-2024/30.4", "2024-06-01")
+        version = app.ledger.get(Institution, inst.iid).version
+        kept = app.ledger.folds.get(inst.iid)
+        assert kept is not None
+        assert kept.version == version
+        assert kept.history == other.ledger.history(inst.iid)
+    finally:
+        other.close()
+        app.close()

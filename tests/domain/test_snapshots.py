@@ -16,10 +16,12 @@ from config.settings import Settings
 from domain.creditcode import make_credit_code
 from domain.evolve import fold
 from domain.institution import FilingApplication, Institution
-from domain.ledger import DateAsISO
+from domain.ledger import DateAsISO, project
 from domain.rulebook import default_catalogue
 from domain.state import TRANSCODINGS
+from tests.conftest import FakeClock
 from tests.gwt import stamp
+from tests.projections.casework import LATER, Casework
 
 # The stored v1 snapshot was taken of a file approved under version 1.
 CHENGDU = default_catalogue().get("chengdu-2024", 1)
@@ -214,3 +216,29 @@ def test_a_snapshot_of_the_attributes_one_by_one_loads_into_the_same_state() -> 
     assert restored.state == inst.state
     assert restored.chain_head == inst.chain_head
     assert restored.decision("D1")["rectification"]["state"] == "reported"
+
+
+def test_commands_saved_at_a_snapshot_version_are_snapshotted_as_recorded(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """A command's institution is snapshotted as it stands when saved at an interval: the
+    state and chain head of its events replayed from the store."""
+    clock.set(LATER)
+    app = build_application(settings.model_copy(update={"snapshot_interval": 2}), clock=clock)
+    try:
+        work = Casework.filed(app, 1, jurisdiction="chengdu", name="成都甲中心")
+        for day in ("2024-06-01", "2024-06-02", "2024-06-03"):
+            work.finding("chengdu-2024/30.4", day)
+        assert app.store.snapshots is not None
+        taken = list(app.store.snapshots.get(work.iid))
+        version = app.ledger.get(Institution, work.iid).version
+        assert [s.originator_version for s in taken] == list(range(2, version + 1, 2))
+        for snapshot in taken:
+            events = app.store.repository.event_store.get(work.iid, lte=snapshot.originator_version)
+            replayed = project(None, events)
+            snapshotted = snapshot.mutate(None)
+            assert snapshotted.state == replayed.state
+            assert snapshotted.chain_head == replayed.chain_head
+            assert Snapshot.take(replayed).state == snapshot.state
+    finally:
+        app.close()

@@ -26,7 +26,7 @@ from domain.application import OversightApplication
 from tests.api.conftest import code, filing
 from tests.operations.processes import deployment, eventually
 from tests.projections.filings import file_approved
-from tests.reliability.server import writes_held
+from tests.reliability.server import commands_recording, writes_held
 from workers.deadlines import run_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.faults]
@@ -69,10 +69,19 @@ def test_sigterm_lets_the_requests_in_flight_finish_and_exits_zero(
                     json=filing(credit_code=code(n), name=f"机构{n}", kind="employer"),
                 )
 
+        def recording() -> int:
+            with deployed.client("api", admin) as http:
+                return commands_recording(http.get("/metrics").text)
+
         with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
             with writes_held(deployment_settings) as waiting:
                 answers = [pool.submit(submit, n) for n in range(IN_FLIGHT)]
-                eventually(lambda: waiting() == IN_FLIGHT, "every command at its write", 60)
+                # One transaction waits for the lock, for all of them (a group of commands).
+                eventually(
+                    lambda: waiting() == 1 and recording() == IN_FLIGHT,
+                    "every command at its write",
+                    60,
+                )
                 api.popen.send_signal(signal.SIGTERM)
                 time.sleep(1.0)
                 assert api.popen.poll() is None  # still answering what it took

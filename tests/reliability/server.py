@@ -146,6 +146,16 @@ def writes_held(settings: Settings) -> Iterator[Callable[[], int]]:
         conn.commit()
 
 
+def commands_recording(metrics: str) -> int:
+    """``oversight_commands_recording`` in a ``/metrics`` text: the commands of the service
+    waiting for their events to be recorded (one transaction waits for the lock for a group
+    of them)."""
+    for line in metrics.splitlines():
+        if line.startswith("oversight_commands_recording"):
+            return int(float(line.split()[-1]))
+    return 0
+
+
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

@@ -17,7 +17,14 @@ import httpx
 import pytest
 
 from domain.roster import roster_id
-from tests.reliability.server import BASE, LiveServer, all_at_once, wait_for, writes_held
+from tests.reliability.server import (
+    BASE,
+    LiveServer,
+    all_at_once,
+    commands_recording,
+    wait_for,
+    writes_held,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -131,6 +138,10 @@ def test_one_idempotency_key_sent_at_once_records_one_event_and_one_answer(
         assert_chain_intact(live, target, len(live.events(target)))
 
 
+def recording(live: LiveServer) -> int:
+    return commands_recording(httpx.get(f"{live.url}/metrics", headers=live.admin).text)
+
+
 @pytest.mark.parametrize(
     ("jurisdiction", "district", "area", "article"),
     [
@@ -157,7 +168,12 @@ def test_two_regulators_approving_the_last_place_under_a_cap_one_wins(
                 pool.submit(live.approve, iid, r)
                 for iid, r in zip(contenders, regulators, strict=True)
             ]
-            wait_for(lambda: waiting() == 2, timeout=20, what="both approvals to reach the store")
+            # One transaction waits for the lock, for both (one group of commands).
+            wait_for(
+                lambda: waiting() == 1 and recording(live) == 2,
+                timeout=20,
+                what="both approvals to reach the store",
+            )
         responses = [p.result(timeout=60) for p in pending]
 
     assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
