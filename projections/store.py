@@ -669,6 +669,9 @@ class HeldSession(ViewSession):
     def __init__(self, store: ViewStore, tables: Sequence[Table]) -> None:
         super().__init__(store, None)
         self.tables = {t.name: HeldTable(t, store.dialect) for t in tables}
+        #: What a read model keeps across the rebuild's batches besides its rows (by a
+        #: name of its own), dropped with the session.
+        self.kept: dict[str, Any] = {}
 
     def fetch(self, table: Table, column: str, values: Collection[Any]) -> list[Row]:
         return self.tables[table.name].find(column, values)
