@@ -250,6 +250,10 @@ class Dialect:
             return value
         return self.from_db(kind, self.to_db(value))
 
+    def analyze_statement(self, table: Table) -> str:
+        """Gathers the planner's statistics of ``table`` (its rows, each column's values)."""
+        return f"ANALYZE {self.table(table.name)}"
+
     def replace_tables(self, cursor: Any, tables: Sequence[HeldTable]) -> None:
         """Each table dropped and written afresh with the rows held for it, in the
         transaction of ``cursor``; its indexes built after the rows are in."""
@@ -771,7 +775,9 @@ class ViewStore:
         position set, in one transaction: a crash leaves the old views and positions.
 
         Each projection's lock is taken first, so a runner's batch either commits before
-        (and is replaced) or starts after, from the new position.
+        (and is replaced) or starts after, from the new position. The new tables are then
+        analysed, after the commit (the swap holds its locks no longer for it), so that
+        the planner has their statistics at once rather than at the next autovacuum.
         """
         with self.transaction() as session:
             for name in sorted(positions):
@@ -781,6 +787,9 @@ class ViewStore:
                 session.forget_position(name)
                 if position:
                     session.record_position(name, position)
+        with self.transaction() as session:
+            for table in held.tables.values():
+                session.execute(self.dialect.analyze_statement(table.table))
 
     def close(self) -> None:
         if self._owns_datastore:

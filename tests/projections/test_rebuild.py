@@ -24,6 +24,7 @@ from projections.store import (
     HeldTable,
     Index,
     NotificationLog,
+    SQLiteDialect,
     Table,
     ViewSession,
     ViewStore,
@@ -236,6 +237,27 @@ def test_a_swapped_in_table_holds_the_rows_and_the_indexes(store: ViewStore) -> 
     store.replace(session, {})
     with store.reading() as reading:
         assert len(reading.fetch(EVERY_KIND, "owner", [ROWS[0]["owner"]])) == 1
+
+
+def test_a_swapped_in_table_has_the_planners_statistics_at_once(store: ViewStore) -> None:
+    session = store.holding([EVERY_KIND])
+    session.upsert(EVERY_KIND, ROWS)
+    store.replace(session, {})
+    with store.reading() as reading:
+        if isinstance(store.dialect, SQLiteDialect):
+            stats = reading.rows(
+                "SELECT stat FROM sqlite_stat1 WHERE tbl = :t", {"t": EVERY_KIND.name}
+            )
+            assert stats
+            assert all(int(r["stat"].split()[0]) == len(ROWS) for r in stats)
+        else:
+            columns = reading.rows(
+                store.dialect.sql(
+                    "SELECT attname FROM pg_stats WHERE schemaname = :s AND tablename = :t"
+                ),
+                {"s": store.dialect.schema, "t": EVERY_KIND.name},
+            )
+            assert sorted(r["attname"] for r in columns) == sorted(EVERY_KIND.column_names)
 
 
 def test_held_rows_are_found_by_any_column_as_they_change(store: ViewStore) -> None:
