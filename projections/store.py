@@ -938,6 +938,34 @@ class NotificationLog:
                 for nid, oid, version, topic, state in curs.fetchall()
             ]
 
+    def stream(self, start: int, upto: int, size: int) -> Iterator[list[LoggedEvent]]:
+        """The notifications from id ``start`` up to id ``upto``, in lists of up to
+        ``size``: on PostgreSQL from one server-side cursor (one statement, fetched
+        ``size`` rows at a time, in one snapshot), elsewhere a page at a time."""
+        recorder = self._recorder
+        if not isinstance(recorder, PostgresApplicationRecorder):
+            while start <= upto:
+                entries = [e for e in self.read(start, size) if e.notification_id <= upto]
+                if not entries:
+                    return
+                yield entries
+                start = entries[-1].notification_id + 1
+            return
+        statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state"
+            " FROM {}.{} WHERE notification_id>=%s AND notification_id<=%s"
+            " ORDER BY notification_id"
+        ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        with (
+            recorder.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor("notification_stream", row_factory=tuple_row) as curs,
+        ):
+            curs.itersize = size
+            curs.execute(statement, (start, upto))
+            while rows := curs.fetchmany(size):
+                yield [LoggedEvent(*row) for row in rows]
+
     def head(self) -> int:
         """The id of the last notification (0 for an empty store)."""
         return self._recorder.max_notification_id() or 0

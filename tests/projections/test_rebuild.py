@@ -139,6 +139,18 @@ def test_an_empty_log_rebuilds_empty_views_without_positions(
     assert contents(projections) == empty
 
 
+def test_the_log_streamed_in_lists_is_the_log_read_up_to_the_bound(
+    app: OversightApplication,
+) -> None:
+    file_many(app, 4)
+    log = NotificationLog(app)
+    every = log.read(1, head(app))
+    upto = every[-2].notification_id
+    streamed = list(log.stream(2, upto, 3))
+    assert [len(entries) for entries in streamed][:-1] == [3] * (len(streamed) - 1)
+    assert [e for entries in streamed for e in entries] == every[1:-1]
+
+
 def test_an_event_decoded_only_for_its_time_has_the_values_of_the_whole_decoding(
     app: OversightApplication, clock: FakeClock
 ) -> None:
