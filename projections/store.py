@@ -820,6 +820,13 @@ def event_class(topic: str) -> type[LedgerEvent] | None:
     return cls if isinstance(cls, type) and issubclass(cls, LedgerEvent) else None
 
 
+@cache
+def _touchable(topic: str) -> type[LedgerEvent] | None:
+    """The class a stored topic names if its state is stored as it is now (not upcast)."""
+    cls = event_class(topic)
+    return cls if cls is not None and getattr(cls, "class_version", 1) == 1 else None
+
+
 class NotificationLog:
     """The application's notification log: every recorded event, in commit order."""
 
@@ -985,14 +992,9 @@ class NotificationLog:
         characters (an ISO string, which JSON holds without escapes). Reading any other
         attribute of the event raises ``AttributeError``.
         """
-        cls = event_class(entry.topic)
+        cls = _touchable(entry.topic)
         state = entry.state
-        if (
-            self._instants is None
-            or cls is None
-            or getattr(cls, "class_version", 1) != 1
-            or not state.startswith(_TIMESTAMP_FIRST)
-        ):
+        if self._instants is None or cls is None or not state.startswith(_TIMESTAMP_FIRST):
             return self.decode(entry)
         start = len(_TIMESTAMP_FIRST)
         end = state.find(b'"', start)
