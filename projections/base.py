@@ -373,15 +373,13 @@ def rebuild(
     held = store.holding([t for p in projections for t in p.model.tables])
     models = [p.model for p in projections]
     decoding = Decoding(log, models)
-    head = log.head()
+    plans = decoding._plans
     position = consumed = 0
-    while position < head:
-        entries = log.read(position + 1, batch_size)
-        if not entries:
-            break
+    for entries in log.stream(1, log.head(), batch_size):
         events: dict[int, list[LedgerEvent]] = {id(m): [] for m in models}
         for entry in entries:
-            wanting, whole = decoding.plan(entry.topic)
+            plan = plans.get(entry.topic) or decoding.plan(entry.topic)
+            wanting, whole = plan
             if wanting:
                 event = log.decode(entry) if whole else log.decode_touch(entry)
                 for m in wanting:

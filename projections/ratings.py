@@ -16,8 +16,8 @@ moving a rating has reached.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
 from domain.credit import RatingStanding, standing_of
@@ -28,10 +28,20 @@ from domain.events import (
     DecisionServed,
     FilingApproved,
     LedgerEvent,
+    SanctionImported,
 )
+from domain.history import History, HistoryFold
 from projections.base import ReadModel
 from projections.rows import BatchTables, apply_handlers, filing_handlers, lookup_table
-from projections.store import Column, Index, NotificationLog, Row, Table, ViewSession
+from projections.store import (
+    Column,
+    HeldSession,
+    Index,
+    NotificationLog,
+    Row,
+    Table,
+    ViewSession,
+)
 
 INSTITUTIONS = lookup_table("ratings_institutions", ("name", "credit_code", "jurisdiction"))
 
@@ -65,6 +75,14 @@ MOVES_RATING: tuple[type[LedgerEvent], ...] = (
     AnnualAssessmentRecorded,
 )
 
+#: Every event whose fold changes what a rating reads of a history (its approvals, its
+#: sanctions' levels, articles, dates and rescission, its assessments): those moving a
+#: rating and the imported sanctions, which count from the next event moving it.
+RATING_FACTS: tuple[type[LedgerEvent], ...] = (*MOVES_RATING, SanctionImported)
+
+#: Where a rebuild's session keeps the ratings' folds across its batches.
+_FOLDS = "ratings.folds"
+
 
 class _Batch(BatchTables):
     def __init__(self, session: ViewSession, ids: set[UUID], log: NotificationLog) -> None:
@@ -74,6 +92,10 @@ class _Batch(BatchTables):
         self.standings = self.hold(STANDINGS, "id")
         #: The last version of each institution whose rating an event of the batch moves.
         self.moved: dict[UUID, int] = {}
+        #: In a rebuild: each institution's events of the batch its rating reads, in order.
+        self.facts: dict[UUID, list[LedgerEvent]] | None = (
+            {} if isinstance(session, HeldSession) else None
+        )
 
     def flush(self) -> None:
         """Each moved rating's standing from the history up to the batch's last event of
@@ -83,7 +105,11 @@ class _Batch(BatchTables):
             for iid in self.moved
             if (row := self.institutions.get(iid)) is not None  # (else no filing: cannot
         }  # happen in a consistent store)
-        histories = self.log.histories({iid: self.moved[iid] for iid in places})
+        histories = (
+            self.log.histories({iid: self.moved[iid] for iid in places})
+            if self.facts is None
+            else self._folded(places)
+        )
         for iid, place in places.items():
             s = standing_of(histories[iid], self.log.catalogue, place)
             if s is not None:
@@ -91,6 +117,25 @@ class _Batch(BatchTables):
                     {"id": iid, "jurisdiction": place, **_columns(s), "version": self.moved[iid]}
                 )
         super().flush()
+
+    def _folded(self, wanted: Mapping[UUID, str]) -> dict[UUID, History]:
+        """A rebuild's histories, folded from its own stream: each institution's fold of
+        the events a rating reads (:data:`RATING_FACTS`), kept across the batches. A
+        rating reads nothing else of a history, so it is the one the whole history gives;
+        each history of ``wanted`` is the fold up to its moved version."""
+        assert self.facts is not None
+        session = cast(HeldSession, self.session)
+        folds: dict[UUID, HistoryFold] = session.kept.setdefault(_FOLDS, {})
+        found: dict[UUID, History] = {}
+        for iid, events in self.facts.items():
+            fold = folds.get(iid) or HistoryFold.of(())
+            if iid in wanted:
+                upto = self.moved[iid]
+                fold = fold.extended(e for e in events if e.originator_version <= upto)
+                found[iid] = fold.history
+                events = [e for e in events if e.originator_version > upto]
+            folds[iid] = fold.extended(events)
+        return found
 
 
 def _columns(s: RatingStanding) -> Row:
@@ -104,12 +149,19 @@ def _columns(s: RatingStanding) -> Row:
     }
 
 
+def _fact(b: _Batch, e: LedgerEvent) -> None:
+    if b.facts is not None:
+        b.facts.setdefault(e.originator_id, []).append(e)
+
+
 def _moved(b: _Batch, e: LedgerEvent) -> None:
+    _fact(b, e)
     b.moved[e.originator_id] = e.originator_version
 
 
 HANDLERS: dict[type[LedgerEvent], Callable[[_Batch, Any], None]] = {
     **filing_handlers(INSTITUTIONS),
+    SanctionImported: _fact,
     **dict.fromkeys(MOVES_RATING, _moved),
 }
 

@@ -320,6 +320,17 @@ def handler_for(cls: type[LedgerEvent]) -> Handler | None:
     return None
 
 
+class _Handlers(dict[type[LedgerEvent], Handler | None]):
+    """:func:`handler_for` by class, found once each (a plain dictionary's lookup)."""
+
+    def __missing__(self, cls: type[LedgerEvent]) -> Handler | None:
+        handler = self[cls] = handler_for(cls)
+        return handler
+
+
+_handler = _Handlers().__getitem__
+
+
 class Register(ReadModel):
     name: ClassVar[str] = "register"
     tables: ClassVar[tuple[Table, ...]] = (INSTITUTIONS, OCCUPATIONS)
@@ -327,38 +338,57 @@ class Register(ReadModel):
     touches: ClassVar[tuple[type[LedgerEvent], ...]] = TOUCHING
 
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
-        ids = {e.originator_id for e in events}
-        rows: dict[Any, Row] = {r["id"]: r for r in session.fetch(INSTITUTIONS, "id", ids)}
-        changed: set[Any] = set()
-        rescoped: set[Any] = set()
+        # Events grouped by institution first (keyed by the id's integer, hashed without
+        # a call into Python): each group's row is then found once and its version and
+        # time set once, from its last event; touching events change nothing else.
+        groups: dict[int, list[LedgerEvent]] = {}
         for event in events:
-            handler = handler_for(type(event))
-            if handler is None:
+            key = event.originator_id.int
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [event]
+            else:
+                group.append(event)
+        found = session.fetch(INSTITUTIONS, "id", [g[0].originator_id for g in groups.values()])
+        rows: dict[Any, Row] = {r["id"].int: r for r in found}
+        changed: list[Row] = []
+        rescoped: list[Row] = []
+        for key, group in groups.items():
+            row = rows.get(key)
+            last: LedgerEvent | None = None
+            scope_changed = False
+            for event in group:
+                handler = _handler(type(event))
+                if handler is None:
+                    continue
+                if row is None:
+                    if not isinstance(event, FilingSubmitted):
+                        continue  # no filing to change (cannot happen in a consistent store)
+                    row = rows[key] = {}
+                if handler is not _touch and handler(row, event):
+                    scope_changed = True
+                last = event
+            if row is None or last is None:
                 continue
-            row = rows.get(event.originator_id)
-            if row is None:
-                if not isinstance(event, FilingSubmitted):
-                    continue  # no filing to change (cannot happen in a consistent store)
-                row = rows[event.originator_id] = {}
-            if handler(row, event):
-                rescoped.add(event.originator_id)
-            row["version"] = event.originator_version
-            row["last_event_at"] = event.timestamp
-            changed.add(event.originator_id)
+            row["version"] = last.originator_version
+            row["last_event_at"] = last.timestamp
+            changed.append(row)
+            if scope_changed:
+                rescoped.append(row)
         if not changed:
             return
-        session.upsert(INSTITUTIONS, [rows[i] for i in changed])
+        session.upsert(INSTITUTIONS, changed)
         if rescoped:
-            session.delete(OCCUPATIONS, "institution_id", rescoped)
+            session.delete(OCCUPATIONS, "institution_id", [row["id"] for row in rescoped])
             session.insert(
                 OCCUPATIONS,
                 [
                     {
                         "occupation": line["occupation"],
-                        "institution_id": iid,
+                        "institution_id": row["id"],
                         "levels": line["levels"],
                     }
-                    for iid in rescoped
-                    for line in rows[iid]["occupations"]
+                    for row in rescoped
+                    for line in row["occupations"]
                 ],
             )

@@ -250,6 +250,10 @@ class Dialect:
             return value
         return self.from_db(kind, self.to_db(value))
 
+    def analyze_statement(self, table: Table) -> str:
+        """Gathers the planner's statistics of ``table`` (its rows, each column's values)."""
+        return f"ANALYZE {self.table(table.name)}"
+
     def replace_tables(self, cursor: Any, tables: Sequence[HeldTable]) -> None:
         """Each table dropped and written afresh with the rows held for it, in the
         transaction of ``cursor``; its indexes built after the rows are in."""
@@ -669,6 +673,9 @@ class HeldSession(ViewSession):
     def __init__(self, store: ViewStore, tables: Sequence[Table]) -> None:
         super().__init__(store, None)
         self.tables = {t.name: HeldTable(t, store.dialect) for t in tables}
+        #: What a read model keeps across the rebuild's batches besides its rows (by a
+        #: name of its own), dropped with the session.
+        self.kept: dict[str, Any] = {}
 
     def fetch(self, table: Table, column: str, values: Collection[Any]) -> list[Row]:
         return self.tables[table.name].find(column, values)
@@ -768,7 +775,9 @@ class ViewStore:
         position set, in one transaction: a crash leaves the old views and positions.
 
         Each projection's lock is taken first, so a runner's batch either commits before
-        (and is replaced) or starts after, from the new position.
+        (and is replaced) or starts after, from the new position. The new tables are then
+        analysed, after the commit (the swap holds its locks no longer for it), so that
+        the planner has their statistics at once rather than at the next autovacuum.
         """
         with self.transaction() as session:
             for name in sorted(positions):
@@ -778,6 +787,9 @@ class ViewStore:
                 session.forget_position(name)
                 if position:
                     session.record_position(name, position)
+        with self.transaction() as session:
+            for table in held.tables.values():
+                session.execute(self.dialect.analyze_statement(table.table))
 
     def close(self) -> None:
         if self._owns_datastore:
@@ -806,6 +818,13 @@ def event_class(topic: str) -> type[LedgerEvent] | None:
     except (TopicError, ImportError, AttributeError):
         return None
     return cls if isinstance(cls, type) and issubclass(cls, LedgerEvent) else None
+
+
+@cache
+def _touchable(topic: str) -> type[LedgerEvent] | None:
+    """The class a stored topic names if its state is stored as it is now (not upcast)."""
+    cls = event_class(topic)
+    return cls if cls is not None and getattr(cls, "class_version", 1) == 1 else None
 
 
 class NotificationLog:
@@ -926,6 +945,34 @@ class NotificationLog:
                 for nid, oid, version, topic, state in curs.fetchall()
             ]
 
+    def stream(self, start: int, upto: int, size: int) -> Iterator[list[LoggedEvent]]:
+        """The notifications from id ``start`` up to id ``upto``, in lists of up to
+        ``size``: on PostgreSQL from one server-side cursor (one statement, fetched
+        ``size`` rows at a time, in one snapshot), elsewhere a page at a time."""
+        recorder = self._recorder
+        if not isinstance(recorder, PostgresApplicationRecorder):
+            while start <= upto:
+                entries = [e for e in self.read(start, size) if e.notification_id <= upto]
+                if not entries:
+                    return
+                yield entries
+                start = entries[-1].notification_id + 1
+            return
+        statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state"
+            " FROM {}.{} WHERE notification_id>=%s AND notification_id<=%s"
+            " ORDER BY notification_id"
+        ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        with (
+            recorder.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor("notification_stream", row_factory=tuple_row) as curs,
+        ):
+            curs.itersize = size
+            curs.execute(statement, (start, upto))
+            while rows := curs.fetchmany(size):
+                yield [LoggedEvent(*row) for row in rows]
+
     def head(self) -> int:
         """The id of the last notification (0 for an empty store)."""
         return self._recorder.max_notification_id() or 0
@@ -945,14 +992,9 @@ class NotificationLog:
         characters (an ISO string, which JSON holds without escapes). Reading any other
         attribute of the event raises ``AttributeError``.
         """
-        cls = event_class(entry.topic)
+        cls = _touchable(entry.topic)
         state = entry.state
-        if (
-            self._instants is None
-            or cls is None
-            or getattr(cls, "class_version", 1) != 1
-            or not state.startswith(_TIMESTAMP_FIRST)
-        ):
+        if self._instants is None or cls is None or not state.startswith(_TIMESTAMP_FIRST):
             return self.decode(entry)
         start = len(_TIMESTAMP_FIRST)
         end = state.find(b'"', start)

@@ -24,6 +24,7 @@ from projections.store import (
     HeldTable,
     Index,
     NotificationLog,
+    SQLiteDialect,
     Table,
     ViewSession,
     ViewStore,
@@ -138,6 +139,18 @@ def test_an_empty_log_rebuilds_empty_views_without_positions(
     assert contents(projections) == empty
 
 
+def test_the_log_streamed_in_lists_is_the_log_read_up_to_the_bound(
+    app: OversightApplication,
+) -> None:
+    file_many(app, 4)
+    log = NotificationLog(app)
+    every = log.read(1, head(app))
+    upto = every[-2].notification_id
+    streamed = list(log.stream(2, upto, 3))
+    assert [len(entries) for entries in streamed][:-1] == [3] * (len(streamed) - 1)
+    assert [e for entries in streamed for e in entries] == every[1:-1]
+
+
 def test_an_event_decoded_only_for_its_time_has_the_values_of_the_whole_decoding(
     app: OversightApplication, clock: FakeClock
 ) -> None:
@@ -236,6 +249,27 @@ def test_a_swapped_in_table_holds_the_rows_and_the_indexes(store: ViewStore) -> 
     store.replace(session, {})
     with store.reading() as reading:
         assert len(reading.fetch(EVERY_KIND, "owner", [ROWS[0]["owner"]])) == 1
+
+
+def test_a_swapped_in_table_has_the_planners_statistics_at_once(store: ViewStore) -> None:
+    session = store.holding([EVERY_KIND])
+    session.upsert(EVERY_KIND, ROWS)
+    store.replace(session, {})
+    with store.reading() as reading:
+        if isinstance(store.dialect, SQLiteDialect):
+            stats = reading.rows(
+                "SELECT stat FROM sqlite_stat1 WHERE tbl = :t", {"t": EVERY_KIND.name}
+            )
+            assert stats
+            assert all(int(r["stat"].split()[0]) == len(ROWS) for r in stats)
+        else:
+            columns = reading.rows(
+                store.dialect.sql(
+                    "SELECT attname FROM pg_stats WHERE schemaname = :s AND tablename = :t"
+                ),
+                {"s": store.dialect.schema, "t": EVERY_KIND.name},
+            )
+            assert sorted(r["attname"] for r in columns) == sorted(EVERY_KIND.column_names)
 
 
 def test_held_rows_are_found_by_any_column_as_they_change(store: ViewStore) -> None:
