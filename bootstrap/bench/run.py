@@ -472,5 +472,10 @@ def served(table: Table, settings: Settings, token: str, o: Options, province: P
 
 def main(options: Options) -> int:
     say(f"{os.cpu_count()} cores; {options}")
+    if options.scale_institutions or options.scale_store:
+        from bootstrap.bench import scale
+
+        print(scale.run(options).render(), flush=True)
+        return 0
     print(run(options).render(), flush=True)
     return 0
