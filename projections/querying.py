@@ -180,6 +180,10 @@ class Select:
 
     def where(self, clause: str, **params: Any) -> Select:
         self.clauses.append(clause)
+        return self.bind(**params)
+
+    def bind(self, **params: Any) -> Select:
+        """Parameters the selected columns name (those of conditions come with them)."""
         self.params.update(params)
         return self
 

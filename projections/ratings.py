@@ -33,7 +33,12 @@ from projections.base import ReadModel
 from projections.rows import BatchTables, apply_handlers, filing_handlers, lookup_table
 from projections.store import Column, Index, NotificationLog, Row, Table, ViewSession
 
-INSTITUTIONS = lookup_table("ratings_institutions", ("name", "credit_code", "jurisdiction"))
+INSTITUTIONS = lookup_table(
+    "ratings_institutions",
+    ("name", "credit_code", "jurisdiction"),
+    # The public page lists the ratings by name, a page at a time.
+    indexes=(Index("ratings_institutions_by_name", ("name", "id")),),
+)
 
 STANDINGS = Table(
     name="ratings_standings",

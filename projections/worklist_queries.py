@@ -31,6 +31,13 @@ allowed_jurisdiction=None, allowed_district=None, allowed_institution_id=None)
     varied decisions below the requirement, decided appeals). Each kind lists at most
     ``limit`` items; ``truncated`` names the kinds that had more.
 
+``worklist_counts(store, *, as_of: date, jurisdiction=None, district=None,
+allowed_jurisdiction=None, allowed_district=None, allowed_institution_id=None)
+-> WorklistCounts``
+    How many items the worklist holds to act on (open findings, cases, rectifications
+    and appeals, every one however many) and how many of its cases and rectifications
+    are overdue on ``as_of``: counted in the read model, no item read.
+
 Deadlines: an item with a ``due_on`` (a noticed case's defence deadline, a rectification's
 deadline while neither accepted nor lifted) is ``overdue`` when ``as_of`` is after it, and
 ``due`` when it falls within ``due_within_days`` days from ``as_of`` (``as_of`` itself
@@ -513,6 +520,73 @@ def _items(
         flags=tuple(_flag(r) for r in rows["flags"]),
         truncated=tuple(truncated),
     )
+
+
+@dataclass(frozen=True)
+class WorklistCounts:
+    #: Open findings, cases, rectifications and appeals.
+    open_items: int
+    #: Cases and rectifications overdue on the day asked about.
+    overdue: int
+
+
+#: The kinds the counts add up, and whether their ``due_on`` can make them overdue.
+_COUNTED = {"findings": False, "cases": True, "rectifications": True, "appeals": False}
+
+
+def worklist_counts(
+    store: ViewStore,
+    *,
+    as_of: date,
+    jurisdiction: str | None = None,
+    district: str | None = None,
+    allowed_jurisdiction: str | None = None,
+    allowed_district: str | None = None,
+    allowed_institution_id: UUID | None = None,
+) -> WorklistCounts:
+    """The items to act on and the overdue ones, counted (what :func:`worklist` would
+    list without ``limit``, as its ``overdue`` flags say on ``as_of``)."""
+    placed = any(
+        v is not None
+        for v in (
+            jurisdiction,
+            district,
+            allowed_jurisdiction,
+            allowed_district,
+            allowed_institution_id,
+        )
+    )
+    items = overdue = 0
+    with store.reading() as session:
+        for kind in _KINDS:
+            if kind.name not in _COUNTED:
+                continue
+            select = Select(store.dialect, kind.table, "x")
+            if placed:
+                # The institution's current place: joined only when a place is asked for.
+                select = Select(
+                    store.dialect,
+                    kind.table,
+                    "x",
+                    place="i",
+                    id_column="id",
+                    allowed_jurisdiction=allowed_jurisdiction,
+                    allowed_district=allowed_district,
+                    allowed_institution_id=allowed_institution_id,
+                ).join(INSTITUTIONS, "i", "i.id = x.institution_id")
+                select.in_place(jurisdiction, district)
+            late = "0"
+            if _COUNTED[kind.name]:
+                late = "SUM(CASE WHEN x.due_on < :as_of THEN 1 ELSE 0 END)"
+                select.bind(as_of=as_of)
+            select.columns(f"COUNT(*) AS n, {late} AS late")
+            select.where(kind.still_open)
+            if kind.listed is not None:
+                select.where(kind.listed)
+            (row,) = select.rows(session)
+            items += int(row["n"])
+            overdue += int(row["late"] or 0)
+    return WorklistCounts(open_items=items, overdue=overdue)
 
 
 def worklist(

@@ -5,11 +5,15 @@ before and after, measured in one run.
     python -m bootstrap.bench.compare --schema bench_xxxx fold
     python -m bootstrap.bench.compare --schema bench_xxxx prepings
     python -m bootstrap.bench.compare --schema bench_xxxx rebuild --against ../main
+    python -m bootstrap.bench.compare --schema bench_xxxx reads --against ../main
 
 ``public``, ``fold`` and ``prepings`` measure both ways with this code (the replay the public
 page did before its read model; ``dataclasses.replace`` put back into the fold; the pool's
 pre-ping on and off). ``rebuild --against DIR`` runs the same measurement with the code of
 another checkout (``PYTHONPATH=DIR``) and then with this one, one after the other.
+``reads`` is every read of the bench against a real server on the kept store (with
+``--against``: the other checkout's server, then this one's; the indexes either declares
+are created on the shared store and stay for the next).
 """
 
 from __future__ import annotations
@@ -29,8 +33,22 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
+from psycopg import sql
+
 from bootstrap import build_application
 from bootstrap.bench import DEFAULT_URL, load
+from bootstrap.bench.province import Province
+from bootstrap.bench.run import (
+    chart_figures,
+    free_port,
+    peak_rss_mib,
+    read_figures,
+    start,
+    stop,
+    wait_ready,
+)
+from bootstrap.bench.table import Table
 from bootstrap.read_models import build_projections
 from config.settings import Settings
 
@@ -238,6 +256,84 @@ def rebuild(settings: Settings) -> dict[str, Any]:
     }
 
 
+# --- the reads ------------------------------------------------------------------------
+
+
+def issue_token(settings: Settings) -> str:
+    """An admin's bearer token in the store, and every projection caught up with it."""
+    token = "sov_" + secrets.token_urlsafe(24)
+    app = build_application(settings)
+    projections = build_projections(settings, app)
+    try:
+        app.access.issue_token(token, subject="bench.admin", role="admin", note="bench")
+        projections.catch_up()
+    finally:
+        projections.close()
+        app.close()
+    return token
+
+
+def active_sample(settings: Settings, count: int = 5000) -> Province:
+    """Active institutions of the register, spread over the whole store."""
+    statement = sql.SQL(
+        "SELECT id FROM {} WHERE status = 'active' ORDER BY md5(id::text) LIMIT %s"
+    ).format(sql.Identifier(settings.database_schema, "register_institutions"))
+    with psycopg.connect(settings.database_url) as conn:
+        ids = [row[0] for row in conn.execute(statement, (count,))]
+        total = conn.execute(
+            sql.SQL("SELECT count(*), max(notification_id) FROM {}").format(
+                sql.Identifier(settings.database_schema, "oversight_events")
+            )
+        ).fetchone()
+    if not ids:
+        raise RuntimeError("the store holds no active institution")
+    province = Province(active=ids)
+    province.events = int(total[1] or 0) if total else 0
+    return province
+
+
+def institutions_in(settings: Settings) -> int:
+    statement = sql.SQL("SELECT count(*) FROM {}").format(
+        sql.Identifier(settings.database_schema, "register_institutions")
+    )
+    with psycopg.connect(settings.database_url) as conn:
+        row = conn.execute(statement).fetchone()
+    return int(row[0]) if row else 0
+
+
+def served_reads(table: Table, settings: Settings, repeats: int) -> None:
+    """Every read against a real server on ``settings``' store, and its peak RSS."""
+    token = issue_token(settings)
+    province = active_sample(settings)
+    table.notes.append(
+        f"store: {institutions_in(settings):,} institutions, {province.events:,} events"
+        f" (schema {settings.database_schema})"
+    )
+    port = free_port()
+    server = start(settings, port, "serve")
+    try:
+        wait_ready(port, server)
+        read_figures(table, port, token, province, repeats)
+        chart_figures(table, settings, repeats)
+        rss = peak_rss_mib(server.pid)
+    finally:
+        stop(server)
+    table.add("peak RSS, API process", "MiB", rss, target="≤ 300 MiB")
+
+
+def reads(settings: Settings, repeats: int) -> dict[str, Any]:
+    """Every read of the bench over HTTP and each chart query, on the kept store."""
+    table = Table()
+    served_reads(table, settings, repeats)
+    return {
+        "notes": table.notes,
+        **{
+            f.name: {"ms": round(f.ours, 2), "baseline": round(f.baseline, 2)}
+            for f in table.figures
+        },
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bootstrap.bench.compare")
     parser.add_argument(
@@ -248,7 +344,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--against", help="another checkout to run the same figure with first")
-    parser.add_argument("figure", choices=["public", "fold", "prepings", "rebuild"])
+    parser.add_argument("figure", choices=["public", "fold", "prepings", "rebuild", "reads"])
     a = parser.parse_args()
     settings = Settings(database_url=a.database_url, database_schema=a.schema)
     if a.against:
@@ -269,6 +365,7 @@ def main() -> int:
         "fold": lambda: fold(settings, a.repeats),
         "prepings": lambda: prepings(settings, a.clients, a.duration),
         "rebuild": lambda: rebuild(settings),
+        "reads": lambda: reads(settings, a.repeats),
     }[a.figure]
     print(json.dumps(figure(), indent=2, ensure_ascii=False))
     return 0

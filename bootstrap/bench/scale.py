@@ -19,34 +19,18 @@ a store kept by an earlier run.
 
 from __future__ import annotations
 
-import secrets
 import time
 from contextlib import ExitStack
 
-import psycopg
-from psycopg import sql
-
 from bootstrap import build_application
 from bootstrap.bench import Options
+from bootstrap.bench.compare import served_reads
 from bootstrap.bench.impact import replicate
-from bootstrap.bench.province import BenchClock, Province, generate, start_instant
-from bootstrap.bench.run import (
-    chart_figures,
-    free_port,
-    fresh_schema,
-    peak_rss_mib,
-    read_figures,
-    say,
-    start,
-    stop,
-    wait_ready,
-)
+from bootstrap.bench.province import BenchClock, generate, start_instant
+from bootstrap.bench.run import fresh_schema, say
 from bootstrap.bench.table import Table
 from bootstrap.read_models import build_projections
 from config.settings import Settings
-
-#: Active institutions the reads pick among.
-SAMPLE = 5000
 
 
 def settings_of(o: Options, schema: str) -> Settings:
@@ -83,6 +67,7 @@ def source_schema(o: Options, stack: ExitStack) -> str:
 
 def build_store(table: Table, o: Options, source: str, target: Settings) -> None:
     """``o.scale_institutions`` copied from ``source`` into ``target``, then projected."""
+    big = build_application(target)  # the store's tables, before the copy
     app = build_application(settings_of(o, source))
     try:
         started = time.perf_counter()
@@ -90,7 +75,6 @@ def build_store(table: Table, o: Options, source: str, target: Settings) -> None
         say(f"copied {written:,} events in {time.perf_counter() - started:.0f} s")
     finally:
         app.close()
-    big = build_application(target)
     projections = build_projections(target, big)
     try:
         head = big.store.recorder.max_notification_id() or 0
@@ -102,68 +86,6 @@ def build_store(table: Table, o: Options, source: str, target: Settings) -> None
     finally:
         projections.close()
         big.close()
-
-
-def issue_token(settings: Settings) -> str:
-    """An admin's bearer token in the store, and every projection caught up with it."""
-    token = "sov_" + secrets.token_urlsafe(24)
-    app = build_application(settings)
-    projections = build_projections(settings, app)
-    try:
-        app.access.issue_token(token, subject="bench.admin", role="admin", note="bench")
-        projections.catch_up()
-    finally:
-        projections.close()
-        app.close()
-    return token
-
-
-def active_sample(settings: Settings, count: int = SAMPLE) -> Province:
-    """Active institutions of the register, spread over the whole store."""
-    statement = sql.SQL(
-        "SELECT id FROM {} WHERE status = 'active' ORDER BY md5(id::text) LIMIT %s"
-    ).format(sql.Identifier(settings.database_schema, "register_institutions"))
-    with psycopg.connect(settings.database_url) as conn:
-        ids = [row[0] for row in conn.execute(statement, (count,))]
-        total = conn.execute(
-            sql.SQL("SELECT count(*), max(notification_id) FROM {}").format(
-                sql.Identifier(settings.database_schema, "oversight_events")
-            )
-        ).fetchone()
-    if not ids:
-        raise RuntimeError("the store holds no active institution")
-    province = Province(active=ids)
-    province.events = int(total[1] or 0) if total else 0
-    return province
-
-
-def institutions_in(settings: Settings) -> int:
-    statement = sql.SQL("SELECT count(*) FROM {}").format(
-        sql.Identifier(settings.database_schema, "register_institutions")
-    )
-    with psycopg.connect(settings.database_url) as conn:
-        row = conn.execute(statement).fetchone()
-    return int(row[0]) if row else 0
-
-
-def served_reads(table: Table, settings: Settings, repeats: int) -> None:
-    """Every read against a real server on ``settings``' store, and its peak RSS."""
-    token = issue_token(settings)
-    province = active_sample(settings)
-    table.notes.append(
-        f"store: {institutions_in(settings):,} institutions, {province.events:,} events"
-        f" (schema {settings.database_schema})"
-    )
-    port = free_port()
-    server = start(settings, port, "serve")
-    try:
-        wait_ready(port, server)
-        read_figures(table, port, token, province, repeats)
-        chart_figures(table, settings, repeats)
-        rss = peak_rss_mib(server.pid)
-    finally:
-        stop(server)
-    table.add("peak RSS, API process", "MiB", rss, target="≤ 300 MiB")
 
 
 def run(o: Options) -> Table:
