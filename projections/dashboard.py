@@ -213,18 +213,32 @@ class WorklistPage:
     filings: tuple[RegisterEntry, ...]
     #: Only the items of this officer ("assigned to me"); None: every item.
     officer: str | None = None
+    #: The most items of each kind listed.
+    limit: int = MAX_LIMIT
+
+
+#: Items of each kind the worklist page shows (its CSV lists up to ``MAX_LIMIT``).
+WORKLIST_LIMIT = 50
 
 
 def worklist_page(
-    app: OversightApplication, store: ViewStore, principal: Principal, *, mine: bool = False
+    app: OversightApplication,
+    store: ViewStore,
+    principal: Principal,
+    *,
+    mine: bool = False,
+    limit: int = MAX_LIMIT,
 ) -> WorklistPage:
+    """The first ``limit`` items of each kind (``truncated`` names the kinds with more)."""
     today = app.ledger.today()
     scope = allowed_scope(principal)
     officer = principal.subject if mine else None
-    filings = list_institutions(store, status="submitted", limit=MAX_LIMIT, **scope).items
-    work = worklist(store, as_of=today, officer=officer, **scope)
     # Filings waiting for review have no officer yet: the queue of one officer leaves them out.
-    return WorklistPage(today, work, () if mine else tuple(filings), officer)
+    filings: tuple[RegisterEntry, ...] = ()
+    if not mine:
+        filings = tuple(list_institutions(store, status="submitted", limit=limit, **scope).items)
+    work = worklist(store, as_of=today, officer=officer, limit=limit, **scope)
+    return WorklistPage(today, work, filings, officer, limit)
 
 
 # --- supervisor workload and rotation ---------------------------------------------------

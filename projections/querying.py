@@ -224,17 +224,14 @@ class Select:
 
     def after(self, *key: tuple[str, str, Any], descending: bool = False) -> Select:
         """Rows that sort after the one whose sort key is ``key``: its (column, parameter,
-        value) triples, in sort order (a keyset cursor)."""
+        value) triples, in sort order (a keyset cursor). Written as one row comparison,
+        so an index on the key's columns starts the scan at the cursor."""
         op = "<" if descending else ">"
-
-        def later(i: int) -> str:
-            column, param, _ = key[i]
-            beyond = f"{column} {op} :{param}"
-            if i == len(key) - 1:
-                return beyond
-            return f"({beyond} OR ({column} = :{param} AND {later(i + 1)}))"
-
-        return self.where(later(0), **{param: value for _, param, value in key})
+        columns = ", ".join(column for column, _, _ in key)
+        values = ", ".join(f":{param}" for _, param, _ in key)
+        return self.where(
+            f"({columns}) {op} ({values})", **{param: value for _, param, value in key}
+        )
 
     def columns(self, columns: str) -> Select:
         """What to select (by default every column of the selected table)."""
