@@ -44,6 +44,7 @@ from projections.queries import (
     count_by_status,
     list_institutions,
 )
+from projections.querying import one_snapshot
 from projections.ratings_queries import RatedInstitution, rated_institutions
 from projections.sanctions_queries import (
     Sanction,
@@ -112,12 +113,13 @@ def overview(
 ) -> Overview:
     scope = {**allowed_scope(principal), **place.arguments()}
     today = app.ledger.today()
-    statuses = count_by_status(store, **scope)
-    by_month = tuple((m, lv, n) for m, lv, n in sanctions_by_month(store, **scope))
-    by_article = tuple((a, lv, n) for a, lv, n in sanctions_by_article(store, **scope))
-    by_district = tuple((d, lv, n) for d, lv, n in sanctions_by_district(store, **scope))
-    complaints = tuple(complaint_stats(store, by="month", **scope))
-    counts = worklist_counts(store, as_of=today, **scope)
+    with one_snapshot(store):
+        statuses = count_by_status(store, **scope)
+        by_month = tuple((m, lv, n) for m, lv, n in sanctions_by_month(store, **scope))
+        by_article = tuple((a, lv, n) for a, lv, n in sanctions_by_article(store, **scope))
+        by_district = tuple((d, lv, n) for d, lv, n in sanctions_by_district(store, **scope))
+        complaints = tuple(complaint_stats(store, by="month", **scope))
+        counts = worklist_counts(store, as_of=today, **scope)
     return Overview(
         today=today,
         statuses=statuses,
@@ -235,9 +237,11 @@ def worklist_page(
     officer = principal.subject if mine else None
     # Filings waiting for review have no officer yet: the queue of one officer leaves them out.
     filings: tuple[RegisterEntry, ...] = ()
-    if not mine:
-        filings = tuple(list_institutions(store, status="submitted", limit=limit, **scope).items)
-    work = worklist(store, as_of=today, officer=officer, limit=limit, **scope)
+    with one_snapshot(store):
+        if not mine:
+            submitted = list_institutions(store, status="submitted", limit=limit, **scope)
+            filings = tuple(submitted.items)
+        work = worklist(store, as_of=today, officer=officer, limit=limit, **scope)
     return WorklistPage(today, work, filings, officer, limit)
 
 
@@ -373,17 +377,20 @@ def public_page(
     """The disclosure list on ``on`` (today when ``None``): no scope, no personal data;
     the first ``limit`` rows of each list, and how many there are."""
     day = on or app.ledger.today()
-    rated = list(
-        rated_institutions(store, app.ledger.catalogue, day, jurisdiction, limit=limit + 1)
-    )
+    catalogue = app.ledger.catalogue
+    with one_snapshot(store):
+        rated = list(rated_institutions(store, catalogue, day, jurisdiction, limit=limit + 1))
+        entries = tuple(public_entries(store, day, jurisdiction, limit=limit))
+        ended = tuple(ended_entries(store, day, jurisdiction, limit=limit))
+        counts = count_entries(store, day, jurisdiction)
     return PublicPage(
         on=day,
         jurisdiction=jurisdiction,
-        entries=tuple(public_entries(store, day, jurisdiction, limit=limit)),
-        ended=tuple(ended_entries(store, day, jurisdiction, limit=limit)),
+        entries=entries,
+        ended=ended,
         ratings=tuple(_published(app, day, rated[:limit])),
-        jurisdictions=tuple(app.ledger.catalogue.jurisdictions()),
-        counts=count_entries(store, day, jurisdiction),
+        jurisdictions=tuple(catalogue.jurisdictions()),
+        counts=counts,
         more_ratings=len(rated) > limit,
         limit=limit,
     )

@@ -16,7 +16,9 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, NoReturn, TypedDict, TypeVar
@@ -65,6 +67,38 @@ def check_month(value: str | None, field: str) -> None:
     """A month argument is ``"YYYY-MM"`` (or absent)."""
     if value is not None and not _MONTH.match(value):
         raise InvalidInput(f"{field} must be a month written YYYY-MM", field=field)
+
+
+# --- snapshots ---------------------------------------------------------------------------
+
+#: The snapshot :func:`one_snapshot` opened, and the store it reads.
+_SNAPSHOT: ContextVar[tuple[ViewStore, ViewSession] | None] = ContextVar(
+    "projections_snapshot", default=None
+)
+
+
+@contextmanager
+def reading(store: ViewStore) -> Iterator[ViewSession]:
+    """A snapshot of ``store`` to read in: the one :func:`one_snapshot` opened around
+    this read, else one of its own."""
+    current = _SNAPSHOT.get()
+    if current is not None and current[0] is store:
+        yield current[1]
+        return
+    with store.reading() as session:
+        yield session
+
+
+@contextmanager
+def one_snapshot(store: ViewStore) -> Iterator[None]:
+    """Every read of ``store`` in the block in one snapshot: one read-only transaction
+    (a page's reads agree with each other, and pay for one transaction, not one each)."""
+    with reading(store) as session:
+        token = _SNAPSHOT.set((store, session))
+        try:
+            yield
+        finally:
+            _SNAPSHOT.reset(token)
 
 
 # --- cursors and pages --------------------------------------------------------------------
@@ -267,6 +301,6 @@ class Select:
         return session.rows(self.statement(), params, shape)
 
     def read(self, store: ViewStore, shape: Table | None = None) -> list[Row]:
-        """:meth:`rows`, in a snapshot of its own."""
-        with store.reading() as session:
+        """:meth:`rows`, in a snapshot of its own (or the one :func:`one_snapshot` opened)."""
+        with reading(store) as session:
             return self.rows(session, shape)

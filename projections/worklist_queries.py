@@ -54,7 +54,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import InvalidInput
-from projections.querying import Select, check_limit
+from projections.querying import Scope, Select, check_limit, reading
 from projections.store import Column, Row, Table, ViewSession, ViewStore
 from projections.worklist import (
     APPEALS,
@@ -522,6 +522,13 @@ def _items(
     )
 
 
+def _placed(store: ViewStore, table: Table, scope: Scope) -> Select:
+    """``table``'s items joined with their institution, confined to ``scope``."""
+    return Select(store.dialect, table, "x", place="i", id_column="id", **scope).join(
+        INSTITUTIONS, "i", "i.id = x.institution_id"
+    )
+
+
 @dataclass(frozen=True)
 class WorklistCounts:
     #: Open findings, cases, rectifications and appeals.
@@ -546,16 +553,13 @@ def worklist_counts(
 ) -> WorklistCounts:
     """The items to act on and the overdue ones, counted (what :func:`worklist` would
     list without ``limit``, as its ``overdue`` flags say on ``as_of``)."""
-    placed = any(
-        v is not None
-        for v in (
-            jurisdiction,
-            district,
-            allowed_jurisdiction,
-            allowed_district,
-            allowed_institution_id,
-        )
+    scope = Scope(
+        allowed_jurisdiction=allowed_jurisdiction,
+        allowed_district=allowed_district,
+        allowed_institution_id=allowed_institution_id,
     )
+    placed = jurisdiction is not None or district is not None
+    placed = placed or any(v is not None for v in scope.values())
     parts: list[Select] = []
     for kind in _KINDS:
         if kind.name not in _COUNTED:
@@ -563,17 +567,7 @@ def worklist_counts(
         select = Select(store.dialect, kind.table, "x")
         if placed:
             # The institution's current place: joined only when a place is asked for.
-            select = Select(
-                store.dialect,
-                kind.table,
-                "x",
-                place="i",
-                id_column="id",
-                allowed_jurisdiction=allowed_jurisdiction,
-                allowed_district=allowed_district,
-                allowed_institution_id=allowed_institution_id,
-            ).join(INSTITUTIONS, "i", "i.id = x.institution_id")
-            select.in_place(jurisdiction, district)
+            select = _placed(store, kind.table, scope).in_place(jurisdiction, district)
         late = "0"
         if _COUNTED[kind.name]:
             late = "SUM(CASE WHEN x.due_on < :as_of THEN 1 ELSE 0 END)"
@@ -586,7 +580,7 @@ def worklist_counts(
     # One statement, one round trip: the kinds' counts one row each.
     statement = " UNION ALL ".join(part.statement() for part in parts)
     params = {name: value for part in parts for name, value in part.params.items()}
-    with store.reading() as session:
+    with reading(store) as session:
         rows = session.rows(statement, params)
     items = sum(int(row["n"]) for row in rows)
     overdue = sum(int(row["late"] or 0) for row in rows)
@@ -615,22 +609,14 @@ def worklist(
 
     def select(table: Table) -> Select:
         """``table``'s items, joined with their institution, in the scope and place asked."""
-        return (
-            Select(
-                store.dialect,
-                table,
-                "x",
-                place="i",
-                id_column="id",
-                allowed_jurisdiction=allowed_jurisdiction,
-                allowed_district=allowed_district,
-                allowed_institution_id=allowed_institution_id,
-            )
-            .join(INSTITUTIONS, "i", "i.id = x.institution_id")
-            .in_place(jurisdiction, district, institution_id)
-        )
+        return _placed(store, table, scope).in_place(jurisdiction, district, institution_id)
 
-    with store.reading() as session:
+    scope = Scope(
+        allowed_jurisdiction=allowed_jurisdiction,
+        allowed_district=allowed_district,
+        allowed_institution_id=allowed_institution_id,
+    )
+    with reading(store) as session:
         reader = _Reader(
             session, select, limit=limit, include_closed=include_closed, officer=officer
         )

@@ -26,8 +26,8 @@ from bootstrap import build_application
 from bootstrap.bench import Options
 from bootstrap.bench.compare import served_reads
 from bootstrap.bench.impact import replicate
-from bootstrap.bench.province import BenchClock, generate, start_instant
-from bootstrap.bench.run import fresh_schema, say
+from bootstrap.bench.province import BenchClock, start_instant
+from bootstrap.bench.run import fresh_schema, province_of, say
 from bootstrap.bench.table import Table
 from bootstrap.read_models import build_projections
 from config.settings import Settings
@@ -50,15 +50,7 @@ def source_schema(o: Options, stack: ExitStack) -> str:
     app = build_application(settings_of(o, schema), clock=clock)
     try:
         started = time.perf_counter()
-        generate(
-            app,
-            institutions=o.institutions,
-            events=o.events,
-            seed=o.seed,
-            clock=clock,
-            snapshot_interval=o.snapshot_interval,
-            progress=say,
-        )
+        province_of(app, o, clock)
         say(f"generated the province in {time.perf_counter() - started:.0f} s")
     finally:
         app.close()
