@@ -47,6 +47,8 @@ class Options:
     scale_source: str | None = None
     #: A kept store of an earlier scale run: only the reads, on it.
     scale_store: str | None = None
+    #: Seconds the scale store's projection may take (0: until it is caught up).
+    scale_budget: float = 0.0
 
     @classmethod
     def of(cls, a: argparse.Namespace) -> Options:
@@ -65,6 +67,7 @@ class Options:
             scale_institutions=a.scale_institutions,
             scale_source=a.scale_source,
             scale_store=a.scale_store,
+            scale_budget=a.scale_budget,
         )
 
 
@@ -106,3 +109,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scale-source", help="a kept province to copy (with --scale-institutions)"
     )
     parser.add_argument("--scale-store", help="a kept store of a scale run: only its reads again")
+    parser.add_argument(
+        "--scale-budget",
+        type=float,
+        default=0.0,
+        help="seconds the scale store's projection may take (0: until caught up)",
+    )
