@@ -252,6 +252,10 @@ LABELS: dict[str, Pair] = {
     "public.reason": ("原因", "Reason"),
     "public.ended": ("已结束的公示", "Publications that have ended"),
     "public.none": ("当前没有需要公示的处理措施。", "No measure is in force."),
+    "public.first_rows": (
+        "此处列出前 {n} 条，完整列表见 CSV。",
+        "The first {n} are listed here; the CSV holds every one.",
+    ),
     "public.login": ("监管人员登录", "Regulator login"),
     # complaints
     "complaints.title": ("投诉举报统计", "Complaint statistics"),

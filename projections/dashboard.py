@@ -9,7 +9,7 @@ institution's file is :mod:`projections.institution_file`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
@@ -22,6 +22,9 @@ from domain.supervisor import SupervisionPolicy
 from projections.complaints_queries import ComplaintStat, complaint_stats
 from projections.disclosure_queries import (
     DisclosureEntry,
+    EntryCounts,
+    count_entries,
+    ended_entries,
     public_entries,
     publication_history,
 )
@@ -41,7 +44,8 @@ from projections.queries import (
     count_by_status,
     list_institutions,
 )
-from projections.ratings_queries import rated_institutions
+from projections.querying import one_snapshot
+from projections.ratings_queries import RatedInstitution, rated_institutions
 from projections.sanctions_queries import (
     Sanction,
     list_sanctions,
@@ -50,7 +54,7 @@ from projections.sanctions_queries import (
     sanctions_by_month,
 )
 from projections.store import ViewStore
-from projections.worklist_queries import WorklistItems, worklist
+from projections.worklist_queries import WorklistItems, worklist, worklist_counts
 from projections.workload_queries import (
     RotationCounter,
     SupervisorLoad,
@@ -109,12 +113,13 @@ def overview(
 ) -> Overview:
     scope = {**allowed_scope(principal), **place.arguments()}
     today = app.ledger.today()
-    statuses = count_by_status(store, **scope)
-    by_month = tuple((m, lv, n) for m, lv, n in sanctions_by_month(store, **scope))
-    by_article = tuple((a, lv, n) for a, lv, n in sanctions_by_article(store, **scope))
-    by_district = tuple((d, lv, n) for d, lv, n in sanctions_by_district(store, **scope))
-    complaints = tuple(complaint_stats(store, by="month", **scope))
-    work = worklist(store, as_of=today, **scope)
+    with one_snapshot(store):
+        statuses = count_by_status(store, **scope)
+        by_month = tuple((m, lv, n) for m, lv, n in sanctions_by_month(store, **scope))
+        by_article = tuple((a, lv, n) for a, lv, n in sanctions_by_article(store, **scope))
+        by_district = tuple((d, lv, n) for d, lv, n in sanctions_by_district(store, **scope))
+        complaints = tuple(complaint_stats(store, by="month", **scope))
+        counts = worklist_counts(store, as_of=today, **scope)
     return Overview(
         today=today,
         statuses=statuses,
@@ -122,11 +127,8 @@ def overview(
         by_article=by_article,
         by_district=by_district,
         complaints=complaints,
-        open_items=sum(
-            len(items) for items in (work.findings, work.cases, work.rectifications, work.appeals)
-        ),
-        overdue=sum(1 for c in work.cases if c.overdue)
-        + sum(1 for r in work.rectifications if r.overdue),
+        open_items=counts.open_items,
+        overdue=counts.overdue,
         choices=choices(app, principal),
     )
 
@@ -213,18 +215,34 @@ class WorklistPage:
     filings: tuple[RegisterEntry, ...]
     #: Only the items of this officer ("assigned to me"); None: every item.
     officer: str | None = None
+    #: The most items of each kind listed.
+    limit: int = MAX_LIMIT
+
+
+#: Items of each kind the worklist page shows (its CSV lists up to ``MAX_LIMIT``).
+WORKLIST_LIMIT = 50
 
 
 def worklist_page(
-    app: OversightApplication, store: ViewStore, principal: Principal, *, mine: bool = False
+    app: OversightApplication,
+    store: ViewStore,
+    principal: Principal,
+    *,
+    mine: bool = False,
+    limit: int = MAX_LIMIT,
 ) -> WorklistPage:
+    """The first ``limit`` items of each kind (``truncated`` names the kinds with more)."""
     today = app.ledger.today()
     scope = allowed_scope(principal)
     officer = principal.subject if mine else None
-    filings = list_institutions(store, status="submitted", limit=MAX_LIMIT, **scope).items
-    work = worklist(store, as_of=today, officer=officer, **scope)
     # Filings waiting for review have no officer yet: the queue of one officer leaves them out.
-    return WorklistPage(today, work, () if mine else tuple(filings), officer)
+    filings: tuple[RegisterEntry, ...] = ()
+    with one_snapshot(store):
+        if not mine:
+            submitted = list_institutions(store, status="submitted", limit=limit, **scope)
+            filings = tuple(submitted.items)
+        work = worklist(store, as_of=today, officer=officer, limit=limit, **scope)
+    return WorklistPage(today, work, filings, officer, limit)
 
 
 # --- supervisor workload and rotation ---------------------------------------------------
@@ -325,45 +343,94 @@ class PublicRating:
     basis: str
 
 
+#: Rows of each list the public page shows (the CSV holds them all).
+PUBLIC_LIMIT = 100
+
+
 @dataclass(frozen=True)
 class PublicPage:
     on: date
     jurisdiction: str | None
-    #: The entries in force on ``on``.
+    #: The first entries in force on ``on``, newest publication first.
     entries: tuple[DisclosureEntry, ...]
-    #: Every entry ever published, oldest first.
-    history: tuple[DisclosureEntry, ...]
+    #: The entries published but not in force on ``on``, oldest first (the first ones).
+    ended: tuple[DisclosureEntry, ...]
+    #: The first published ratings, by name.
     ratings: tuple[PublicRating, ...]
     jurisdictions: tuple[str, ...]
-
-    @property
-    def ended(self) -> tuple[DisclosureEntry, ...]:
-        """The published entries not in force on ``on``."""
-        return tuple(e for e in self.history if not e.in_force_on(self.on))
+    #: How many entries are in force on ``on``, and how many are not.
+    counts: EntryCounts
+    #: More institutions with a rating follow the ones listed.
+    more_ratings: bool
+    #: The most rows each list shows.
+    limit: int = PUBLIC_LIMIT
 
 
 def public_page(
-    app: OversightApplication, store: ViewStore, on: date | None, jurisdiction: str | None
+    app: OversightApplication,
+    store: ViewStore,
+    on: date | None,
+    jurisdiction: str | None,
+    *,
+    limit: int = PUBLIC_LIMIT,
 ) -> PublicPage:
-    """The disclosure list on ``on`` (today when ``None``): no scope, no personal data."""
+    """The disclosure list on ``on`` (today when ``None``): no scope, no personal data;
+    the first ``limit`` rows of each list, and how many there are."""
     day = on or app.ledger.today()
+    catalogue = app.ledger.catalogue
+    with one_snapshot(store):
+        rated = list(rated_institutions(store, catalogue, day, jurisdiction, limit=limit + 1))
+        entries = tuple(public_entries(store, day, jurisdiction, limit=limit))
+        ended = tuple(ended_entries(store, day, jurisdiction, limit=limit))
+        counts = count_entries(store, day, jurisdiction)
     return PublicPage(
         on=day,
         jurisdiction=jurisdiction,
-        entries=tuple(public_entries(store, day, jurisdiction)),
-        history=tuple(publication_history(store, jurisdiction=jurisdiction)),
-        ratings=tuple(_public_ratings(app, store, day, jurisdiction)),
-        jurisdictions=tuple(app.ledger.catalogue.jurisdictions()),
+        entries=entries,
+        ended=ended,
+        ratings=tuple(_published(app, day, rated[:limit])),
+        jurisdictions=tuple(catalogue.jurisdictions()),
+        counts=counts,
+        more_ratings=len(rated) > limit,
+        limit=limit,
     )
+
+
+def public_lists(
+    app: OversightApplication, store: ViewStore, on: date | None, jurisdiction: str | None
+) -> PublicLists:
+    """Every row of the public page's lists, for its CSV."""
+    day = on or app.ledger.today()
+    return PublicLists(
+        entries=lambda: public_entries(store, day, jurisdiction),
+        history=lambda: publication_history(store, jurisdiction=jurisdiction),
+        ratings=lambda: _public_ratings(app, store, day, jurisdiction),
+    )
+
+
+@dataclass(frozen=True)
+class PublicLists:
+    """The public page's lists in full, each read when called."""
+
+    entries: Callable[[], Iterable[DisclosureEntry]]
+    history: Callable[[], Iterable[DisclosureEntry]]
+    ratings: Callable[[], Iterable[PublicRating]]
 
 
 def _public_ratings(
     app: OversightApplication, store: ViewStore, day: date, jurisdiction: str | None
 ) -> Iterator[PublicRating]:
-    """Current credit ratings of institutions whose rulebook publishes them: from the
-    ratings read model where its standing tells the day, else replayed from history."""
+    """Current credit ratings of institutions whose rulebook publishes them."""
+    return _published(app, day, rated_institutions(store, app.ledger.catalogue, day, jurisdiction))
+
+
+def _published(
+    app: OversightApplication, day: date, entries: Iterable[RatedInstitution]
+) -> Iterator[PublicRating]:
+    """The published ratings among ``entries``: from the ratings read model where its
+    standing tells the day, else replayed from history."""
     catalogue = app.ledger.catalogue
-    for entry in rated_institutions(store, catalogue, day, jurisdiction):
+    for entry in entries:
         s = entry.standing
         if s is not None:
             rulebook = catalogue.in_force(entry.jurisdiction, day)

@@ -5,10 +5,19 @@ institution's name, credit code and jurisdiction, the decision's id and articles
 
 Public functions:
 
-``public_entries(store, on: date, jurisdiction: str | None = None)
+``public_entries(store, on: date, jurisdiction: str | None = None, *, limit=None)
 -> list[DisclosureEntry]``
     The entries in force on ``on`` (``published_on <= on`` and no ``ends_on`` or
-    ``on < ends_on``), newest publication first, then by institution name and entry id.
+    ``on < ends_on``), newest publication first, then by institution name and entry id
+    (the first ``limit`` of them, or all).
+
+``ended_entries(store, on: date, jurisdiction: str | None = None, *, limit: int)
+-> list[DisclosureEntry]``
+    The first ``limit`` entries ever published that are not in force on ``on`` (ended by
+    then, or published later), in the order of :func:`publication_history`.
+
+``count_entries(store, on: date, jurisdiction: str | None = None) -> EntryCounts``
+    How many entries are in force on ``on`` and how many are not (one counting read).
 
 ``publication_history(store, institution_id: UUID | None = None, *,
 jurisdiction: str | None = None) -> list[DisclosureEntry]``
@@ -68,19 +77,58 @@ def _entry(row: Row) -> DisclosureEntry:
     )
 
 
+#: An entry in force on ``:on``.
+IN_FORCE = "e.published_on <= :on AND (e.ends_on IS NULL OR e.ends_on > :on)"
+
+
+@dataclass(frozen=True)
+class EntryCounts:
+    in_force: int
+    #: Published, but not in force on the day asked about.
+    not_in_force: int
+
+
 def public_entries(
-    store: ViewStore, on: date, jurisdiction: str | None = None
+    store: ViewStore, on: date, jurisdiction: str | None = None, *, limit: int | None = None
 ) -> list[DisclosureEntry]:
-    """The entries in force on ``on``."""
-    rows = (
+    """The entries in force on ``on`` (the first ``limit``, or all)."""
+    select = (
         Select(store.dialect, ENTRIES, "e")
-        .where("e.published_on <= :on", on=on)
-        .where("(e.ends_on IS NULL OR e.ends_on > :on)")
+        .where(IN_FORCE, on=on)
         .equals("jurisdiction", jurisdiction)
         .order_by("e.published_on DESC, e.institution_name, e.entry_id")
+    )
+    if limit is not None:
+        select.limit(limit)
+    return [_entry(r) for r in select.read(store, ENTRIES)]
+
+
+def ended_entries(
+    store: ViewStore, on: date, jurisdiction: str | None = None, *, limit: int
+) -> list[DisclosureEntry]:
+    """The first ``limit`` published entries not in force on ``on``, oldest first."""
+    rows = (
+        Select(store.dialect, ENTRIES, "e")
+        .where(f"NOT ({IN_FORCE})", on=on)
+        .equals("jurisdiction", jurisdiction)
+        .order_by("e.published_on, e.entry_id")
+        .limit(limit)
         .read(store, ENTRIES)
     )
     return [_entry(r) for r in rows]
+
+
+def count_entries(store: ViewStore, on: date, jurisdiction: str | None = None) -> EntryCounts:
+    """The entries in force on ``on`` and the others, counted."""
+    (row,) = (
+        Select(store.dialect, ENTRIES, "e")
+        .columns(f"COUNT(*) AS n, SUM(CASE WHEN {IN_FORCE} THEN 1 ELSE 0 END) AS in_force")
+        .bind(on=on)
+        .equals("jurisdiction", jurisdiction)
+        .read(store)
+    )
+    in_force = int(row["in_force"] or 0)
+    return EntryCounts(in_force=in_force, not_in_force=int(row["n"]) - in_force)
 
 
 def publication_history(

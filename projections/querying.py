@@ -16,7 +16,9 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, NoReturn, TypedDict, TypeVar
@@ -65,6 +67,38 @@ def check_month(value: str | None, field: str) -> None:
     """A month argument is ``"YYYY-MM"`` (or absent)."""
     if value is not None and not _MONTH.match(value):
         raise InvalidInput(f"{field} must be a month written YYYY-MM", field=field)
+
+
+# --- snapshots ---------------------------------------------------------------------------
+
+#: The snapshot :func:`one_snapshot` opened, and the store it reads.
+_SNAPSHOT: ContextVar[tuple[ViewStore, ViewSession] | None] = ContextVar(
+    "projections_snapshot", default=None
+)
+
+
+@contextmanager
+def reading(store: ViewStore) -> Iterator[ViewSession]:
+    """A snapshot of ``store`` to read in: the one :func:`one_snapshot` opened around
+    this read, else one of its own."""
+    current = _SNAPSHOT.get()
+    if current is not None and current[0] is store:
+        yield current[1]
+        return
+    with store.reading() as session:
+        yield session
+
+
+@contextmanager
+def one_snapshot(store: ViewStore) -> Iterator[None]:
+    """Every read of ``store`` in the block in one snapshot: one read-only transaction
+    (a page's reads agree with each other, and pay for one transaction, not one each)."""
+    with reading(store) as session:
+        token = _SNAPSHOT.set((store, session))
+        try:
+            yield
+        finally:
+            _SNAPSHOT.reset(token)
 
 
 # --- cursors and pages --------------------------------------------------------------------
@@ -180,6 +214,10 @@ class Select:
 
     def where(self, clause: str, **params: Any) -> Select:
         self.clauses.append(clause)
+        return self.bind(**params)
+
+    def bind(self, **params: Any) -> Select:
+        """Parameters the selected columns name (those of conditions come with them)."""
         self.params.update(params)
         return self
 
@@ -220,17 +258,14 @@ class Select:
 
     def after(self, *key: tuple[str, str, Any], descending: bool = False) -> Select:
         """Rows that sort after the one whose sort key is ``key``: its (column, parameter,
-        value) triples, in sort order (a keyset cursor)."""
+        value) triples, in sort order (a keyset cursor). Written as one row comparison,
+        so an index on the key's columns starts the scan at the cursor."""
         op = "<" if descending else ">"
-
-        def later(i: int) -> str:
-            column, param, _ = key[i]
-            beyond = f"{column} {op} :{param}"
-            if i == len(key) - 1:
-                return beyond
-            return f"({beyond} OR ({column} = :{param} AND {later(i + 1)}))"
-
-        return self.where(later(0), **{param: value for _, param, value in key})
+        columns = ", ".join(column for column, _, _ in key)
+        values = ", ".join(f":{param}" for _, param, _ in key)
+        return self.where(
+            f"({columns}) {op} ({values})", **{param: value for _, param, value in key}
+        )
 
     def columns(self, columns: str) -> Select:
         """What to select (by default every column of the selected table)."""
@@ -266,6 +301,6 @@ class Select:
         return session.rows(self.statement(), params, shape)
 
     def read(self, store: ViewStore, shape: Table | None = None) -> list[Row]:
-        """:meth:`rows`, in a snapshot of its own."""
-        with store.reading() as session:
+        """:meth:`rows`, in a snapshot of its own (or the one :func:`one_snapshot` opened)."""
+        with reading(store) as session:
             return self.rows(session, shape)

@@ -43,7 +43,12 @@ from projections.store import (
     ViewSession,
 )
 
-INSTITUTIONS = lookup_table("ratings_institutions", ("name", "credit_code", "jurisdiction"))
+INSTITUTIONS = lookup_table(
+    "ratings_institutions",
+    ("name", "credit_code", "jurisdiction"),
+    # The public page lists the ratings by name, a page at a time.
+    indexes=(Index("ratings_institutions_by_name", ("name", "id")),),
+)
 
 STANDINGS = Table(
     name="ratings_standings",

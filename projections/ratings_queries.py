@@ -1,13 +1,13 @@
 """Typed reads of the ratings read model (:mod:`projections.ratings`).
 
-``rated_institutions(store, catalogue, day, jurisdiction=None)
+``rated_institutions(store, catalogue, day, jurisdiction=None, *, limit=None)
 -> Iterator[RatedInstitution]``
     The institutions whose rating may be published on ``day`` (those whose rulebook in
     force then publishes it, and any whose kept standing was computed under another
-    rulebook), by name then id, each with its standing on ``day`` — or ``standing=None``
-    when the kept standing cannot tell that day (a day before its last fact, another
-    rulebook): the caller replays the history then. Institutions never approved are never
-    rated, so they are left out.
+    rulebook), by name then id (the first ``limit``, or all), each with its standing on
+    ``day`` — or ``standing=None`` when the kept standing cannot tell that day (a day
+    before its last fact, another rulebook): the caller replays the history then.
+    Institutions never approved are never rated, so they are left out.
 """
 
 from __future__ import annotations
@@ -55,7 +55,12 @@ def _standing(row: Row) -> RatingStanding:
 
 
 def rated_institutions(
-    store: ViewStore, catalogue: Catalogue, day: date, jurisdiction: str | None = None
+    store: ViewStore,
+    catalogue: Catalogue,
+    day: date,
+    jurisdiction: str | None = None,
+    *,
+    limit: int | None = None,
 ) -> Iterator[RatedInstitution]:
     places = [jurisdiction] if jurisdiction is not None else catalogue.jurisdictions()
     wanted: list[str] = []
@@ -77,15 +82,17 @@ def rated_institutions(
         wanted.append(f"(r.jurisdiction = :j{n} AND {publishes})")
     if not wanted:
         return
-    rows = (
+    select = (
         Select(store.dialect, STANDINGS, "r")
         .join(INSTITUTIONS, "i", "i.id = r.id")
         .columns("r.*, i.name, i.credit_code")
         .where("r.approved = 1")
         .where("(" + " OR ".join(wanted) + ")", **params)
         .order_by("i.name, r.id")
-        .read(store, SHAPE)
     )
+    if limit is not None:
+        select.limit(limit)
+    rows = select.read(store, SHAPE)
     for row in rows:
         rulebook = in_force.get(row["jurisdiction"])
         standing = None

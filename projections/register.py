@@ -78,6 +78,8 @@ INSTITUTIONS = Table(
     indexes=(
         Index("register_institutions_by_name", ("name", "id")),
         Index("register_institutions_by_place", ("jurisdiction", "district", "name", "id")),
+        # A jurisdiction's page of the register, by name, from a cursor.
+        Index("register_institutions_by_jurisdiction", ("jurisdiction", "name", "id")),
         Index("register_institutions_by_status", ("status", "name", "id")),
         Index("register_institutions_by_credit_code", ("credit_code",)),
     ),

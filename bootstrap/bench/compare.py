@@ -7,6 +7,7 @@ before and after, measured in one run.
     python -m bootstrap.bench.compare --schema bench_xxxx rebuild --against ../main
     python -m bootstrap.bench.compare --schema bench_sized sized --against ../main
     python -m bootstrap.bench.compare --schema bench_xxxx commands --against ../main
+    python -m bootstrap.bench.compare --schema bench_xxxx reads --against ../main
 
 ``public``, ``fold`` and ``prepings`` measure both ways with this code (the replay the public
 page did before its read model; ``dataclasses.replace`` put back into the fold; the pool's
@@ -25,6 +26,10 @@ institutions, 10 / 1,000 / 10,000 events by default) on a schema of their own: i
 the schema and the institutions when they are missing (with this code, before either run),
 then measures a load, an assessment with the history fold kept and one from a cold process,
 each beside a raw select of the same rows.
+
+``reads`` is every read of the bench against a real server on the kept store (with
+``--against``: the other checkout's server, then this one's; the indexes either declares
+are created on the shared store and stay for the next).
 """
 
 from __future__ import annotations
@@ -45,8 +50,22 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
+from psycopg import sql
+
 from bootstrap import build_application
 from bootstrap.bench import DEFAULT_URL, load
+from bootstrap.bench.province import Province
+from bootstrap.bench.run import (
+    chart_figures,
+    free_port,
+    peak_rss_mib,
+    read_figures,
+    start,
+    stop,
+    wait_ready,
+)
+from bootstrap.bench.table import Table
 from bootstrap.read_models import build_projections
 from config.settings import Settings
 
@@ -528,6 +547,81 @@ def rebuild(settings: Settings) -> dict[str, Any]:
     }
 
 
+# --- the reads ------------------------------------------------------------------------
+
+
+def issue_token(settings: Settings) -> str:
+    """An admin's bearer token in the store (read from the ledger, not a read model)."""
+    token = "sov_" + secrets.token_urlsafe(24)
+    app = build_application(settings)
+    try:
+        app.access.issue_token(token, subject="bench.admin", role="admin", note="bench")
+    finally:
+        app.close()
+    return token
+
+
+def active_sample(settings: Settings, count: int = 5000) -> Province:
+    """Active institutions of the register, spread over the whole store."""
+    statement = sql.SQL(
+        "SELECT id FROM {} WHERE status = 'active' ORDER BY md5(id::text) LIMIT %s"
+    ).format(sql.Identifier(settings.database_schema, "register_institutions"))
+    with psycopg.connect(settings.database_url) as conn:
+        ids = [row[0] for row in conn.execute(statement, (count,))]
+        total = conn.execute(
+            sql.SQL("SELECT count(*), max(notification_id) FROM {}").format(
+                sql.Identifier(settings.database_schema, "oversight_events")
+            )
+        ).fetchone()
+    if not ids:
+        raise RuntimeError("the store holds no active institution")
+    province = Province(active=ids)
+    province.events = int(total[1] or 0) if total else 0
+    return province
+
+
+def institutions_in(settings: Settings) -> int:
+    statement = sql.SQL("SELECT count(*) FROM {}").format(
+        sql.Identifier(settings.database_schema, "register_institutions")
+    )
+    with psycopg.connect(settings.database_url) as conn:
+        row = conn.execute(statement).fetchone()
+    return int(row[0]) if row else 0
+
+
+def served_reads(table: Table, settings: Settings, repeats: int) -> None:
+    """Every read against a real server on ``settings``' store, and its peak RSS."""
+    token = issue_token(settings)
+    province = active_sample(settings)
+    table.notes.append(
+        f"store: {institutions_in(settings):,} institutions, {province.events:,} events"
+        f" (schema {settings.database_schema})"
+    )
+    port = free_port()
+    server = start(settings, port, "serve")
+    try:
+        wait_ready(port, server)
+        read_figures(table, port, token, province, repeats)
+        chart_figures(table, settings, repeats)
+        rss = peak_rss_mib(server.pid)
+    finally:
+        stop(server)
+    table.add("peak RSS, API process", "MiB", rss, target="≤ 300 MiB")
+
+
+def reads(settings: Settings, repeats: int) -> dict[str, Any]:
+    """Every read of the bench over HTTP and each chart query, on the kept store."""
+    table = Table()
+    served_reads(table, settings, repeats)
+    return {
+        "notes": table.notes,
+        **{
+            f.name: {"ms": round(f.ours, 2), "baseline": round(f.baseline, 2)}
+            for f in table.figures
+        },
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bootstrap.bench.compare")
     parser.add_argument(
@@ -544,7 +638,7 @@ def main() -> int:
     parser.add_argument("--against", help="another checkout to run the same figure with first")
     parser.add_argument("--sizes", default="10,1000,10000", help="events of the sized ones")
     parser.add_argument(
-        "figure", choices=["public", "fold", "prepings", "rebuild", "sized", "commands"]
+        "figure", choices=["public", "fold", "prepings", "rebuild", "sized", "commands", "reads"]
     )
     a = parser.parse_args()
     settings = Settings(database_url=a.database_url, database_schema=a.schema)
@@ -581,6 +675,7 @@ def main() -> int:
             a.profile,
             a.beside,
         ),
+        "reads": lambda: reads(settings, a.repeats),
     }[a.figure]
     print(json.dumps(figure(), indent=2, ensure_ascii=False))
     return 0

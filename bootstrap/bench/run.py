@@ -399,7 +399,7 @@ def chart_figures(table: Table, settings: Settings, repeats: int) -> None:
         sanctions_by_district,
         sanctions_by_month,
     )
-    from projections.worklist_queries import worklist
+    from projections.worklist_queries import worklist, worklist_counts
 
     projections = build_projections(settings)
     store = projections.store
@@ -410,6 +410,8 @@ def chart_figures(table: Table, settings: Settings, repeats: int) -> None:
         ("sanctions_by_district", lambda: sanctions_by_district(store)),
         ("complaint_stats", lambda: complaint_stats(store, by="month")),
         ("worklist", lambda: worklist(store, as_of=AS_OF)),
+        ("worklist, 50 of each kind (the page)", lambda: worklist(store, as_of=AS_OF, limit=50)),
+        ("worklist counts (the dashboard)", lambda: worklist_counts(store, as_of=AS_OF)),
     ]
     try:
         with psycopg.connect(settings.database_url) as conn:
@@ -449,9 +451,9 @@ def run(o: Options) -> Table:
     return table
 
 
-def populate(table: Table, app: OversightApplication, o: Options, clock: BenchClock) -> Province:
-    started = time.perf_counter()
-    province = generate(
+def province_of(app: OversightApplication, o: Options, clock: BenchClock) -> Province:
+    """The province ``o`` asks for, generated into ``app``'s store."""
+    return generate(
         app,
         institutions=o.institutions,
         events=o.events,
@@ -460,6 +462,11 @@ def populate(table: Table, app: OversightApplication, o: Options, clock: BenchCl
         snapshot_interval=o.snapshot_interval,
         progress=say,
     )
+
+
+def populate(table: Table, app: OversightApplication, o: Options, clock: BenchClock) -> Province:
+    started = time.perf_counter()
+    province = province_of(app, o, clock)
     for n, size in enumerate(o.sizes):
         province.sized[size] = sized_institution(app, size, n)
     seconds = time.perf_counter() - started
@@ -521,5 +528,10 @@ def deadline_pass(settings: Settings, port: int, *flags: str) -> tuple[float, fl
 
 def main(options: Options) -> int:
     say(f"{os.cpu_count()} cores; {options}")
+    if options.scale_institutions or options.scale_store:
+        from bootstrap.bench import scale
+
+        print(scale.run(options).render(), flush=True)
+        return 0
     print(run(options).render(), flush=True)
     return 0

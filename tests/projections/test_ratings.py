@@ -10,7 +10,7 @@ import pytest
 from domain.access import SYSTEM
 from domain.application import OversightApplication
 from projections import Projections
-from projections.dashboard import PublicRating, public_page
+from projections.dashboard import PublicRating, public_lists, public_page
 from projections.filters import every_row
 from projections.queries import list_institutions
 from projections.ratings_queries import rated_institutions
@@ -121,3 +121,23 @@ def test_an_appeal_decided_later_moves_the_standing(
     assert list(after) == replayed(app, projections, on, "chengdu")
     assert [r.grade for r in before] == ["B"]
     assert [r.grade for r in after] == ["A"]
+
+
+@pytest.mark.usefixtures("province")
+@pytest.mark.parametrize("limit", [1, 2, 100])
+def test_the_public_page_lists_the_first_rows_of_each_full_list(
+    app: OversightApplication, projections: Projections, limit: int
+) -> None:
+    for on in ("2024-06-24", "2025-06-26", "2030-01-01"):
+        view = public_page(app, projections.store, day(on), None, limit=limit)
+        full = public_lists(app, projections.store, day(on), None)
+        entries, history = list(full.entries()), list(full.history())
+        ended = [e for e in history if not e.in_force_on(day(on))]
+        ratings = list(full.ratings())
+        assert ratings == replayed(app, projections, day(on), None)
+        assert list(view.entries) == entries[:limit], on
+        assert list(view.ended) == ended[:limit], on
+        assert list(view.ratings) == ratings[:limit], on
+        assert (view.counts.in_force, view.counts.not_in_force) == (len(entries), len(ended))
+        assert view.more_ratings == (len(ratings) > limit)
+    assert public_page(app, projections.store, day("2030-01-01"), None, limit=1).more_ratings

@@ -14,7 +14,7 @@ from domain.application import OversightApplication
 from domain.errors import InvalidInput
 from projections import Projections
 from projections.queries import allowed_scope
-from projections.worklist_queries import WorklistItems, worklist
+from projections.worklist_queries import WorklistItems, worklist, worklist_counts
 from tests.conftest import FakeClock
 from tests.projections.casework import LATER, Casework, day
 from tests.projections.filings import ADMIN
@@ -300,6 +300,29 @@ def test_work_leaves_the_list_as_the_facts_close_it(
         date(2024, 5, 18),
         None,
     )
+
+
+@pytest.mark.parametrize("as_of", ["2024-05-12", "2024-05-21", "2024-05-23", "2024-09-30"])
+def test_the_counts_are_what_the_worklist_lists(
+    projections: Projections, desk: Desk, as_of: str
+) -> None:
+    scopes: list[dict[str, object]] = [
+        {},
+        allowed_scope(Principal("zhao", "regulator", "hunan")),
+        allowed_scope(Principal("wang", "regulator", "chengdu", "锦江区")),
+        allowed_scope(Principal("inst", "institution", institution_id=desk.places["e"].iid)),
+        {"jurisdiction": "hunan", "district": "岳麓区"},
+    ]
+    for scope in scopes:
+        items = worklist(projections.store, as_of=day(as_of), **scope)  # type: ignore[arg-type]
+        counts = worklist_counts(projections.store, as_of=day(as_of), **scope)  # type: ignore[arg-type]
+        listed = (items.findings, items.cases, items.rectifications, items.appeals)
+        overdue = [i for i in (*items.cases, *items.rectifications) if i.overdue]
+        assert (counts.open_items, counts.overdue) == (sum(map(len, listed)), len(overdue))
+    everyone = worklist_counts(projections.store, as_of=day(as_of))
+    assert everyone.open_items > 0
+    if as_of == "2024-09-30":
+        assert everyone.overdue > 0
 
 
 def test_the_callers_scope_follows_the_institutions_current_district(

@@ -11,7 +11,7 @@ from api.i18n import Translator
 from api.routes.pages.common import PublicDep, blank, parse_date
 from api.routes.pages.tables import Column, ExportDep, Table, table_of
 from domain.errors import DomainError
-from projections.dashboard import public_page
+from projections.dashboard import PublicRating, public_lists, public_page
 from projections.disclosure_queries import DisclosureEntry
 
 router = APIRouter(include_in_schema=False)
@@ -32,6 +32,20 @@ def disclosure_table(name: str, entries: Iterable[DisclosureEntry], tr: Translat
     return table_of(name, entries, columns)
 
 
+def ratings_table(ratings: Iterable[PublicRating], tr: Translator) -> Table:
+    columns: list[Column[PublicRating]] = [
+        (tr("field.name"), lambda r: r.name),
+        (tr("field.credit_code"), lambda r: r.credit_code),
+        (tr("field.jurisdiction"), lambda r: tr.jurisdiction(r.jurisdiction)),
+        (
+            tr("public.grade"),
+            lambda r: tr("public.rating_cancelled") if r.state == "cancelled" else r.grade,
+        ),
+        (tr("public.basis"), lambda r: r.basis),
+    ]
+    return table_of("public-ratings", ratings, columns)
+
+
 @router.get("/public", response_class=HTMLResponse)
 def public(
     page: PublicDep,
@@ -39,20 +53,22 @@ def public(
     jurisdiction: str | None = None,
     on: str | None = None,
 ) -> Response:
-    """The disclosure list: no sign-in, no scope, no personal data."""
+    """The disclosure list: no sign-in, no scope, no personal data. The page shows the
+    first rows of each list; its CSVs hold every row."""
     tr = page.tr
     try:
-        view = public_page(
-            page.app, page.store, parse_date(on, "on"), blank(jurisdiction, "jurisdiction")
-        )
+        day, place = parse_date(on, "on"), blank(jurisdiction, "jurisdiction")
         if export.csv:
+            lists = public_lists(page.app, page.store, day, place)
             return export.response(
                 {
-                    "entries": lambda: disclosure_table("public-disclosure", view.entries, tr),
-                    "history": lambda: disclosure_table("publication-history", view.history, tr),
+                    "entries": lambda: disclosure_table("public-disclosure", lists.entries(), tr),
+                    "history": lambda: disclosure_table("publication-history", lists.history(), tr),
+                    "ratings": lambda: ratings_table(lists.ratings(), tr),
                 },
                 "entries",
             )
+        view = public_page(page.app, page.store, day, place)
     except DomainError as exc:
         return page.refused(exc)
     return page.render("public.html", view=view)

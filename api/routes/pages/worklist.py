@@ -17,8 +17,9 @@ from api.i18n import Translator
 from api.routes.pages.common import SignedInDep, blank, level_text
 from api.routes.pages.tables import Column, ExportDep, Table, table_of
 from domain.errors import DomainError
-from projections.dashboard import WorklistPage, worklist_page
+from projections.dashboard import WORKLIST_LIMIT, WorklistPage, worklist_page
 from projections.queries import RegisterEntry
+from projections.querying import MAX_LIMIT
 from projections.worklist_queries import (
     AppealItem,
     CaseItem,
@@ -178,7 +179,8 @@ def worklist(page: SignedInDep, export: ExportDep, mine: str | None = None) -> R
     tr = page.tr
     try:
         assigned = blank(mine, "mine") not in (None, "0", "false")
-        view = worklist_page(page.app, page.store, page.principal, mine=assigned)
+        limit = MAX_LIMIT if export.csv else WORKLIST_LIMIT
+        view = worklist_page(page.app, page.store, page.principal, mine=assigned, limit=limit)
         if export.csv:
             tables = {name: partial(make, view, tr) for name, make in TABLES.items()}
             return export.response(tables, "cases")
@@ -190,5 +192,6 @@ def worklist(page: SignedInDep, export: ExportDep, mine: str | None = None) -> R
         filings=view.filings,
         today=view.today,
         officer=view.officer,
+        limit=view.limit,
         deadline=lambda item: deadline_text(item, view.today, tr),
     )
