@@ -512,15 +512,19 @@ def _drop_raw(settings: Settings) -> None:
         )
 
 
-def rebuild(settings: Settings) -> dict[str, Any]:
+def rebuild(settings: Settings, *, caught_up: bool = True) -> dict[str, Any]:
     """Every projection rebuilt from the start (all from shared reads where the code has
-    them, else one after the other), and a raw select of the same events."""
+    them, else one after the other), and a raw select of the same events.
+
+    Without ``caught_up`` the projections are rebuilt as they stand, however far behind
+    (a store of millions of events copied in and never projected)."""
     from bootstrap.bench.run import raw_select_seconds
 
     app = build_application(settings)
     projections = build_projections(settings, app)
     try:
-        projections.catch_up()
+        if caught_up:
+            projections.catch_up()
         head = app.store.recorder.max_notification_id() or 0
         peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         started = time.perf_counter()
@@ -635,6 +639,11 @@ def main() -> int:
     parser.add_argument("--serve-args", default="", help="options of oversight serve")
     parser.add_argument("--profile", help="py-spy's raw samples of the server, to this file")
     parser.add_argument("--beside", help="commands: another checkout's server, in turn with ours")
+    parser.add_argument(
+        "--as-they-stand",
+        action="store_true",
+        help="rebuild: no catch-up first (a store far behind, e.g. a scale store)",
+    )
     parser.add_argument("--against", help="another checkout to run the same figure with first")
     parser.add_argument("--sizes", default="10,1000,10000", help="events of the sized ones")
     parser.add_argument(
@@ -665,7 +674,7 @@ def main() -> int:
         "public": lambda: public(settings, a.repeats),
         "fold": lambda: fold(settings, a.repeats),
         "prepings": lambda: prepings(settings, a.clients, a.duration),
-        "rebuild": lambda: rebuild(settings),
+        "rebuild": lambda: rebuild(settings, caught_up=not a.as_they_stand),
         "sized": lambda: sized(settings, sizes, a.repeats),
         "commands": lambda: commands(
             settings,
