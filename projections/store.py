@@ -956,7 +956,8 @@ class NotificationLog:
     def stream(self, start: int, upto: int, size: int) -> Iterator[list[LoggedEvent]]:
         """The notifications from id ``start`` up to id ``upto``, in lists of up to
         ``size``: on PostgreSQL from one server-side cursor (one statement, fetched
-        ``size`` rows at a time, in one snapshot), elsewhere a page at a time."""
+        ``size`` rows at a time, in one read-only snapshot that the store's idle-in-transaction
+        timeout does not end while the caller works on a list), elsewhere a page at a time."""
         recorder = self._recorder
         if not isinstance(recorder, PostgresApplicationRecorder):
             while start <= upto:
@@ -976,6 +977,11 @@ class NotificationLog:
             conn.transaction(),
             conn.cursor("notification_stream", row_factory=tuple_row) as curs,
         ):
+            # The caller works between two fetches for as long as a batch takes (a
+            # rebuild's, under load, more than the store's idle-in-transaction timeout):
+            # this read-only transaction is exempt from that timeout.
+            conn.execute("SET TRANSACTION READ ONLY")
+            conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
             curs.itersize = size
             curs.execute(statement, (start, upto))
             while rows := curs.fetchmany(size):

@@ -5,6 +5,7 @@ stored ones."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from uuid import uuid4
@@ -149,6 +150,22 @@ def test_the_log_streamed_in_lists_is_the_log_read_up_to_the_bound(
     streamed = list(log.stream(2, upto, 3))
     assert [len(entries) for entries in streamed][:-1] == [3] * (len(streamed) - 1)
     assert [e for entries in streamed for e in entries] == every[1:-1]
+
+
+def test_the_log_streams_on_while_its_reader_works_longer_than_the_idle_timeout(
+    app: OversightApplication,
+) -> None:
+    file_many(app, 2)
+    log = NotificationLog(app)
+    every = log.read(1, head(app))
+    idle = getattr(app.store.recorder, "datastore", None)
+    timeout = getattr(idle, "idle_in_transaction_session_timeout", 0) or 0
+    streamed = []
+    for entries in log.stream(1, head(app), 1):
+        streamed += entries
+        if len(streamed) == 1 and timeout:
+            time.sleep(timeout + 1)  # longer than the store lets a transaction sit idle
+    assert streamed == every
 
 
 def test_an_event_decoded_only_for_its_time_has_the_values_of_the_whole_decoding(
