@@ -490,6 +490,11 @@ class ViewSession:
     def execute(self, statement: str, params: Mapping[str, Any] | None = None) -> None:
         self._cursor.execute(statement, self._params(params))
 
+    def keep_alive(self) -> None:
+        """A statement that keeps a transaction waiting on other work from the server's
+        idle-in-transaction timeout."""
+        self.execute("SELECT 1")
+
     def rows(
         self, statement: str, params: Mapping[str, Any] | None = None, table: Table | None = None
     ) -> list[Row]:
@@ -676,6 +681,9 @@ class HeldSession(ViewSession):
         #: What a read model keeps across the rebuild's batches besides its rows (by a
         #: name of its own), dropped with the session.
         self.kept: dict[str, Any] = {}
+
+    def keep_alive(self) -> None:
+        return None  # no transaction is open while a rebuild's batches are applied
 
     def fetch(self, table: Table, column: str, values: Collection[Any]) -> list[Row]:
         return self.tables[table.name].find(column, values)
