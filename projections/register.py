@@ -120,24 +120,26 @@ def _place(row: Row) -> Place:
 
 
 def _recount(session: ViewSession, moved: dict[Place, int]) -> None:
-    """Add ``moved`` (institutions in or out, by place) to the kept counts."""
+    """Add ``moved`` (institutions in or out, by place) to the kept counts. The counts of
+    each jurisdiction touched are written anew, a place left with none dropped, so that the
+    table is the same whatever the batches were."""
     moved = {place: n for place, n in moved.items() if n}
     if not moved:
         return
     jurisdictions = {place[0] for place in moved}
-    kept = {
-        _place(r): r["institutions"] for r in session.fetch(COUNTS, "jurisdiction", jurisdictions)
+    counts = {
+        _place(r): int(r["institutions"])
+        for r in session.fetch(COUNTS, "jurisdiction", jurisdictions)
     }
-    session.upsert(
+    for place, n in moved.items():
+        counts[place] = counts.get(place, 0) + n
+    session.delete(COUNTS, "jurisdiction", jurisdictions)
+    session.insert(
         COUNTS,
         [
-            {
-                "jurisdiction": j,
-                "district": d,
-                "status": status,
-                "institutions": kept.get((j, d, status), 0) + n,
-            }
-            for (j, d, status), n in moved.items()
+            {"jurisdiction": j, "district": d, "status": status, "institutions": n}
+            for (j, d, status), n in counts.items()
+            if n
         ],
     )
 
