@@ -384,6 +384,19 @@ class Register(ReadModel):
     handles: ClassVar[tuple[type[LedgerEvent], ...]] = tuple(HANDLERS)
     touches: ClassVar[tuple[type[LedgerEvent], ...]] = TOUCHING
 
+    def prepare(self, session: ViewSession) -> None:
+        """The counts, where there are none, from the rows (a store whose register was
+        projected before it kept counts; an empty register has none to fill)."""
+        d = session.dialect
+        if session.rows(f"SELECT 1 AS found FROM {d.table(COUNTS.name)} LIMIT 1"):
+            return
+        session.execute(
+            f"INSERT INTO {d.table(COUNTS.name)}"
+            " (jurisdiction, district, status, institutions)"
+            " SELECT jurisdiction, district, status, COUNT(*)"
+            f" FROM {d.table(INSTITUTIONS.name)} GROUP BY jurisdiction, district, status"
+        )
+
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
         # Events grouped by institution first (keyed by the id's integer, hashed without
         # a call into Python): each group's row is then found once and its version and

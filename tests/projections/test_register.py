@@ -375,3 +375,22 @@ def test_the_kept_counts_are_a_group_by_over_the_register(
     assert count_by_status(projections.store, jurisdiction="hunan") == by_status
     register.rebuild()
     assert _kept(projections) == grouped
+
+
+def test_counts_the_register_gained_after_its_rows_are_filled_from_them_on_opening(
+    app: OversightApplication, projections: Projections, settings: Settings
+) -> None:
+    file_many(app, 6)
+    projections.register.catch_up()
+    grouped = _grouped(projections)
+    assert grouped
+    with projections.store.transaction() as session:  # as a store from before the counts
+        session.execute(f"DELETE FROM {projections.store.dialect.table(COUNTS.name)}")
+    assert _kept(projections) == {}
+    reopened = build_projections(settings, app)
+    try:
+        assert _kept(reopened) == grouped
+        reopened.register.catch_up()
+        assert _kept(reopened) == _grouped(reopened)
+    finally:
+        reopened.close()
