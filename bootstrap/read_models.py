@@ -14,6 +14,7 @@ from projections import (
     ViewStore,
     notices,
 )
+from projections.base import ReadModel
 from projections.deadlines import Deadlines
 from projections.heartbeats import HEARTBEATS
 
@@ -38,5 +39,10 @@ def build_projections(
     tables = [*(t for m in models for t in m.tables), *notices.TABLES, HEARTBEATS]
     with schema_lock(settings):
         store = ViewStore.open(settings, tables, application=application)
+        for model in models:
+            if type(model).prepare is not ReadModel.prepare:
+                with store.transaction() as session:
+                    session.lock(model.name)
+                    model.prepare(session)
     log = NotificationLog(application) if application is not None else None
     return Projections(store, [Projection(m, store, log, batch_size=batch_size) for m in models])

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
+
+T = TypeVar("T")
 
 GENESIS = "0" * 64
 HASH_FIELDS_EXCLUDED = frozenset({"chain_hash"})
@@ -59,12 +63,75 @@ def link_error(previous: str, topic: str, fields: Mapping[str, Any]) -> str | No
     return None
 
 
-def verify_chain(links: list[tuple[str, Mapping[str, Any]]]) -> ChainBreak | None:
-    """Check ``(topic, fields)`` pairs in version order; the first break, or None."""
-    previous = GENESIS
+def verify_chain(
+    links: Sequence[tuple[str, Mapping[str, Any]]], previous: str = GENESIS
+) -> ChainBreak | None:
+    """Check ``(topic, fields)`` pairs in version order, the first following the link hash
+    ``previous`` (the genesis by default); the first break, or None."""
     for topic, fields in links:
         reason = link_error(previous, topic, fields)
         if reason is not None:
             return ChainBreak(int(fields.get("originator_version", 0)), reason)
         previous = str(fields["chain_hash"])
     return None
+
+
+Link = Callable[[T], tuple[str, Mapping[str, Any]]]
+
+
+class VerifiedChains:
+    """The verified prefix of each aggregate's chain this process has checked: the last
+    version up to which the chain held, and that event's hash. A later check verifies from
+    there on: the events after the prefix are always checked, its own events are not
+    checked again (a full check — :func:`verify_chain` over every event — is what finds a
+    stored event altered after it was once verified).
+
+    Bounded; the least recently checked go first. Safe across threads."""
+
+    def __init__(self, size: int = 65_536) -> None:
+        self.size = size
+        self._kept: OrderedDict[UUID, tuple[int, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def prefix(self, aggregate_id: UUID) -> tuple[int, str] | None:
+        """The verified prefix kept for the aggregate: its last version and hash."""
+        with self._lock:
+            kept = self._kept.get(aggregate_id)
+            if kept is not None:
+                self._kept.move_to_end(aggregate_id)
+            return kept
+
+    def keep(self, aggregate_id: UUID, version: int, chain_hash: str) -> None:
+        """Keep the prefix up to ``version`` unless a longer one is kept already."""
+        with self._lock:
+            kept = self._kept.get(aggregate_id)
+            if kept is not None and kept[0] >= version:
+                return
+            self._kept[aggregate_id] = (version, chain_hash)
+            self._kept.move_to_end(aggregate_id)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def verify(self, aggregate_id: UUID, events: Sequence[T], link: Link[T]) -> ChainBreak | None:
+        """Where the chain of ``events`` (versions 1 to n, in order; ``link`` gives an
+        event's topic and fields) first fails, checking from the kept prefix on; the prefix
+        is extended to the last event that held."""
+        if not events:
+            return None
+        _, last = link(events[-1])
+        if int(last.get("originator_version", 0)) != len(events):
+            # Not the versions 1 to n (e.g. picked by business date): checked in full.
+            return verify_chain([link(e) for e in events])
+        kept = self.prefix(aggregate_id)
+        start, previous = 0, GENESIS
+        if kept is not None:
+            version, chain_hash = kept
+            if len(events) <= version:
+                return None  # within the verified prefix
+            if link(events[version - 1])[1].get("chain_hash") == chain_hash:
+                start, previous = version, chain_hash
+        broken = verify_chain([link(e) for e in events[start:]], previous)
+        held = len(events) if broken is None else broken.position - 1
+        if held > start:
+            self.keep(aggregate_id, held, str(link(events[held - 1])[1]["chain_hash"]))
+        return broken

@@ -28,6 +28,7 @@ from domain.access import Action, Principal
 from domain.assignment import SupervisionVisit
 from domain.base import LedgerAggregate, Stamp
 from domain.calendar import shanghai_date
+from domain.chain import VerifiedChains
 from domain.errors import InvalidInput, NotFound, RuleRefusal, VersionConflict
 from domain.events import IdempotentRequestRecorded, LedgerCreated
 from domain.history import History, HistoryFold, fold_as_tables, fold_from_tables
@@ -343,6 +344,8 @@ class Ledger:
         self.folds = history_folds or HistoryFolds()
         self.saved = SavedAggregates()
         self.latest = LatestInstitutions()
+        #: The prefix of each chain this process has verified (see ``Records.verify_aggregate``).
+        self.verified = VerifiedChains()
 
     # --- time -----------------------------------------------------------------------------
 

@@ -32,16 +32,55 @@ from domain.supervisor import Supervisor
 
 
 class Records:
-    def __init__(self, ledger: Ledger) -> None:
+    def __init__(self, ledger: Ledger, *, shared: bool = False) -> None:
         self.ledger = ledger
         self.assessor = Assessor(ledger)
+        #: With ``shared``: each aggregate's events, its latest institution and the histories
+        #: folded from them, read once and shared by every read made through this object.
+        self._events_read: dict[UUID, list[Any]] | None = {} if shared else None
+        self._latest: dict[UUID, Institution] = {}
+        self._histories: dict[tuple[UUID, date | None, datetime | None], History] = {}
+
+    def sharing(self) -> Records:
+        """Records for the reads of one request (one thread): the institution and its events
+        are read once and shared among them, so a page made of several reads of one history
+        asks the store once. Not for commands, and not kept beyond the request."""
+        return Records(self.ledger, shared=True)
+
+    def _events(self, aggregate_id: UUID, known_at: datetime | None = None) -> list[Any]:
+        """The recorded events of an aggregate (by ``known_at``), once per shared object."""
+        if self._events_read is None:
+            return self.ledger.events(aggregate_id, known_at)
+        events = self._events_read.get(aggregate_id)
+        if events is None:
+            events = self._events_read[aggregate_id] = self.ledger.events(aggregate_id)
+        return events if known_at is None else [e for e in events if e.timestamp <= known_at]
+
+    def _history_of(
+        self, iid: UUID, as_of: date | None, known_at: datetime | None, events: list[Any]
+    ) -> History:
+        """The history folded from ``events`` (those of ``iid`` at that point in time)."""
+        if self._events_read is None:
+            return History.from_events(events)
+        key = (iid, as_of, known_at)
+        history = self._histories.get(key)
+        if history is None:
+            history = self._histories[key] = History.from_events(events)
+        return history
 
     # --- institutions ---------------------------------------------------------------------
 
     def institution(
         self, principal: Principal, iid: UUID, version: int | None = None
     ) -> Institution:
-        inst = self.ledger.get_for(principal, Institution, iid, version)
+        shared = self._events_read is not None and version is None
+        inst = self._latest.get(iid) if shared else None
+        if inst is None:
+            inst = self.ledger.get_for(principal, Institution, iid, version)
+            if shared:
+                self._latest[iid] = inst
+        elif not principal.knows(owner_of(inst)):
+            inst = self.ledger.get_for(principal, Institution, iid, version)  # refuses it
         principal.require("read", inst.jurisdiction, inst.district, inst.id)
         return inst
 
@@ -71,7 +110,7 @@ class Records:
     def _events_at(self, iid: UUID, as_of: date | None, known_at: datetime | None) -> list[Any]:
         """The events recorded by ``known_at`` whose business date is on or before ``as_of``
         (the first, which creates the record, always)."""
-        events = self.ledger.events(iid, known_at)
+        events = self._events(iid, known_at)
         if as_of is None:
             return events
         return [e for e in events if e.occurred_on <= as_of or e.originator_version == 1]
@@ -88,17 +127,31 @@ class Records:
         return [audit_entry(e) for e in self._events_at(iid, as_of, known_at)]
 
     def verify_institution(
-        self, principal: Principal, iid: UUID, *, known_at: datetime | None = None
+        self,
+        principal: Principal,
+        iid: UUID,
+        *,
+        known_at: datetime | None = None,
+        full: bool = True,
     ) -> ChainBreak | None:
-        """Where the hash chain first fails over the events recorded by ``known_at``."""
+        """Where the hash chain first fails over the events recorded by ``known_at``; not
+        ``full``: checked from the prefix this process verified before (see
+        :meth:`verify_aggregate`)."""
         self.institution(principal, iid)
-        return self.verify_aggregate(iid, known_at)
+        return self.verify_aggregate(iid, known_at, full=full)
 
     def verify_aggregate(
-        self, aggregate_id: UUID, known_at: datetime | None = None
+        self, aggregate_id: UUID, known_at: datetime | None = None, *, full: bool = True
     ) -> ChainBreak | None:
-        events = self.ledger.events(aggregate_id, known_at)
-        return verify_chain([(get_topic(type(e)), dict(e.__dict__)) for e in events])
+        """Where the aggregate's hash chain first fails, or None. ``full``: every event is
+        checked (the audit's check, which finds any stored event altered since it was
+        recorded); else only the events after the prefix this process has verified already
+        (``Ledger.verified``): each event is verified once per process, and an event
+        altered after its verification is found by the next full check."""
+        events = self._events(aggregate_id, known_at)
+        if full:
+            return verify_chain([_link(e) for e in events])
+        return self.ledger.verified.verify(aggregate_id, events, _link)
 
     def all_originators(self) -> Iterator[UUID]:
         """Every aggregate id in the store, in order of first appearance."""
@@ -197,7 +250,7 @@ class Records:
         stored = dict(decided.requirement)
         now = self.assessor.requirement(
             inst,
-            History.from_events(events),
+            self._history_of(iid, as_of, known_at, events),
             inst.case(decided.case_id)["finding_ids"],
             decided.occurred_on,
         )
@@ -242,7 +295,8 @@ class Records:
             inst = self.institution(principal, iid)
             return inst, self.ledger.fold(iid, upto=inst.version).history
         inst = self.institution_at(principal, iid, as_of=as_of, known_at=known_at)
-        return inst, History.from_events(self._events_at(iid, as_of, known_at))
+        events = self._events_at(iid, as_of, known_at)
+        return inst, self._history_of(iid, as_of, known_at, events)
 
     # --- supervision ----------------------------------------------------------------------
 
@@ -299,7 +353,12 @@ class Records:
         if read is None or not principal.knows(owner_of(aggregate)):
             raise NotFound(f"no supervision record {aggregate_id}")
         read(principal, aggregate_id)
-        return [audit_entry(e) for e in self.ledger.events(aggregate_id)]
+        return [audit_entry(e) for e in self._events(aggregate_id)]
+
+
+def _link(event: Any) -> tuple[str, dict[str, Any]]:
+    """An event as its link in the hash chain: its topic and fields."""
+    return get_topic(type(event)), dict(event.__dict__)
 
 
 # --- a decision's explanation, step by step -------------------------------------------------

@@ -76,6 +76,12 @@ class ReadModel(ABC):
         an institution's whole history reads that history through it)."""
         return None
 
+    def prepare(self, session: ViewSession) -> None:
+        """Run each time the store is opened, under the projection's lock: fills a table
+        the model gained after its position had moved on, from its other tables (a table
+        created empty beside rows projected before it would otherwise stay wrong)."""
+        return None
+
     @abstractmethod
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
         """Write what ``events`` (in log order, all handled types) change."""

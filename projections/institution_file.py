@@ -265,7 +265,7 @@ def institution_file(
     (or one not yet recorded at ``known_at``), ``Forbidden`` outside the caller's scope.
     """
     on = as_of or app.ledger.today()
-    records = app.records
+    records = app.records.sharing()  # the history read once for every part of the file
     if as_of is None and known_at is None:
         inst = records.institution(principal, institution_id)
     else:
@@ -279,12 +279,18 @@ def institution_file(
         if as_of is None
         else records.institution_events(principal, institution_id, known_at=known_at)
     )
-    broken = records.verify_institution(principal, institution_id, known_at=known_at)
+    broken = records.verify_institution(principal, institution_id, known_at=known_at, full=False)
     decisions = sorted(inst.decisions.items(), key=lambda d: d[1]["decided_on"], reverse=True)
 
     def explained(decision_id: str) -> Explanation:
         return explanation(
-            app, principal, institution_id, decision_id, as_of=as_of, known_at=known_at
+            app,
+            principal,
+            institution_id,
+            decision_id,
+            as_of=as_of,
+            known_at=known_at,
+            records=records,
         )
 
     return InstitutionFile(
@@ -308,7 +314,13 @@ def institution_file(
         decisions=tuple(_decision(did, d, explained(did)) for did, d in decisions),
         chain=Chain(len(known), broken),
         rating=rating_history(
-            app, principal, institution_id, on, known_at=known_at, as_it_stood=as_of is not None
+            app,
+            principal,
+            institution_id,
+            on,
+            known_at=known_at,
+            as_it_stood=as_of is not None,
+            records=records,
         ),
     )
 

@@ -29,7 +29,7 @@ from projections.querying import (
     encode_key,
     page,
 )
-from projections.register import INSTITUTIONS, OCCUPATIONS
+from projections.register import COUNTS, INSTITUTIONS, OCCUPATIONS
 from projections.store import Row, ViewStore
 
 
@@ -209,13 +209,25 @@ def count_by_status(
     allowed_district: str | None = None,
     allowed_institution_id: UUID | None = None,
 ) -> dict[str, int]:
-    """How many institutions are in each status (statuses with none are absent)."""
-    select = _select(store, allowed_jurisdiction, allowed_district, allowed_institution_id)
+    """How many institutions are in each status (statuses with none are absent): from the
+    counts the register keeps by place and status; an institution's own, from its row."""
+    if allowed_institution_id is not None:
+        select = _select(store, allowed_jurisdiction, allowed_district, allowed_institution_id)
+    else:
+        select = Select(
+            store.dialect,
+            COUNTS,
+            "c",
+            allowed_jurisdiction=allowed_jurisdiction,
+            allowed_district=allowed_district,
+        )
+    alias = select.alias
+    count = "COUNT(*)" if allowed_institution_id is not None else "SUM(c.institutions)"
     rows = (
         select.in_place(jurisdiction, district)
-        .columns("i.status AS status, COUNT(*) AS n")
-        .group_by("i.status")
-        .order_by("i.status")
+        .columns(f"{alias}.status AS status, {count} AS n")
+        .group_by(f"{alias}.status")
+        .order_by(f"{alias}.status")
         .read(store)
     )
-    return {str(r["status"]): int(r["n"]) for r in rows}
+    return {str(r["status"]): int(r["n"]) for r in rows if int(r["n"]) > 0}

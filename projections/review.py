@@ -22,6 +22,7 @@ from uuid import UUID
 from domain.access import Principal
 from domain.application import OversightApplication
 from domain.errors import NotFound
+from domain.records import Records
 
 
 @dataclass(frozen=True)
@@ -178,13 +179,14 @@ def explanation(
     *,
     as_of: date | None = None,
     known_at: datetime | None = None,
+    records: Records | None = None,
 ) -> Explanation:
     """Decision ``decision_id`` explained, with "now" meaning ``as_of``/``known_at``.
 
     Raises ``NotFound`` for a decision not recorded (or not yet, at that point in time) and
     ``Forbidden`` outside the caller's scope.
     """
-    x = app.records.explain_decision(
+    x = (records or app.records).explain_decision(
         principal, institution_id, decision_id, as_of=as_of, known_at=known_at
     )
     then, now = requirement(x["requirement_then"]), requirement(x["requirement_now"])
@@ -293,11 +295,12 @@ def rating_history(
     *,
     known_at: datetime | None = None,
     as_it_stood: bool = False,
+    records: Records | None = None,
 ) -> RatingHistory | None:
     """The rating on ``as_of`` with its changes (with ``as_it_stood``: from the facts dated by
     then only); ``None`` where no rulebook covers it."""
     try:
-        r = app.records.credit_rating(
+        r = (records or app.records).credit_rating(
             principal, institution_id, as_of, known_at=known_at, as_it_stood=as_it_stood
         )
     except NotFound:

@@ -296,21 +296,26 @@ def test_a_point_before_the_file_existed_or_malformed_is_refused(history: Histor
 # --- the hash chain after tampering ------------------------------------------------------
 
 
+def alter(settings: Settings, iid: str, version: int, old: str, new: str) -> None:
+    """Alter a stored event in PostgreSQL behind the ledger's back: ``old`` becomes ``new``."""
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        table = sql.Identifier(settings.database_schema, "oversight_events")
+        where = sql.SQL("WHERE originator_id=%s AND originator_version=%s")
+        select = sql.SQL("SELECT state FROM {} ").format(table) + where
+        row = conn.execute(select, (UUID(iid), version)).fetchone()
+        assert row is not None
+        forged = bytes(row[0]).replace(old.encode(), new.encode())
+        assert forged != bytes(row[0])
+        update = sql.SQL("UPDATE {} SET state=%s ").format(table) + where
+        conn.execute(update, (forged, UUID(iid), version))
+
+
 @pytest.mark.parametrize("settings", ["postgres"], indirect=True)
 def test_an_altered_row_breaks_the_chain_and_the_page_names_where(
     history: History, settings: Settings
 ) -> None:
     version = history.versions("NoticeIssued")[-1]  # recorded on 2024-06-01
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
-        table = sql.Identifier(settings.database_schema, "oversight_events")
-        where = sql.SQL("WHERE originator_id=%s AND originator_version=%s")
-        select = sql.SQL("SELECT state FROM {} ").format(table) + where
-        row = conn.execute(select, (UUID(history.iid), version)).fetchone()
-        assert row is not None
-        forged = bytes(row[0]).replace("查明的事实".encode(), "另一事实".encode())
-        assert forged != bytes(row[0])
-        update = sql.SQL("UPDATE {} SET state=%s ").format(table) + where
-        conn.execute(update, (forged, UUID(history.iid), version))
+    alter(settings, history.iid, version, "查明的事实", "另一事实")
     page = history.page()
     chain = page[page.index('data-testid="chain"') :][:600]
     assert f'✗ <a href="#event-{version}">哈希链在第 {version} 条事件处断开</a>' in chain
@@ -319,6 +324,31 @@ def test_an_altered_row_breaks_the_chain_and_the_page_names_where(
     # As the store stood before that event was recorded, the chain held.
     earlier = history.page(known_at="2024-05-01T00:00")
     assert "✓ 哈希链已核验" in earlier
+
+
+@pytest.mark.parametrize("settings", ["postgres"], indirect=True)
+def test_after_a_verification_the_events_recorded_since_are_still_checked(
+    history: History, settings: Settings
+) -> None:
+    assert "✓ 哈希链已核验" in history.page()  # the chain held: this process keeps the prefix
+    verified = len(history.api.get(f"/api/v1/institutions/{history.iid}/events").json())
+    recorded(history.api, "2024-08-01")
+    Ladder(history.api, history.iid).finding("hunan-2023/25.9", "2024-08-01")
+    later = history.versions("FindingRecorded")[-1]
+    assert later > verified
+    alter(settings, history.iid, later, "observed on 2024-08-01", "observed on 2024-08-02")
+    page = history.page()
+    chain = page[page.index('data-testid="chain"') :][:600]
+    assert f"哈希链在第 {later} 条事件处断开" in chain
+    # An event of the verified prefix altered afterwards: the page checks from its prefix on
+    # and still names the later break; the full check (the integrity read) names this one.
+    earlier = history.versions("NoticeIssued")[-1]
+    assert earlier <= verified
+    alter(settings, history.iid, earlier, "查明的事实", "另一事实")
+    assert f"哈希链在第 {later} 条事件处断开" in history.page()
+    integrity = history.api.get(f"/api/v1/institutions/{history.iid}/integrity").json()
+    assert integrity["intact"] is False
+    assert integrity["first_break_at"] == earlier
 
 
 # --- who may read it ---------------------------------------------------------------------

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from uuid import uuid4
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.chain import GENESIS, link_hash, verify_chain
+from domain.chain import GENESIS, VerifiedChains, link_hash, verify_chain
 from domain.creditcode import ALPHABET, check_character, credit_code_problem, make_credit_code
 
 prefixes = st.tuples(
@@ -63,3 +64,34 @@ def test_chain_verifies_and_names_the_first_altered_event() -> None:
     assert broken is not None
     assert broken.position == 2
     assert verify_chain([first, third]) is not None  # a deleted event breaks the chain too
+
+
+def _chain(n: int) -> list[tuple[str, dict[str, object]]]:
+    links: list[tuple[str, dict[str, object]]] = []
+    previous = GENESIS
+    for version in range(1, n + 1):
+        links.append(_link(previous, version, name=f"e{version}"))
+        previous = str(links[-1][1]["chain_hash"])
+    return links
+
+
+def test_a_kept_prefix_is_verified_from_on_and_keeps_only_what_held() -> None:
+    iid = uuid4()
+    verified = VerifiedChains()
+    links = _chain(5)
+    assert verified.verify(iid, links[:3], lambda link: link) is None
+    assert verified.prefix(iid) == (3, links[2][1]["chain_hash"])
+    # An event after the prefix altered: found, and the prefix grows only to before it.
+    altered = [*links[:4], ("t:E", {**links[4][1], "name": "E"})]
+    broken = verified.verify(iid, altered, lambda link: link)
+    assert broken is not None
+    assert broken.position == 5
+    assert verified.prefix(iid) == (4, links[3][1]["chain_hash"])
+    assert verified.verify(iid, altered, lambda link: link) is not None  # still found
+    # The prefix's last event no longer the one verified: checked from the start.
+    replaced = [*links[:3], ("t:E", {**links[3][1], "chain_hash": "0" * 64}), links[4]]
+    broken = verified.verify(iid, replaced, lambda link: link)
+    assert broken is not None
+    assert broken.position == 4
+    assert verified.verify(iid, links, lambda link: link) is None
+    assert verified.prefix(iid) == (5, links[4][1]["chain_hash"])

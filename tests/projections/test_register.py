@@ -7,6 +7,7 @@ from uuid import UUID
 
 import pytest
 
+from bootstrap.bench.province import BenchClock, generate, start_instant
 from bootstrap.read_models import build_projections
 from config.settings import Settings
 from domain.access import Principal
@@ -20,6 +21,7 @@ from projections.queries import (
     get_institution,
     list_institutions,
 )
+from projections.register import COUNTS, INSTITUTIONS
 from tests.conftest import FakeClock
 from tests.projections.filings import (
     ADMIN,
@@ -320,3 +322,75 @@ def test_limits_and_cursors_are_checked(projections: Projections) -> None:
         list_institutions(projections.store, limit=501)
     empty = list_institutions(projections.store)
     assert (empty.items, empty.next_cursor) == ([], None)
+
+
+def _grouped(projections: Projections) -> dict[tuple[str, str, str], int]:
+    """The register's institutions counted by (jurisdiction, district, status) in SQL."""
+    store = projections.store
+    with store.reading() as session:
+        rows = session.rows(
+            store.dialect.sql(
+                "SELECT jurisdiction, district, status, COUNT(*) AS n FROM "
+                f"{store.dialect.table(INSTITUTIONS.name)} GROUP BY jurisdiction, district, status"
+            )
+        )
+    return {(r["jurisdiction"], r["district"], r["status"]): int(r["n"]) for r in rows}
+
+
+def _kept(projections: Projections) -> dict[tuple[str, str, str], int]:
+    with projections.store.reading() as session:
+        rows = session.rows(
+            projections.store.dialect.sql(
+                f"SELECT * FROM {projections.store.dialect.table(COUNTS.name)}"
+            )
+        )
+    return {
+        (r["jurisdiction"], r["district"], r["status"]): int(r["institutions"])
+        for r in rows
+        if int(r["institutions"])
+    }
+
+
+def test_the_kept_counts_are_a_group_by_over_the_register(
+    app: OversightApplication, projections: Projections
+) -> None:
+    generate(
+        app,
+        institutions=30,
+        events=900,
+        seed=7,
+        clock=BenchClock(start_instant()),
+        snapshot_interval=50,
+        progress=lambda _: None,
+    )
+    register = projections.register
+    register.catch_up(batch_size=37)  # many batches, an institution's events across them
+    grouped = _grouped(projections)
+    assert len({status for _, _, status in grouped}) > 1  # the province moved between statuses
+    assert _kept(projections) == grouped
+    by_status: dict[str, int] = {}
+    for (jurisdiction, _, status), n in grouped.items():
+        if jurisdiction == "hunan":
+            by_status[status] = by_status.get(status, 0) + n
+    assert count_by_status(projections.store, jurisdiction="hunan") == by_status
+    register.rebuild()
+    assert _kept(projections) == grouped
+
+
+def test_counts_the_register_gained_after_its_rows_are_filled_from_them_on_opening(
+    app: OversightApplication, projections: Projections, settings: Settings
+) -> None:
+    file_many(app, 6)
+    projections.register.catch_up()
+    grouped = _grouped(projections)
+    assert grouped
+    with projections.store.transaction() as session:  # as a store from before the counts
+        session.execute(f"DELETE FROM {projections.store.dialect.table(COUNTS.name)}")
+    assert _kept(projections) == {}
+    reopened = build_projections(settings, app)
+    try:
+        assert _kept(reopened) == grouped
+        reopened.register.catch_up()
+        assert _kept(reopened) == _grouped(reopened)
+    finally:
+        reopened.close()
