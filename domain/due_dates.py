@@ -26,6 +26,15 @@ from typing import cast
 
 from domain.calendar import add_months
 from domain.deciders.filing import renewal_window
+from domain.events import (
+    LedgerEvent,
+    SupervisorAppointed,
+    SupervisorCardExpired,
+    SupervisorCardRenewed,
+    SupervisorCertified,
+    SupervisorDecertified,
+    SupervisorTermEnded,
+)
 from domain.history import History
 from domain.rulebook import Catalogue, InactivityParams, Rulebook
 from domain.state import InstitutionState
@@ -116,6 +125,17 @@ def _inactivity(history: History, catalogue: Catalogue, jurisdiction: str) -> li
             if day is not None and (reference not in found or day < found[reference]):
                 found[reference] = day
     return [DueDate(day, "inactivity", reference) for reference, day in found.items()]
+
+
+#: The supervisor events that can move a supervisor's days (card, terms, decertification).
+SUPERVISOR_DATE_EVENTS: tuple[type[LedgerEvent], ...] = (
+    SupervisorCertified,
+    SupervisorCardRenewed,
+    SupervisorAppointed,
+    SupervisorCardExpired,
+    SupervisorTermEnded,
+    SupervisorDecertified,
+)
 
 
 def supervisor_due_dates(sup: Supervisor) -> list[DueDate]:

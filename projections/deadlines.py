@@ -27,17 +27,14 @@ from typing import Any, ClassVar, cast
 from uuid import UUID
 
 from domain.application import OversightApplication
-from domain.due_dates import DueDate, institution_due_dates, supervisor_due_dates
-from domain.errors import DomainError
-from domain.events import (
-    LedgerEvent,
-    SupervisorAppointed,
-    SupervisorCardExpired,
-    SupervisorCardRenewed,
-    SupervisorCertified,
-    SupervisorDecertified,
-    SupervisorTermEnded,
+from domain.due_dates import (
+    SUPERVISOR_DATE_EVENTS,
+    DueDate,
+    institution_due_dates,
+    supervisor_due_dates,
 )
+from domain.errors import DomainError
+from domain.events import LedgerEvent
 from domain.evolve import institution_events
 from domain.history import HistoryFold
 from domain.institution import Institution
@@ -68,14 +65,6 @@ DUE = Table(
 KEPT = 2000
 
 #: The supervisor's events that move its card's or terms' dates.
-SUPERVISOR_EVENTS: tuple[type[LedgerEvent], ...] = (
-    SupervisorCertified,
-    SupervisorCardRenewed,
-    SupervisorAppointed,
-    SupervisorCardExpired,
-    SupervisorTermEnded,
-    SupervisorDecertified,
-)
 
 
 class Deadlines(ReadModel):
@@ -88,7 +77,10 @@ class Deadlines(ReadModel):
 
     name: ClassVar[str] = NAME
     tables: ClassVar[tuple[Table, ...]] = (DUE,)
-    handles: ClassVar[tuple[type[LedgerEvent], ...]] = (*institution_events(), *SUPERVISOR_EVENTS)
+    handles: ClassVar[tuple[type[LedgerEvent], ...]] = (
+        *institution_events(),
+        *SUPERVISOR_DATE_EVENTS,
+    )
 
     def __init__(self, application: OversightApplication | None = None) -> None:
         self._app = application
@@ -101,7 +93,7 @@ class Deadlines(ReadModel):
         institutions: dict[UUID, list[LedgerEvent]] = {}
         supervisors: dict[UUID, int] = {}
         for e in events:
-            if isinstance(e, SUPERVISOR_EVENTS):
+            if isinstance(e, SUPERVISOR_DATE_EVENTS):
                 supervisors[e.originator_id] = e.originator_version
             else:
                 institutions.setdefault(e.originator_id, []).append(e)
