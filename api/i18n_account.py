@@ -6,6 +6,10 @@ Pair = tuple[str, str]
 
 ACCOUNT_LABELS: dict[str, Pair] = {
     "login.name": ("用户名", "User name"),
+    "login.bad_input": (
+        "{field}：填写内容不被接受（{detail}）",
+        "{field}: not accepted ({detail})",
+    ),
     "login.password": ("密码", "Password"),
     "login.with_token": ("使用访问令牌登录", "Log in with an access token"),
     "login.oidc": ("统一身份认证登录", "Log in with single sign-on"),

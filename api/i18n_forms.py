@@ -20,6 +20,22 @@ FORM_LABELS: dict[str, Pair] = {
         "表单来自其他网站，已拒绝。",
         "The form was sent from another site and was refused.",
     ),
+    "form.unreadable.content_type": (
+        "表单须以 {expected} 格式提交，收到的是 {sent}；未作任何记录。",
+        "The form must be sent as {expected}, not {sent}; nothing was recorded.",
+    ),
+    "form.unreadable.too_large": (
+        "表单内容超过 {limit} 字节上限；未作任何记录。",
+        "The form is over its limit of {limit} bytes; nothing was recorded.",
+    ),
+    "form.unreadable.too_many": (
+        "表单字段超过 {limit} 个上限；未作任何记录。",
+        "The form carries more than {limit} fields; nothing was recorded.",
+    ),
+    "form.unreadable.multipart": (
+        "表单内容无法解析（{cause}）；未作任何记录。",
+        "The form could not be read ({cause}); nothing was recorded.",
+    ),
     "form.domain_says": ("系统说明", "The ledger says"),
     "form.cited": ("所涉条款", "Articles cited"),
     "form.submit": ("提交", "Submit"),

@@ -45,7 +45,7 @@ from api.routes.pages import (
     workload,
 )
 from api.routes.pages.common import STATIC_DIR, TEMPLATES_DIR
-from api.routes.pages.forms import FormRefused, form_refused
+from api.routes.pages.forms import FormRefused, FormUnreadable, form_refused, form_unreadable
 
 PAGES = (
     login,
@@ -79,6 +79,7 @@ def install_pages(app: FastAPI) -> None:
         app.include_router(page.router)
     app.exception_handler(LoginRequired)(login.login_required)
     app.exception_handler(FormRefused)(form_refused)
+    app.exception_handler(FormUnreadable)(form_unreadable)
 
 
 __all__ = ["STATIC_DIR", "TEMPLATES_DIR", "install_pages"]

@@ -82,6 +82,7 @@ async def issue(forms: FormsDep) -> Response:
     if user is None:
         return forms.page.refused(NotFound("only a user signed in by name has tokens here"))
     try:
+        fields.check({"days", "note"})
         days = fields.integer("days") or 90
         if not 1 <= days <= MAX_DAYS:
             raise InvalidInput(f"days must be 1 to {MAX_DAYS}", field="days")
@@ -105,6 +106,7 @@ async def change_password(forms: FormsDep) -> Response:
         return page.refused(NotFound("only a user signed in by name has a password"))
     current, new = fields.get("current_password"), fields.get("password")
     try:
+        fields.check({"current_password", "password", "password_again"})
         if new != fields.get("password_again"):
             raise InvalidInput("the two new passwords differ", field="password_again")
         user = await run_in_threadpool(
@@ -117,10 +119,11 @@ async def change_password(forms: FormsDep) -> Response:
 
 @router.post("/account/tokens/{tid}/revoke", response_class=HTMLResponse)
 async def revoke(forms: FormsDep, tid: str) -> Response:
-    await forms.posted()
+    fields = await forms.posted()
     if forms.page.principal.user is None:
         return forms.page.refused(NotFound("only a user signed in by name has tokens here"))
     try:
+        fields.check(())
         token_id = UUID(tid)
         forms.page.app.access.revoke_token(token_id, "revoked by its user", ctx=_ctx(forms))
     except ValueError:

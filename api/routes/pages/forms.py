@@ -18,6 +18,13 @@ Protection, on every POST of a form:
   runs its command through :class:`api.commands.Once`, keyed by the signed-in subject and
   that key, exactly as the API's ``Idempotency-Key`` header. The same form sent twice
   records one set of events; the second answer is the first one's result.
+- **Hostile input**: a body that is not the form (another content type, over
+  :data:`MAX_FORM_BYTES` or :data:`MAX_FORM_FIELDS`, a multipart body that does not parse)
+  is refused whole before anything is read (:class:`FormUnreadable`, 415, 413 or 400).
+  Within the form, a value that is not UTF-8, a field the form does not have, a field of
+  one value sent twice, a control character (other than tab and line breaks) or a lone
+  surrogate is refused beside its field (422, :meth:`Fields.check`) before the command
+  runs.
 - **Refusals**: a :class:`DomainError` from the command renders the form again with the
   values sent, a fresh key, the status the API would answer (422, 409, 403, 404) and a
   :class:`Refusal` beside the field it names: a headline in the page's language (the kind
@@ -35,15 +42,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar, get_origin
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 
 from api.commands import Once
 from api.deps import SESSION_COOKIE, get_app
@@ -64,8 +73,13 @@ CSRF_FIELD = "csrf_token"
 KEY_FIELD = "idempotency_key"
 #: Form fields that are the machinery's, not the command's.
 MACHINERY = frozenset({CSRF_FIELD, KEY_FIELD})
-#: The largest form body read; a longer one is cut (and will not parse as the form sent).
-MAX_FORM_BYTES = 65_536
+#: The largest form body read (a notice's facts and reasons at their longest, percent-encoded,
+#: fit); a longer one is refused whole (413), never cut.
+MAX_FORM_BYTES = 262_144
+#: The most fields a form body may carry (the longest form has about twenty).
+MAX_FORM_FIELDS = 200
+URLENCODED = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
 MAX_KEY_LENGTH = 200
 #: Fields the domain names by their API spelling, as the forms name them.
 FORM_NAMES = {"Idempotency-Key": KEY_FIELD}
@@ -99,6 +113,40 @@ class FormRefused(Exception):
         self.reason = reason
 
 
+class FormUnreadable(Exception):
+    """A form body that cannot be read as the form sent: of another content type, too
+    large, with too many fields, or a multipart body that does not parse. Nothing was
+    read or recorded; ``reason`` words it (``form.unreadable.<reason>``)."""
+
+    def __init__(self, status: int, reason: str, **params: object) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.params = params
+
+
+def content_type(request: Request) -> str:
+    """The request's media type, without its parameters, in lower case."""
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+def require_content_type(request: Request, *expected: str) -> None:
+    """Refuse (415) a body that is not of the form's content type (one of ``expected``)."""
+    sent = content_type(request)
+    if sent not in expected:
+        raise FormUnreadable(415, "content_type", sent=sent or "—", expected=expected[0])
+
+
+async def multipart_form(request: Request, **limits: int) -> FormData:
+    """A form body (``multipart/form-data`` or not) within ``limits`` (``max_files``,
+    ``max_fields``, ``max_part_size``); a body the parser refuses (a wrong boundary, a
+    limit passed) is :class:`FormUnreadable` with the parser's words (400)."""
+    try:
+        return await request.form(**limits)
+    except HTTPException as exc:
+        raise FormUnreadable(exc.status_code, "multipart", cause=exc.detail) from None
+
+
 def _form_secret(request: Request) -> str:
     return str(request.app.state.settings.form_secret.get_secret_value())
 
@@ -106,17 +154,77 @@ def _form_secret(request: Request) -> str:
 # --- what a form sends -----------------------------------------------------------------
 
 
+def _decoded(raw: bytes) -> str | None:
+    """One name or value of an ``application/x-www-form-urlencoded`` body; None if it is
+    not UTF-8 (which also refuses an encoded lone surrogate)."""
+    try:
+        return unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _bad_character(value: str) -> tuple[int, str] | None:
+    """The first control character (other than tab and line breaks) or lone surrogate."""
+    for at, char in enumerate(value):
+        code = ord(char)
+        if (code < 0x20 and char not in "\t\r\n") or code == 0x7F or 0xD800 <= code <= 0xDFFF:
+            return at, char
+    return None
+
+
 @dataclass(frozen=True)
 class Fields:
     """The fields of a posted form, each with every value sent (spaces trimmed)."""
 
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The fields whose value is not UTF-8 (each read as ``""``); :meth:`check` refuses them.
+    undecodable: tuple[str, ...] = ()
 
     @classmethod
-    def parse(cls, body: bytes) -> Fields:
-        text = body[:MAX_FORM_BYTES].decode("utf-8", errors="replace")
-        parsed = parse_qs(text, keep_blank_values=True)
-        return cls({k: tuple(v.strip() for v in vs) for k, vs in parsed.items()})
+    def parse(cls, body: bytes, *, strip: bool = True) -> Fields:
+        """An ``application/x-www-form-urlencoded`` body, each value's spaces trimmed unless
+        not ``strip`` (a password); one over :data:`MAX_FORM_BYTES` or
+        :data:`MAX_FORM_FIELDS` is refused whole (413)."""
+        if len(body) > MAX_FORM_BYTES:
+            raise FormUnreadable(413, "too_large", limit=MAX_FORM_BYTES)
+        pairs = [pair for pair in body.split(b"&") if pair]
+        if len(pairs) > MAX_FORM_FIELDS:
+            raise FormUnreadable(413, "too_many", limit=MAX_FORM_FIELDS)
+        values: dict[str, tuple[str, ...]] = {}
+        undecodable: list[str] = []
+        for pair in pairs:
+            raw_name, _, raw_value = pair.partition(b"=")
+            name, value = _decoded(raw_name), _decoded(raw_value)
+            if name is None or value is None:
+                name = name or unquote_to_bytes(raw_name).decode("utf-8", errors="replace")
+                undecodable.append(name)
+            value = value or ""
+            values[name] = (*values.get(name, ()), value.strip() if strip else value)
+        return cls(values, tuple(undecodable))
+
+    def check(self, accepted: Collection[str], lists: Collection[str] = ()) -> None:
+        """Refuse, naming the field, what no browser sends for this form: a value that is not
+        UTF-8, a field the form does not have (``accepted``), a field of one value sent
+        more than once (only ``lists`` take several), a control character other than tab
+        and line breaks, or a lone surrogate."""
+        for name in self.undecodable:
+            raise InvalidInput(f"{name} is not valid UTF-8", field=name)
+        for name, sent in self.values.items():
+            if name not in accepted and name not in MACHINERY:
+                raise InvalidInput(f"{name} is not a field of this form", field=name)
+            if len(sent) > 1 and name not in lists:
+                raise InvalidInput(
+                    f"{name} was sent {len(sent)} times; it takes one value", field=name
+                )
+            for value in sent:
+                bad = _bad_character(value)
+                if bad is not None:
+                    at, char = bad
+                    raise InvalidInput(
+                        f"{name} holds the character U+{ord(char):04X} at {at}; only tab and"
+                        " line breaks are allowed",
+                        field=name,
+                    )
 
     def get(self, name: str) -> str:
         """The first value of ``name``; ``""`` when not sent."""
@@ -279,6 +387,14 @@ class Step(Generic[T]):
     done: Callable[[T], str]
     #: The values a fresh form shows.
     defaults: Callable[[SignedIn, T], Mapping[str, object]] = lambda page, view: {}
+    #: The form's inputs that are not in ``names`` (a contact's name and phone).
+    inputs: tuple[str, ...] = ()
+    #: The inputs that take several values (checkboxes); every other one takes one.
+    lists: tuple[str, ...] = ()
+
+    def check(self, fields: Fields) -> None:
+        """Refuse what this form's inputs cannot have sent (:meth:`Fields.check`)."""
+        fields.check({*self.names, *self.inputs}, self.lists)
 
 
 @dataclass(frozen=True)
@@ -322,7 +438,10 @@ class Forms:
         """The form sent, once its CSRF token and origin are checked."""
         if not same_origin(self.request):
             raise FormRefused("origin")
-        fields = Fields.parse(await self.request.body())
+        body = await self.request.body()
+        if body or content_type(self.request):  # an empty post is a form without its token
+            require_content_type(self.request, URLENCODED)
+        fields = Fields.parse(body)
         if not hmac.compare_digest(fields.get(CSRF_FIELD), self.token()):
             raise FormRefused("token")
         return fields
@@ -401,6 +520,7 @@ async def submit(step: Step[Any], forms: Forms) -> Response:
     except DomainError as exc:
         return forms.page.refused(exc)
     try:
+        step.check(fields)
         step.run(forms.once(fields), view, fields)
     except DomainError as exc:
         return forms.render(step, view, values=fields.values, refusal=forms.refusal(exc))
@@ -416,4 +536,16 @@ async def form_refused(request: Request, exc: FormRefused) -> Response:
         status_code=403,
         message=tr("form.refused"),
         detail=tr(f"form.refused.{exc.reason}"),
+    )
+
+
+async def form_unreadable(request: Request, exc: FormUnreadable) -> Response:
+    """A form body that could not be read as the form: its status, nothing recorded."""
+    tr = page_translator(request)
+    page = PageContext(request, get_app(request), tr, get_store(request))
+    return page.render(
+        "error.html",
+        status_code=exc.status,
+        message=tr("form.refused"),
+        detail=tr(f"form.unreadable.{exc.reason}", **exc.params),
     )

@@ -27,7 +27,15 @@ from api.i18n import Translator
 from api.impact_jobs import ImpactRuns, Run
 from api.routes.pages.charts import Chart, Series
 from api.routes.pages.common import SignedIn, SignedInDep
-from api.routes.pages.forms import CSRF_FIELD, FormRefused, FormsDep, same_origin
+from api.routes.pages.forms import (
+    CSRF_FIELD,
+    MULTIPART,
+    FormRefused,
+    FormsDep,
+    multipart_form,
+    require_content_type,
+    same_origin,
+)
 from api.routes.pages.tables import Column, ExportDep, Table, table_of
 from domain.commands.impact import IMPACT_ROLES
 from domain.draft import DraftError, DraftProblem
@@ -83,7 +91,8 @@ async def _posted(request: Request, token: str) -> tuple[bytes, str, str]:
     """The draft (the file if one was sent, else the text area), its name and the date."""
     if not same_origin(request):
         raise FormRefused("origin")
-    form = await request.form(max_files=1, max_fields=10, max_part_size=MAX_DRAFT_BYTES)
+    require_content_type(request, MULTIPART)
+    form = await multipart_form(request, max_files=1, max_fields=10, max_part_size=MAX_DRAFT_BYTES)
     if not hmac.compare_digest(str(form.get(CSRF_FIELD, "")), token):
         raise FormRefused("token")
     upload = form.get("draft_file")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -29,8 +29,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import SESSION_COOKIE, LoginRequired, authenticated, log
 from api.i18n import LOCAL_ZONE
 from api.routes.pages.common import PageContext, PublicDep
-from api.routes.pages.forms import csrf_token
+from api.routes.pages.forms import (
+    URLENCODED,
+    Fields,
+    FormUnreadable,
+    content_type,
+    csrf_token,
+    same_origin,
+)
 from api.sessions import SessionSigner
+from domain.errors import InvalidInput
 from domain.users import User
 
 #: The sign-in form's nonce (see the module's text), valid for an hour on /login only.
@@ -60,17 +68,22 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
-def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc == request.url.netloc
+#: The sign-in form's inputs (both modes), with the labels a refusal names them by.
+LOGIN_FIELDS = {"name": "login.name", "password": "login.password", "token": "login.token"}
 
 
-async def _form(request: Request) -> dict[str, str]:
-    """An ``application/x-www-form-urlencoded`` body (the sign-in form), first values only."""
-    body = (await request.body())[:16_384].decode("utf-8", errors="replace")
-    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+async def _form(page: PageContext) -> dict[str, str]:
+    """The sign-in form (``application/x-www-form-urlencoded``), its values as sent. A body
+    of another type, too large or with too many fields is :class:`FormUnreadable`; a value
+    that is not UTF-8, an unknown or a repeated field, or a control character is
+    :class:`InvalidInput` naming the field."""
+    request = page.request
+    if content_type(request) != URLENCODED:
+        sent = content_type(request) or "—"
+        raise FormUnreadable(415, "content_type", sent=sent, expected=URLENCODED)
+    fields = Fields.parse(await request.body(), strip=False)
+    fields.check({*LOGIN_FIELDS, "next"})
+    return {name: fields.get(name) for name in fields.values}
 
 
 def _login_token(request: Request, nonce: str) -> str:
@@ -122,10 +135,19 @@ def login_form(page: PublicDep, next: str | None = None, bye: int = 0) -> Respon
 @router.post("/login", response_class=HTMLResponse)
 async def login(page: PublicDep) -> Response:
     request, tr = page.request, page.tr
-    form = await _form(request)
+    if not same_origin(request):
+        return _login_page(page, status_code=403, fresh=False)
+    try:
+        form = await _form(page)
+    except FormUnreadable as exc:
+        error = tr(f"form.unreadable.{exc.reason}", **exc.params)
+        return _login_page(page, status_code=exc.status, fresh=False, error=error)
+    except InvalidInput as exc:
+        label = LOGIN_FIELDS.get(exc.field or "")
+        field = tr(label) if label else exc.field or "body"
+        error = tr("login.bad_input", field=field, detail=exc.detail)
+        return _login_page(page, status_code=422, fresh=False, error=error)
     next_url = _safe_next(form.get("next"))
-    if not _same_origin(request):
-        return _login_page(page, status_code=403, fresh=False, next=next_url)
     if "name" in form:
         if not _csrf_ok(request, form):
             return _login_page(page, status_code=403, next=next_url, error=tr("login.stale"))

@@ -199,6 +199,7 @@ FILING = Step(
     run=submit_filing,
     done=home_of,
     defaults=filing_defaults,
+    inputs=("contact_name", "contact_phone"),
 )
 register(router, f"{BASE}/filing", FILING)
 
@@ -271,6 +272,7 @@ DETAILS = Step(
         "contact_name": view.contact["name"],
         "contact_phone": view.contact["phone"],
     },
+    inputs=("contact_name", "contact_phone"),
 )
 register(router, f"{BASE}/details", DETAILS)
 

@@ -5,7 +5,11 @@ The form is ``multipart/form-data``; otherwise it is a step like any other
 recorded, the same Idempotency-Key per rendered form (its fingerprint covers the files'
 hashes), refusals beside their field. On a post:
 
-1. a body longer than the store takes (``Content-Length``) is refused with 413 unread;
+1. a body longer than the store takes (``Content-Length``) is refused with 413 unread, a
+   body that is not ``multipart/form-data`` with 415, one that does not parse (a wrong
+   boundary, too many parts) with 400; the fields are checked as every form's
+   (:meth:`api.routes.pages.forms.Fields.check`) and the report's text validated before
+   any file is kept;
 2. the files are checked (count, size, type by their first bytes) and kept in the
    attachment store under their SHA-256 (:mod:`api.attachments`) — once: the same bytes
    sent again are the same file; a file over the size limit is refused with 413;
@@ -26,17 +30,21 @@ from api.attachments import FIELD, AttachmentStore, TooLarge
 from api.commands import Once
 from api.routes.pages.forms import (
     CSRF_FIELD,
+    MULTIPART,
+    URLENCODED,
     Fields,
     FormRefused,
     Forms,
     FormsDep,
     Step,
+    multipart_form,
+    require_content_type,
     same_origin,
     show,
 )
 from api.routes.pages.portal import BASE, day, home_of
 from api.schemas.casework import RectificationReportRequest
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 from domain.events import Attachment
 from projections.portal import PortalDecision, portal_decision
 
@@ -73,19 +81,27 @@ def report(attachments: list[Attachment]) -> Step[PortalDecision]:
     )
 
 
-async def posted(forms: Forms, store: AttachmentStore) -> tuple[Fields, list[tuple[str, bytes]]]:
-    """The form's fields and files, once its size, origin and CSRF token are checked."""
+async def posted(
+    forms: Forms, store: AttachmentStore
+) -> tuple[Fields, list[tuple[str, bytes]], list[str]]:
+    """The form's fields and files, once its size, origin and CSRF token are checked, and
+    the names of the parts that are not what the form sends there (a file where text goes,
+    text where the files go)."""
     request = forms.request
     if not same_origin(request):
         raise FormRefused("origin")
     length = request.headers.get("content-length", "")
     if not length.isdigit() or int(length) > store.max_request_bytes:
         raise BodyTooLarge
-    form = await request.form(max_files=store.max_files + 1, max_fields=50)
+    require_content_type(request, MULTIPART, URLENCODED)  # a form; which one, once in scope
+    form = await multipart_form(request, max_files=store.max_files + 1, max_fields=50)
     values: dict[str, tuple[str, ...]] = {}
     files: list[tuple[str, bytes]] = []
+    misplaced: list[str] = []
     for name, value in form.multi_items():
-        if isinstance(value, UploadFile):
+        if isinstance(value, UploadFile) != (name == FIELD):
+            misplaced.append(name)
+        elif isinstance(value, UploadFile):
             if value.filename:
                 files.append((value.filename, await value.read(store.max_bytes + 1)))
         else:
@@ -93,7 +109,7 @@ async def posted(forms: Forms, store: AttachmentStore) -> tuple[Fields, list[tup
     fields = Fields(values)
     if not hmac.compare_digest(fields.get(CSRF_FIELD), forms.token()):
         raise FormRefused("token")
-    return fields, files
+    return fields, files, misplaced
 
 
 @router.get(PATH, response_class=HTMLResponse)
@@ -106,7 +122,7 @@ async def submit_report(forms: FormsDep) -> Response:
     store = store_of(forms.request)
     step = report([])
     try:
-        fields, files = await posted(forms, store)
+        fields, files, misplaced = await posted(forms, store)
     except BodyTooLarge:
         tr = forms.page.tr
         detail = tr("portal.report.too_large", mb=store.max_request_bytes // (1024 * 1024))
@@ -117,7 +133,13 @@ async def submit_report(forms: FormsDep) -> Response:
         view = step.view(forms.page, forms.request.path_params)
     except DomainError as exc:
         return forms.page.refused(exc)
+    require_content_type(forms.request, MULTIPART)
     try:
+        for name in misplaced:
+            what = "files" if name == FIELD else "text"
+            raise InvalidInput(f"{name} takes {what} only", field=name)
+        step.check(fields)
+        fields.body(RectificationReportRequest)  # the text refused before a file is kept
         attachments = store.put(files)
         sent = Fields({**fields.values, FIELD: tuple(a["sha256"] for a in attachments)})
         report(attachments).run(forms.once(sent), view, sent)

@@ -164,6 +164,7 @@ CASE = Step(
         "occurred_on": view.today,
         "finding_ids": [f.finding_id for f in view.open_findings],
     },
+    lists=("finding_ids",),
 )
 register(router, f"{BASE}/case", CASE)
 
@@ -270,6 +271,7 @@ SERVICE = Step(
     run=serve_decision,
     done=file_of,
     defaults=today,
+    lists=("void_batch_ids",),
 )
 register(router, f"{BASE}/cases/{{case_id}}/service", SERVICE)
 
