@@ -83,7 +83,8 @@ async def issue(forms: FormsDep) -> Response:
         return forms.page.refused(NotFound("only a user signed in by name has tokens here"))
     try:
         fields.check({"days", "note"})
-        days = fields.integer("days") or 90
+        days = fields.integer("days")
+        days = 90 if days is None else days  # 0 is refused below, not read as "not given"
         if not 1 <= days <= MAX_DAYS:
             raise InvalidInput(f"days must be 1 to {MAX_DAYS}", field="days")
         note = fields.text("note")

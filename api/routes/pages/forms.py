@@ -42,7 +42,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar, get_origin
@@ -177,38 +177,51 @@ class Fields:
     """The fields of a posted form, each with every value sent (spaces trimmed)."""
 
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    #: The fields whose value is not UTF-8 (each read as ``""``); :meth:`check` refuses them.
-    undecodable: tuple[str, ...] = ()
+    #: What a value held as sent, before its spaces were trimmed: ``(field, reason)`` of a
+    #: value that is not UTF-8 or holds a control character; :meth:`check` refuses them.
+    problems: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, pairs: Iterable[tuple[str, str | None]], *, strip: bool = True) -> Fields:
+        """The fields ``(name, value)`` as sent (``None``: a value that is not UTF-8), each
+        value's spaces trimmed unless not ``strip`` (a password)."""
+        values: dict[str, tuple[str, ...]] = {}
+        problems: list[tuple[str, str]] = []
+        for name, value in pairs:
+            if value is None:
+                problems.append((name, f"{name} is not valid UTF-8"))
+            elif (bad := _bad_character(value)) is not None:
+                at, char = bad
+                reason = f"{name} holds the character U+{ord(char):04X} at {at}"
+                problems.append((name, reason + "; only tab and line breaks are allowed"))
+            value = value or ""
+            values[name] = (*values.get(name, ()), value.strip() if strip else value)
+        return cls(values, tuple(problems))
 
     @classmethod
     def parse(cls, body: bytes, *, strip: bool = True) -> Fields:
-        """An ``application/x-www-form-urlencoded`` body, each value's spaces trimmed unless
-        not ``strip`` (a password); one over :data:`MAX_FORM_BYTES` or
-        :data:`MAX_FORM_FIELDS` is refused whole (413)."""
+        """An ``application/x-www-form-urlencoded`` body (:meth:`of`); one over
+        :data:`MAX_FORM_BYTES` or :data:`MAX_FORM_FIELDS` is refused whole (413)."""
         if len(body) > MAX_FORM_BYTES:
             raise FormUnreadable(413, "too_large", limit=MAX_FORM_BYTES)
-        pairs = [pair for pair in body.split(b"&") if pair]
+        pairs = [pair.partition(b"=") for pair in body.split(b"&") if pair]
         if len(pairs) > MAX_FORM_FIELDS:
             raise FormUnreadable(413, "too_many", limit=MAX_FORM_FIELDS)
-        values: dict[str, tuple[str, ...]] = {}
-        undecodable: list[str] = []
-        for pair in pairs:
-            raw_name, _, raw_value = pair.partition(b"=")
+        fields: list[tuple[str, str | None]] = []
+        for raw_name, _, raw_value in pairs:
             name, value = _decoded(raw_name), _decoded(raw_value)
-            if name is None or value is None:
-                name = name or unquote_to_bytes(raw_name).decode("utf-8", errors="replace")
-                undecodable.append(name)
-            value = value or ""
-            values[name] = (*values.get(name, ()), value.strip() if strip else value)
-        return cls(values, tuple(undecodable))
+            if name is None:  # named by what can be read of it, refused as not UTF-8
+                name, value = unquote_to_bytes(raw_name).decode("utf-8", "replace"), None
+            fields.append((name, value))
+        return cls.of(fields, strip=strip)
 
     def check(self, accepted: Collection[str], lists: Collection[str] = ()) -> None:
         """Refuse, naming the field, what no browser sends for this form: a value that is not
-        UTF-8, a field the form does not have (``accepted``), a field of one value sent
-        more than once (only ``lists`` take several), a control character other than tab
-        and line breaks, or a lone surrogate."""
-        for name in self.undecodable:
-            raise InvalidInput(f"{name} is not valid UTF-8", field=name)
+        UTF-8 or holds a control character other than tab and line breaks (or a lone
+        surrogate), a field the form does not have (``accepted``), a field of one value
+        sent more than once (only ``lists`` take several)."""
+        for name, reason in self.problems:
+            raise InvalidInput(reason, field=name)
         for name, sent in self.values.items():
             if name not in accepted and name not in MACHINERY:
                 raise InvalidInput(f"{name} is not a field of this form", field=name)
@@ -216,15 +229,6 @@ class Fields:
                 raise InvalidInput(
                     f"{name} was sent {len(sent)} times; it takes one value", field=name
                 )
-            for value in sent:
-                bad = _bad_character(value)
-                if bad is not None:
-                    at, char = bad
-                    raise InvalidInput(
-                        f"{name} holds the character U+{ord(char):04X} at {at}; only tab and"
-                        " line breaks are allowed",
-                        field=name,
-                    )
 
     def get(self, name: str) -> str:
         """The first value of ``name``; ``""`` when not sent."""

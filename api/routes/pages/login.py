@@ -10,9 +10,14 @@ The name-and-password form is CSRF-protected before there is a session: ``GET /l
 sets a random nonce in a short-lived cookie and the form carries its HMAC under the form
 secret (:func:`api.routes.pages.forms.csrf_token`); a POST without both, or from another
 origin, is refused with 403 before the password is looked at. (The token form, which
-scripts post, is held to the ``Origin`` check only: a forged one needs the token.) A
+scripts post, is held to the origin check only: a forged one needs the token.) A
 wrong name or password, an unknown or a disabled user all answer the same 401; a locked
-account answers 429 with the instant the lock ends.
+account answers 429 with the instant the lock ends. Both forms, and signing out, are
+held to the ``Origin`` (or, without one, the ``Referer``) as every form of the pages is.
+The sign-in form's body is read as the other forms' are (:class:`api.routes.pages.forms.Fields`):
+another content type, too large a body, a value that is not UTF-8, an unknown or repeated
+field or a control character is refused before a name or password is looked at, and
+counts as no attempt.
 """
 
 from __future__ import annotations
@@ -217,7 +222,11 @@ def signed_in_response(page: PageContext, user: User, next_url: str) -> Response
 
 
 @router.post("/logout")
-def logout(request: Request) -> Response:
+def logout(page: PublicDep) -> Response:
+    """Sign out; a post from another site is refused (its answer would drop the cookie)."""
+    request = page.request
+    if not same_origin(request):
+        return _login_page(page, status_code=403, fresh=False)
     response = RedirectResponse("/login?bye=1", status_code=303)
     response.delete_cookie(
         SESSION_COOKIE,

@@ -95,7 +95,7 @@ async def posted(
         raise BodyTooLarge
     require_content_type(request, MULTIPART, URLENCODED)  # a form; which one, once in scope
     form = await multipart_form(request, max_files=store.max_files + 1, max_fields=50)
-    values: dict[str, tuple[str, ...]] = {}
+    values: list[tuple[str, str | None]] = []
     files: list[tuple[str, bytes]] = []
     misplaced: list[str] = []
     for name, value in form.multi_items():
@@ -105,8 +105,8 @@ async def posted(
             if value.filename:
                 files.append((value.filename, await value.read(store.max_bytes + 1)))
         else:
-            values[name] = (*values.get(name, ()), value.strip())
-    fields = Fields(values)
+            values.append((name, value))
+    fields = Fields.of(values)
     if not hmac.compare_digest(fields.get(CSRF_FIELD), forms.token()):
         raise FormRefused("token")
     return fields, files, misplaced
