@@ -16,7 +16,6 @@ Field values are also drawn by hypothesis, bounded to a few dozen requests.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -40,12 +39,13 @@ from config.settings import Settings
 from domain.errors import InvalidInput
 from tests.api.conftest import Api
 from tests.api.forms import FormClient, refusal_of
+from tests.api.test_user_sign_in import PASSWORD, csrf_of
+from tests.api.test_user_sign_in import users as users  # the sign-in tests' user li.wei
 from tests.conftest import FakeClock
 from tests.fuzz.seed import Seeded, seed
 from tests.security.conftest import api_on
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PASSWORD = "correct horse 1"
 EVIL = "https://evil.example"
 
 #: Every step form of the pages, by its route (path parameters filled from the seed).
@@ -175,10 +175,10 @@ def refused_page(response: Any, status: int, *words: str) -> str:
 # --- every form post is listed ---------------------------------------------------------------
 
 
-def test_every_form_post_of_the_pages_is_tested_here(seeded: Seeded) -> None:
+def test_every_form_post_of_the_pages_is_tested_here(api: Api) -> None:
     routes = {
         route.path
-        for included in seeded.api.client.app.routes
+        for included in api.client.app.routes
         for route in getattr(getattr(included, "original_router", None), "routes", [])
         if "POST" in getattr(route, "methods", ()) and not getattr(route, "include_in_schema", 1)
     }
@@ -268,7 +268,7 @@ def test_what_the_request_body_refuses_is_refused_beside_its_field(
     params = chengdu(seeded)
     finding = "/institutions/{iid}/workbench/finding".format(**params)
     facts = {"rule_id": "chengdu-2024/30.11", "severity": "minor", "source": "inspection"}
-    facts = {**facts, "occurred_on": "2024-05-20"}
+    facts |= {"occurred_on": "2024-05-20"}
     for data, field, reason in [
         (facts, "facts", "Field required"),
         ({**facts, "facts": "实" * 8001}, "facts", "at most 8000 characters"),
@@ -284,21 +284,22 @@ def test_what_the_request_body_refuses_is_refused_beside_its_field(
     assert not written()
 
 
-def test_a_long_text_fits_whole_where_it_was_cut_before(seeded: Seeded, bench: FormClient) -> None:
+def test_a_long_text_fits_whole_where_it_was_cut_before(api: Api) -> None:
     """8,000 Chinese characters are 72,000 bytes percent-encoded: the whole text is kept."""
-    params = chengdu(seeded)
-    path = "/institutions/{iid}/workbench/finding".format(**params)
+    iid = api.approved()["id"]
+    path = f"/institutions/{iid}/workbench/finding"
     facts = "经查考场秩序混乱" * 1000
     data = {
         "rule_id": "chengdu-2024/30.11",
         "severity": "minor",
         "source": "inspection",
-        "occurred_on": "2024-05-20",
+        "occurred_on": "2024-03-18",
         "facts": facts,
     }
+    bench = FormClient.of(api, api.token("regulator", jurisdiction="chengdu"))
     response = bench.fill(path, data)
     assert response.status_code == 303, response.text[:2000]
-    events = seeded.api.get(f"/api/v1/institutions/{params['iid']}/events").json()
+    events = api.get(f"/api/v1/institutions/{iid}/events").json()
     recorded = next(e for e in reversed(events) if e["type"] == "FindingRecorded")
     assert recorded["data"]["facts"] == facts
 
@@ -442,12 +443,9 @@ def test_the_report_form_refuses_hostile_parts_and_keeps_no_file(
 # --- the draft rulebook's impact (multipart; it records nothing, but must not fail) ----------
 
 
-def test_the_impact_form_refuses_a_body_it_cannot_read(bench: FormClient) -> None:
-    client = bench
-    page = client.client.get("/rulebooks/impact").text
-    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
-    assert token
-    data = {"csrf_token": token.group(1)}
+def test_the_impact_form_refuses_a_body_it_cannot_read(api: Api) -> None:
+    client = FormClient.of(api, api.token("regulator", jurisdiction="chengdu"))
+    data = {"csrf_token": csrf_of(client.client.get("/rulebooks/impact").text)}
     two = [("draft_file", ("a.yaml", b"a: 1")), ("draft_file", ("b.yaml", b"b: 2"))]
     post = client.client.post
     refused_page(post("/rulebooks/impact", data=data, files=two), 400, "Too many files")
@@ -466,24 +464,15 @@ def test_the_impact_form_refuses_a_body_it_cannot_read(bench: FormClient) -> Non
 # --- signing in and out ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def user(seeded: Seeded) -> Api:
-    seeded.api.app.users.create_user(
-        "li.wei", role="regulator", jurisdiction="chengdu", display_name="李伟", password=PASSWORD
-    )
-    return seeded.api
-
-
 def login_token(client: TestClient) -> str:
-    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/login").text)
-    assert match, "the sign-in form carries no CSRF token"
-    return match.group(1)
+    return csrf_of(client.get("/login").text)
 
 
 def test_the_sign_in_form_refuses_hostile_input_before_looking_at_the_password(
-    user: Api, written: Callable[[], bool]
+    users: Api,
 ) -> None:
-    client = TestClient(user.client.app)
+    before = users.app.store.recorder.max_notification_id()
+    client = TestClient(users.client.app)
     hidden = {"csrf_token": login_token(client)}
     for body, status, words in [
         (b"name=li.wei&password=x%00y", 422, "password holds the character U+0000"),
@@ -501,15 +490,14 @@ def test_the_sign_in_form_refuses_hostile_input_before_looking_at_the_password(
         assert words in html.unescape(response.text), body[:60]
     as_json = raw_post(client, "/login", b'{"name": "li.wei"}', content_type="application/json")
     assert as_json.status_code == 415
-    assert not written(), "no attempt was counted"
+    assert users.app.store.recorder.max_notification_id() == before, "no attempt was counted"
 
 
-def test_the_sign_in_form_and_signing_out_refuse_a_cross_site_post(
-    user: Api, written: Callable[[], bool]
-) -> None:
-    client = TestClient(user.client.app)
+def test_the_sign_in_form_and_signing_out_refuse_a_cross_site_post(users: Api) -> None:
+    before = users.app.store.recorder.max_notification_id()
+    client = TestClient(users.client.app)
     password = {"csrf_token": login_token(client), "name": "li.wei", "password": PASSWORD}
-    admin_token = user.admin["Authorization"].removeprefix("Bearer ")
+    admin_token = users.admin["Authorization"].removeprefix("Bearer ")
     for data in (password, {"token": admin_token}):
         for headers in ({"Origin": EVIL}, {"Referer": EVIL + "/login"}, {"Origin": "null"}):
             response = client.post("/login", data=data, headers=headers, follow_redirects=False)
@@ -520,7 +508,7 @@ def test_the_sign_in_form_and_signing_out_refuse_a_cross_site_post(
             )
     forged = client.post("/login", data={**password, "csrf_token": "0" * 64})
     assert forged.status_code == 403
-    assert not written()
+    assert users.app.store.recorder.max_notification_id() == before
     signed_in = client.post("/login", data=password, follow_redirects=False)
     assert signed_in.status_code == 303
     away = client.post("/logout", headers={"Origin": EVIL}, follow_redirects=False)
@@ -533,19 +521,16 @@ def test_the_sign_in_form_and_signing_out_refuse_a_cross_site_post(
 # --- the account page ------------------------------------------------------------------------
 
 
-def test_the_account_forms_refuse_hostile_input_and_cross_site_posts(user: Api) -> None:
-    client = TestClient(user.client.app)
+def test_the_account_forms_refuse_hostile_input_and_cross_site_posts(users: Api) -> None:
+    client = TestClient(users.client.app)
     signed_in = client.post(
         "/login",
         data={"csrf_token": login_token(client), "name": "li.wei", "password": PASSWORD},
         follow_redirects=False,
     )
     assert signed_in.status_code == 303
-    before = user.app.store.recorder.max_notification_id()
-    page = client.get("/account").text
-    token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page)
-    assert token
-    hidden = {"csrf_token": token.group(1)}
+    before = users.app.store.recorder.max_notification_id()
+    hidden = {"csrf_token": csrf_of(client.get("/account").text)}
     for path, body, words in [
         ("/account/tokens", b"note=%00", "note holds the character U+0000"),
         ("/account/tokens", b"note=%FF", "note is not valid UTF-8"),
@@ -569,4 +554,4 @@ def test_the_account_forms_refuse_hostile_input_and_cross_site_posts(user: Api) 
         assert raw_post(client, path, b"note=x").status_code == 403  # without the token
         as_json = raw_post(client, path, b"{}", content_type="application/json")
         assert as_json.status_code == 415, path
-    assert user.app.store.recorder.max_notification_id() == before
+    assert users.app.store.recorder.max_notification_id() == before

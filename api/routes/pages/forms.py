@@ -73,8 +73,8 @@ CSRF_FIELD = "csrf_token"
 KEY_FIELD = "idempotency_key"
 #: Form fields that are the machinery's, not the command's.
 MACHINERY = frozenset({CSRF_FIELD, KEY_FIELD})
-#: The largest form body read (a notice's facts and reasons at their longest, percent-encoded,
-#: fit); a longer one is refused whole (413), never cut.
+#: The largest form body read (a form's longest texts fit, percent-encoded: 8,000 Chinese
+#: characters are 72,000 bytes); a longer one is refused whole (413), never cut.
 MAX_FORM_BYTES = 262_144
 #: The most fields a form body may carry (the longest form has about twenty).
 MAX_FORM_FIELDS = 200
@@ -137,7 +137,7 @@ def require_content_type(request: Request, *expected: str) -> None:
         raise FormUnreadable(415, "content_type", sent=sent or "—", expected=expected[0])
 
 
-async def multipart_form(request: Request, **limits: int) -> FormData:
+async def read_form(request: Request, **limits: int) -> FormData:
     """A form body (``multipart/form-data`` or not) within ``limits`` (``max_files``,
     ``max_fields``, ``max_part_size``); a body the parser refuses (a wrong boundary, a
     limit passed) is :class:`FormUnreadable` with the parser's words (400)."""

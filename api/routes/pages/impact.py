@@ -32,7 +32,7 @@ from api.routes.pages.forms import (
     MULTIPART,
     FormRefused,
     FormsDep,
-    multipart_form,
+    read_form,
     require_content_type,
     same_origin,
 )
@@ -92,7 +92,7 @@ async def _posted(request: Request, token: str) -> tuple[bytes, str, str]:
     if not same_origin(request):
         raise FormRefused("origin")
     require_content_type(request, MULTIPART)
-    form = await multipart_form(request, max_files=1, max_fields=10, max_part_size=MAX_DRAFT_BYTES)
+    form = await read_form(request, max_files=1, max_fields=10, max_part_size=MAX_DRAFT_BYTES)
     if not hmac.compare_digest(str(form.get(CSRF_FIELD, "")), token):
         raise FormRefused("token")
     upload = form.get("draft_file")

@@ -37,7 +37,7 @@ from api.routes.pages.forms import (
     Forms,
     FormsDep,
     Step,
-    multipart_form,
+    read_form,
     require_content_type,
     same_origin,
     show,
@@ -94,7 +94,7 @@ async def posted(
     if not length.isdigit() or int(length) > store.max_request_bytes:
         raise BodyTooLarge
     require_content_type(request, MULTIPART, URLENCODED)  # a form; which one, once in scope
-    form = await multipart_form(request, max_files=store.max_files + 1, max_fields=50)
+    form = await read_form(request, max_files=store.max_files + 1, max_fields=50)
     values: list[tuple[str, str | None]] = []
     files: list[tuple[str, bytes]] = []
     misplaced: list[str] = []
