@@ -16,6 +16,7 @@ Field values are also drawn by hypothesis, bounded to a few dozen requests.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -29,12 +30,14 @@ from hypothesis import strategies as st
 from api.i18n import LANG_COOKIE
 from api.routes.pages import officers, portal, workbench
 from api.routes.pages.forms import (
+    MACHINERY,
     MAX_FORM_BYTES,
     MAX_FORM_FIELDS,
     URLENCODED,
     Fields,
     Step,
 )
+from api.routes.pages.login import LOGIN_FIELDS
 from config.settings import Settings
 from domain.errors import InvalidInput
 from tests.api.conftest import Api
@@ -186,6 +189,36 @@ def test_every_form_post_of_the_pages_is_tested_here(api: Api) -> None:
 
 
 # --- the step forms --------------------------------------------------------------------------
+
+
+def inputs_of(page: str, form: str) -> tuple[list[str], dict[str, set[str]]]:
+    """The names of the inputs of the form whose opening tag holds ``form``, each as often
+    as the form holds it, and those of its checkboxes and of its radio buttons."""
+    start = page.index(form)
+    body = page[start : page.index("</form>", start)]
+    names = re.findall(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"', body)
+    kinds = {k: set(re.findall(f'type="{k}" name="([^"]+)"', body)) for k in ("checkbox", "radio")}
+    return names, kinds
+
+
+def test_what_a_browser_sends_passes_the_checks(
+    seeded: Seeded, bench: FormClient, own: FormClient
+) -> None:
+    """Each form's own inputs are fields of it, and only its checkboxes send a name more
+    than once: what the checks refuse is nothing a browser sends from the page."""
+    params = chengdu(seeded)
+    for route, step in STEPS.items():
+        client, path = browser_for(route, bench, own), route.format(**params)
+        names, kinds = inputs_of(client.open(path).page, 'id="step-form"')
+        assert set(names) <= {*step.names, *step.inputs, *MACHINERY}, route
+        repeated = {n for n in names if names.count(n) > 1}
+        assert repeated <= kinds["checkbox"] | kinds["radio"], route  # a radio sends one
+        assert kinds["checkbox"] <= set(step.lists), route
+    report = "/portal/{iid}/decisions/{decision_id}/report".format(**params)
+    names, _ = inputs_of(own.open(report).page, 'id="step-form"')
+    assert set(names) == {"report", "attachments", "occurred_on", *MACHINERY}
+    login, _ = inputs_of(TestClient(seeded.api.client.app).get("/login").text, "<form")
+    assert set(login) <= {*LOGIN_FIELDS, "next", *MACHINERY}
 
 
 def _hostile(step: Step[Any]) -> list[tuple[bytes, str, str]]:
