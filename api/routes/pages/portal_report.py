@@ -50,6 +50,10 @@ from projections.portal import PortalDecision, portal_decision
 
 router = APIRouter(include_in_schema=False)
 PATH = f"{BASE}/decisions/{{decision_id}}/report"
+#: The most files, and the most other fields, the parser reads (the body's size is bounded
+#: before): more files than the store takes are refused beside the field, more than this
+#: with the whole body (400).
+MAX_PARTS = 50
 
 
 def store_of(request: Request) -> AttachmentStore:
@@ -94,7 +98,7 @@ async def posted(
     if not length.isdigit() or int(length) > store.max_request_bytes:
         raise BodyTooLarge
     require_content_type(request, MULTIPART, URLENCODED)  # a form; which one, once in scope
-    form = await read_form(request, max_files=store.max_files + 1, max_fields=50)
+    form = await read_form(request, max_files=MAX_PARTS, max_fields=MAX_PARTS)
     values: list[tuple[str, str | None]] = []
     files: list[tuple[str, bytes]] = []
     misplaced: list[str] = []
