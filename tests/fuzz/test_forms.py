@@ -346,6 +346,10 @@ values = st.text(st.characters(exclude_categories=["Cs", "Cc"]), max_size=40)
 anything = st.text(st.one_of(st.characters(), st.sampled_from(["\ud800", "\udfff", *BAD])))
 
 
+def _bad(value: str) -> str | None:
+    return next((c for c in value if c in BAD or "\ud800" <= c <= "\udfff"), None)
+
+
 @given(st.binary(max_size=300))
 def test_any_body_is_read_or_refused_naming_a_field(body: bytes) -> None:
     fields = Fields.parse(body)  # 300 bytes are within both limits
@@ -357,10 +361,6 @@ def test_any_body_is_read_or_refused_naming_a_field(body: bytes) -> None:
     else:
         fields.check(set(fields.values))
         assert all(_bad(v) is None for vs in fields.values.values() for v in vs)
-
-
-def _bad(value: str) -> str | None:
-    return next((c for c in value if c in BAD or "\ud800" <= c <= "\udfff"), None)
 
 
 @given(st.sampled_from(["reason", "名称"]), anything)
