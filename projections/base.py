@@ -34,6 +34,7 @@ from uuid import UUID
 
 from domain.events import LedgerEvent
 from projections.store import (
+    HeldSession,
     LoggedEvent,
     NotificationLog,
     Row,
@@ -59,13 +60,20 @@ class ReadModel(ABC):
     #: The event classes it reads (subclasses included); others are skipped.
     handles: ClassVar[tuple[type[LedgerEvent], ...]]
     #: Of those, the classes of which it reads only ``originator_id``,
-    #: ``originator_version`` and ``timestamp``: such events are decoded only that far
-    #: when no other read model wants more of them (``NotificationLog.decode_touch``).
+    #: ``originator_version``, ``timestamp`` and ``occurred_on``: such events are decoded
+    #: only that far when no other read model wants more of them
+    #: (``NotificationLog.decode_touch``).
     touches: ClassVar[tuple[type[LedgerEvent], ...]] = ()
+    #: The classes it touches so in a rebuild, where it may keep less than it needs to
+    #: catch up a batch at a time (None: :attr:`touches`).
+    touches_in_rebuild: ClassVar[tuple[type[LedgerEvent], ...] | None] = None
 
-    def touches_only(self, topic: str) -> bool:
+    def touches_only(self, topic: str, *, rebuilding: bool = False) -> bool:
         cls = event_class(topic)
-        return cls is not None and cls in self.touches
+        touched = self.touches
+        if rebuilding and self.touches_in_rebuild is not None:
+            touched = self.touches_in_rebuild
+        return cls is not None and cls in touched
 
     def wants(self, topic: str) -> bool:
         cls = event_class(topic)
@@ -85,6 +93,12 @@ class ReadModel(ABC):
     @abstractmethod
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
         """Write what ``events`` (in log order, all handled types) change."""
+
+    def finish(self, session: HeldSession) -> None:
+        """Run once at the end of a rebuild, after its last batch and before its views
+        are swapped in: a model that keeps what it folded in ``session.kept`` writes
+        the rows it computes once from it."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -244,9 +258,13 @@ class Decoding:
     wants it, only its id, version and time when every one wanting it touches it only
     (:attr:`ReadModel.touches`), else whole."""
 
-    def __init__(self, log: NotificationLog, models: Sequence[ReadModel]) -> None:
+    def __init__(
+        self, log: NotificationLog, models: Sequence[ReadModel], *, rebuilding: bool = False
+    ) -> None:
         self.log = log
         self.models = models
+        #: Whether for a rebuild (:attr:`ReadModel.touches_in_rebuild`).
+        self.rebuilding = rebuilding
         #: By topic: the models wanting it, and whether the whole event is needed.
         self._plans: dict[str, tuple[list[ReadModel], bool]] = {}
 
@@ -254,7 +272,8 @@ class Decoding:
         plan = self._plans.get(topic)
         if plan is None:
             wanting = [m for m in self.models if m.wants(topic)]
-            whole = any(not m.touches_only(topic) for m in wanting)
+            rebuilding = self.rebuilding
+            whole = any(not m.touches_only(topic, rebuilding=rebuilding) for m in wanting)
             plan = self._plans[topic] = (wanting, whole)
         return plan
 
@@ -378,7 +397,7 @@ def rebuild(
     store, log = projections[0].store, projections[0].log
     held = store.holding([t for p in projections for t in p.model.tables])
     models = [p.model for p in projections]
-    decoding = Decoding(log, models)
+    decoding = Decoding(log, models, rebuilding=True)
     plans = decoding._plans
     position = consumed = 0
     for entries in log.stream(1, log.head(), batch_size):
@@ -395,5 +414,7 @@ def rebuild(
                 m.apply(held, events[id(m)])
         position = entries[-1].notification_id
         consumed += len(entries)
+    for m in models:
+        m.finish(held)
     store.replace(held, {p.name: position for p in projections})
     return {p.name: consumed for p in projections}
