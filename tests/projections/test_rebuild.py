@@ -5,6 +5,7 @@ stored ones."""
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -18,7 +19,7 @@ from config.settings import Settings
 from domain.application import OversightApplication
 from domain.events import CaseDecided, EvaluationReported, LedgerEvent
 from projections import READ_MODELS, Projections
-from projections.base import Decoding, rebuild
+from projections.base import REBUILD_GC_THRESHOLDS, Decoding, rebuild
 from projections.register import Register
 from projections.store import (
     Column,
@@ -109,6 +110,34 @@ def test_a_crash_during_a_rebuild_leaves_the_old_views_and_positions(
     assert projections.rebuild() == dict.fromkeys(projections, head(app))
     assert positions(projections) == dict.fromkeys(projections, head(app))
     assert contents(projections) != before
+
+
+def test_a_rebuild_runs_the_cyclic_collector_seldom_and_gives_its_thresholds_back(
+    app: OversightApplication,
+    projections: Projections,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock.set(LATER)
+    busy_year(app)
+    before = gc.get_threshold()
+    write = Register.apply
+    seen: list[tuple[int, ...]] = []
+
+    def noting(self: Register, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
+        seen.append(gc.get_threshold())
+        if len(seen) == 2:
+            raise RuntimeError("power cut")
+        write(self, session, events)
+
+    monkeypatch.setattr(Register, "apply", noting)
+    with pytest.raises(RuntimeError, match="power cut"):
+        rebuild(list(projections.values()), batch_size=5)
+    assert seen == [REBUILD_GC_THRESHOLDS] * 2
+    assert gc.get_threshold() == before
+    monkeypatch.undo()
+    projections.rebuild()
+    assert gc.get_threshold() == before
 
 
 def test_catching_up_after_a_rebuild_goes_on_from_its_positions(
