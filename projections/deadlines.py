@@ -135,13 +135,25 @@ class Deadlines(ReadModel):
         supervisor's last version kept; no row yet (see :meth:`finish`)."""
         folds: dict[UUID, DueFold] = session.kept.setdefault(_FOLDS, {})
         supervisors: dict[UUID, int] = session.kept.setdefault(_SUPERVISORS, {})
-        institutions: dict[UUID, list[LedgerEvent]] = {}
+        # Grouped by the id's integer (hashed without a call into Python), each class
+        # told apart once.
+        institutions: dict[int, list[LedgerEvent]] = {}
+        of_supervisor: dict[type, bool] = {}
         for e in events:
-            if isinstance(e, SUPERVISOR_DATE_EVENTS):
+            cls = type(e)
+            known = of_supervisor.get(cls)
+            if known is None:
+                known = of_supervisor[cls] = issubclass(cls, SUPERVISOR_DATE_EVENTS)
+            if known:
                 supervisors[e.originator_id] = e.originator_version
             else:
-                institutions.setdefault(e.originator_id, []).append(e)
-        for iid, theirs in institutions.items():
+                group = institutions.get(e.originator_id.int)
+                if group is None:
+                    institutions[e.originator_id.int] = [e]
+                else:
+                    group.append(e)
+        for theirs in institutions.values():
+            iid = theirs[0].originator_id
             fold = folds.get(iid)
             folds[iid] = (fold or DueFold()).extended(theirs)
 
