@@ -5,11 +5,12 @@ stored ones."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from eventsourcing.persistence import IntegrityError
@@ -17,7 +18,12 @@ from eventsourcing.persistence import IntegrityError
 from bootstrap.read_models import build_projections
 from config.settings import Settings
 from domain.application import OversightApplication
+from domain.due_dates import DueFold, institution_due_dates
+from domain.errors import DomainError
 from domain.events import CaseDecided, EvaluationReported, LedgerEvent
+from domain.evolve import institution_events
+from domain.history import HistoryFold
+from domain.institution import Institution
 from projections import READ_MODELS, Projections
 from projections.base import REBUILD_GC_THRESHOLDS, Decoding, rebuild
 from projections.register import Register
@@ -197,6 +203,39 @@ def test_an_event_decoded_only_for_its_time_has_the_values_of_the_whole_decoding
     batches = [e for e in entries if e.topic == topic_of(EvaluationReported)]
     assert batches
     assert partly >= len(batches)  # every batch report at least, decoded only that far
+
+
+def test_the_due_dates_fold_gives_the_due_dates_of_the_whole_institution_and_history(
+    app: OversightApplication, clock: FakeClock
+) -> None:
+    clock.set(LATER)
+    busy_year(app)
+    file_many(app, 3, start=10)
+    log = NotificationLog(app)
+    events: dict[UUID, list[LedgerEvent]] = {}
+    for entry in log.read(1, head(app)):
+        event = log.decode(entry)
+        if isinstance(event, institution_events()):
+            events.setdefault(event.originator_id, []).append(event)
+    catalogue = app.ledger.catalogue
+    kinds: set[str] = set()
+    for iid, theirs in events.items():
+        inst = app.ledger.get(Institution, iid)
+        rulebook = None
+        if inst.valid_until is not None:
+            with contextlib.suppress(DomainError):
+                rulebook = app.ledger.filing_rulebook(inst.jurisdiction, inst.valid_until)
+        whole = institution_due_dates(
+            inst.state, HistoryFold.of(theirs).history, catalogue, rulebook
+        )
+        fold = DueFold()
+        for start in range(0, len(theirs), 3):  # extended a few events at a time
+            fold = fold.extended(theirs[start : start + 3])
+        assert fold.version == inst.version
+        assert fold.due_dates(catalogue, rulebook) == whole
+        kinds |= {d.kind for d in whole}
+    assert {"expiry", "lapse", "inactivity"} <= kinds
+    assert any(isinstance(e, EvaluationReported) for theirs in events.values() for e in theirs)
 
 
 def test_only_events_every_wanting_model_touches_are_decoded_only_that_far(
