@@ -20,13 +20,15 @@ record would.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import cast
 
 from domain.calendar import add_months
 from domain.deciders.filing import renewal_window
 from domain.events import (
+    EvaluationReported,
     LedgerEvent,
     SupervisorAppointed,
     SupervisorCardExpired,
@@ -35,7 +37,8 @@ from domain.events import (
     SupervisorDecertified,
     SupervisorTermEnded,
 )
-from domain.history import History
+from domain.evolve import evolve
+from domain.history import EventRef, History, HistoryFold, last_activity, ref_of
 from domain.rulebook import Catalogue, InactivityParams, Rulebook
 from domain.state import InstitutionState
 from domain.supervisor import Supervisor
@@ -63,6 +66,72 @@ def institution_due_dates(
     """The institution's open deadlines; ``filing_rulebook`` is the rulebook whose filing
     rules apply on the last valid day (None if none does: the lapse is then looked at from
     the day after it)."""
+    flagged = {f.reference for f in history.findings}
+    return _due_dates(state, history.last_activity(), flagged, catalogue, filing_rulebook)
+
+
+@dataclass(frozen=True)
+class DueFold:
+    """What an institution's due dates read of its events, folded from them: its state
+    and its history folded from every event but the batch reports, and the latest batch
+    report's reference.
+
+    A batch report moves a due date only through the last activity (its business date and
+    version): the state's batches, its count of evaluations and its last evaluation day
+    and the history's batch facts are read by no due date, and no other event's fold
+    needs them (a batch flagged or voided that the state does not hold leaves it as it
+    is). So of a batch report this fold reads only ``originator_version`` and
+    ``occurred_on``, and its :meth:`due_dates` are :func:`institution_due_dates` of the
+    whole institution and history.
+    """
+
+    #: The state folded from every event but the batch reports.
+    state: InstitutionState = field(default_factory=InstitutionState)
+    #: The history folded from every event but the batch reports.
+    history: HistoryFold = field(default_factory=lambda: HistoryFold.of(()))
+    latest_batch: EventRef | None = None
+    #: The version of the last event folded (a batch report's included).
+    version: int = 0
+
+    def extended(self, events: Iterable[LedgerEvent]) -> DueFold:
+        """This fold with ``events``, the institution's next ones in version order."""
+        state, version = self.state, self.version
+        latest = self.latest_batch
+        # The latest batch by business date and version, as ``History.last_activity``
+        # orders them (versions differ, so no two keys are equal).
+        key = None if latest is None else (latest.occurred_on, latest.version)
+        later: LedgerEvent | None = None
+        whole: list[LedgerEvent] = []
+        for e in events:
+            version = e.originator_version
+            if isinstance(e, EvaluationReported):
+                if key is None or (e.occurred_on, version) > key:
+                    key, later = (e.occurred_on, version), e
+            else:
+                state = evolve(state, e)
+                whole.append(e)
+        if later is not None:
+            latest = ref_of(later)
+        history = self.history.extended(whole) if whole else self.history
+        return DueFold(state, history, latest, version)
+
+    def due_dates(self, catalogue: Catalogue, filing_rulebook: Rulebook | None) -> list[DueDate]:
+        """:func:`institution_due_dates` of the institution folded."""
+        history = self.history.history
+        last = last_activity(self.latest_batch, history.approvals)
+        flagged = {f.reference for f in history.findings}
+        return _due_dates(self.state, last, flagged, catalogue, filing_rulebook)
+
+
+def _due_dates(
+    state: InstitutionState,
+    last: EventRef | None,
+    flagged: set[str],
+    catalogue: Catalogue,
+    filing_rulebook: Rulebook | None,
+) -> list[DueDate]:
+    """What :func:`institution_due_dates` reads of a history: its last activity and the
+    references of its findings."""
     if state.valid_until is None:
         return []  # never approved: the watcher passes it by
     found: list[DueDate] = []
@@ -84,21 +153,21 @@ def institution_due_dates(
         if opinion.state == "awaiting_report":
             found.append(DueDate(opinion.report_due + DAY, "opinion_report", visit_id))
     if state.holds_scope():
-        found += _inactivity(history, catalogue, state.jurisdiction)
+        found += _inactivity(last, flagged, catalogue, state.jurisdiction)
     return sorted(found)
 
 
-def _inactivity(history: History, catalogue: Catalogue, jurisdiction: str) -> list[DueDate]:
+def _inactivity(
+    last: EventRef | None, flagged: set[str], catalogue: Catalogue, jurisdiction: str
+) -> list[DueDate]:
     """As :func:`domain.detection.inactivity_flags` counts, for each rulebook of the
     jurisdiction: the first day on or after the months run out that it is in force."""
-    last = history.last_activity()
     if last is None:
         return []
     books = catalogue.for_jurisdiction(jurisdiction)
     changes = sorted(
         {r.effective_from for r in books} | {r.effective_until for r in books if r.effective_until}
     )
-    flagged = {f.reference for f in history.findings}
     rules_from = catalogue.rules_from(jurisdiction)
     found: dict[str, date] = {}
     for rulebook in books:

@@ -225,9 +225,13 @@ class History:
 
     def last_activity(self) -> EventRef | None:
         """The latest evaluation batch or approval, by business date (and version)."""
-        latest = self.indexed_batches.latest
-        refs = [latest, *self.approvals] if latest is not None else self.approvals
-        return max(refs, key=_activity_key, default=None)
+        return last_activity(self.indexed_batches.latest, self.approvals)
+
+
+def last_activity(latest_batch: EventRef | None, approvals: Iterable[EventRef]) -> EventRef | None:
+    """The later of the latest batch and the approvals, by business date (and version)."""
+    refs = [latest_batch, *approvals] if latest_batch is not None else approvals
+    return max(refs, key=_activity_key, default=None)
 
 
 @dataclass(frozen=True)

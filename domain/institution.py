@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Generic, TypeVar, overload
+from uuid import UUID
 
 from domain.base import LedgerAggregate, Stamp
 from domain.deciders import appeals, cases, effects, filing, onsite, register
@@ -96,6 +97,19 @@ class Institution(LedgerAggregate):
     def when(self, event: LedgerEvent) -> None:
         self.chain_head = event.chain_hash
         self.state = evolve(self.state, event)
+
+    @classmethod
+    def with_state(cls, iid: UUID, version: int, state: InstitutionState) -> Institution:
+        """The institution ``iid`` at ``version`` holding ``state``, made as a snapshot
+        makes it, without its events (for what is read of its state alone; its chain head
+        is not known and it records nothing)."""
+        inst = object.__new__(cls)
+        object.__setattr__(
+            inst,
+            "__dict__",
+            {"_id": iid, "_version": version, "_pending_events": [], "state": state},
+        )
+        return inst
 
     @staticmethod
     def upcast_v1_v2(attrs: dict[str, Any]) -> None:

@@ -20,9 +20,10 @@ never misses what was recorded just before it.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from copy import copy
 from datetime import date, timedelta
+from functools import partial
 from typing import Any, ClassVar, cast
 from uuid import UUID
 
@@ -30,19 +31,21 @@ from domain.application import OversightApplication
 from domain.due_dates import (
     SUPERVISOR_DATE_EVENTS,
     DueDate,
+    DueFold,
     institution_due_dates,
     supervisor_due_dates,
 )
 from domain.errors import DomainError
-from domain.events import LedgerEvent
+from domain.events import EvaluationReported, LedgerEvent
 from domain.evolve import institution_events
 from domain.history import HistoryFold
 from domain.institution import Institution
 from domain.ledger import project
+from domain.rulebook import Catalogue, Rulebook
 from domain.supervisor import Supervisor
 from projections.base import Projections, ReadModel
 from projections.portal import deadlines_of
-from projections.store import Column, Index, Table, ViewSession
+from projections.store import Column, HeldSession, Index, Table, ViewSession
 
 #: Not ``deadlines``: the deadline watchers lead a row of that name.
 NAME = "due_dates"
@@ -64,7 +67,10 @@ DUE = Table(
 #: Institutions the read model keeps folded between batches.
 KEPT = 2000
 
-#: The supervisor's events that move its card's or terms' dates.
+#: Where a rebuild's session keeps each institution's :class:`DueFold` and each
+#: supervisor's last version.
+_FOLDS = "due_dates.folds"
+_SUPERVISORS = "due_dates.supervisors"
 
 
 class Deadlines(ReadModel):
@@ -73,6 +79,11 @@ class Deadlines(ReadModel):
     Keeps the latest institutions it computed (:data:`KEPT`, the least recently used go
     first) with their histories, and folds a batch's events into them; an institution not
     kept is loaded through the ledger as of the version before the batch's first event.
+
+    A rebuild computes each aggregate's rows once, at its end, as of its last event: it
+    folds every institution's events into a :class:`DueFold` kept across the batches, of
+    whose batch reports (most of the log) it reads only the version and the business day
+    (:attr:`touches_in_rebuild`), and loads each supervisor once at its last version.
     """
 
     name: ClassVar[str] = NAME
@@ -81,15 +92,22 @@ class Deadlines(ReadModel):
         *institution_events(),
         *SUPERVISOR_DATE_EVENTS,
     )
+    touches_in_rebuild: ClassVar[tuple[type[LedgerEvent], ...] | None] = (EvaluationReported,)
 
     def __init__(self, application: OversightApplication | None = None) -> None:
         self._app = application
         self._kept: OrderedDict[UUID, tuple[Institution, HistoryFold]] = OrderedDict()
 
-    def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
-        app = self._app
-        if app is None:
+    def _application(self) -> OversightApplication:
+        if self._app is None:
             raise RuntimeError("the deadlines read model is fed only with its application")
+        return self._app
+
+    def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
+        app = self._application()
+        if isinstance(session, HeldSession):
+            self._fold(session, events)
+            return
         institutions: dict[UUID, list[LedgerEvent]] = {}
         supervisors: dict[UUID, int] = {}
         for e in events:
@@ -103,11 +121,54 @@ class Deadlines(ReadModel):
                 # Records load on the application's connections while this transaction
                 # waits: a statement between two keeps it from the server's idle timeout.
                 session.keep_alive()
-            rows += _institution_rows(app, *self._folded(app, iid, theirs))
+            inst, fold = self._folded(app, iid, theirs)
+            watched = partial(institution_due_dates, inst.state, fold.history)
+            rows += _institution_rows(app, inst, watched)
         for sid, version in supervisors.items():
             found = supervisor_due_dates(app.ledger.get(Supervisor, sid, version))
             rows += _rows(sid, "watch", found)
         session.delete(DUE, "id", [*institutions, *supervisors])
+        session.insert(DUE, rows)
+
+    def _fold(self, session: HeldSession, events: Sequence[LedgerEvent]) -> None:
+        """A rebuild's batch: each institution's events folded into its kept fold, each
+        supervisor's last version kept; no row yet (see :meth:`finish`)."""
+        folds: dict[UUID, DueFold] = session.kept.setdefault(_FOLDS, {})
+        supervisors: dict[UUID, int] = session.kept.setdefault(_SUPERVISORS, {})
+        # Grouped by the id's integer (hashed without a call into Python), each class
+        # told apart once.
+        institutions: dict[int, list[LedgerEvent]] = {}
+        of_supervisor: dict[type, bool] = {}
+        for e in events:
+            cls = type(e)
+            known = of_supervisor.get(cls)
+            if known is None:
+                known = of_supervisor[cls] = issubclass(cls, SUPERVISOR_DATE_EVENTS)
+            if known:
+                supervisors[e.originator_id] = e.originator_version
+            else:
+                group = institutions.get(e.originator_id.int)
+                if group is None:
+                    institutions[e.originator_id.int] = [e]
+                else:
+                    group.append(e)
+        for theirs in institutions.values():
+            iid = theirs[0].originator_id
+            fold = folds.get(iid)
+            folds[iid] = (fold or DueFold()).extended(theirs)
+
+    def finish(self, session: HeldSession) -> None:
+        """Every folded institution's and kept supervisor's rows, as of its last event."""
+        app = self._application()
+        folds: dict[UUID, DueFold] = session.kept.pop(_FOLDS, {})
+        supervisors: dict[UUID, int] = session.kept.pop(_SUPERVISORS, {})
+        rows: list[dict[str, Any]] = []
+        for iid, fold in folds.items():
+            inst = Institution.with_state(iid, fold.version, fold.state)
+            rows += _institution_rows(app, inst, fold.due_dates)
+        for sid, version in supervisors.items():
+            found = supervisor_due_dates(app.ledger.get(Supervisor, sid, version))
+            rows += _rows(sid, "watch", found)
         session.insert(DUE, rows)
 
     def _folded(
@@ -131,8 +192,12 @@ class Deadlines(ReadModel):
         return folded, fold
 
 
+#: An institution's watched due dates, given the catalogue and its filing rulebook.
+_Watched = Callable[[Catalogue, Rulebook | None], list[DueDate]]
+
+
 def _institution_rows(
-    app: OversightApplication, inst: Institution, fold: HistoryFold
+    app: OversightApplication, inst: Institution, due_dates: _Watched
 ) -> list[dict[str, Any]]:
     rulebook = None
     if inst.valid_until is not None:
@@ -140,7 +205,7 @@ def _institution_rows(
             rulebook = app.ledger.filing_rulebook(inst.jurisdiction, inst.valid_until)
         except DomainError:
             rulebook = None
-    watch = institution_due_dates(inst.state, fold.history, app.ledger.catalogue, rulebook)
+    watch = due_dates(app.ledger.catalogue, rulebook)
     notice = [DueDate(d.due, d.kind, d.ref) for d in deadlines_of(app, inst, date.min)]
     return _rows(inst.id, "watch", watch) + _rows(inst.id, "notice", notice)
 

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any, Literal, NamedTuple, cast
 from uuid import UUID
 
@@ -818,6 +818,12 @@ class LoggedEvent(NamedTuple):
     state: bytes
 
 
+def _logged_rows(cursor: Any) -> Callable[[Sequence[Any]], LoggedEvent]:
+    """psycopg's row maker of :class:`LoggedEvent` (a tuple made from the row's values
+    without a call of Python code)."""
+    return partial(tuple.__new__, LoggedEvent)
+
+
 @cache
 def event_class(topic: str) -> type[LedgerEvent] | None:
     """The ledger event class a stored topic names (renamed topics included), if any."""
@@ -844,15 +850,18 @@ class NotificationLog:
         self._ledger = application.ledger
         mapper = self._mapper
         transcoder = mapper.transcoder
-        #: The transcoding of instants, where the stored state is plain JSON (neither
-        #: encrypted nor compressed) that :meth:`decode_touch` can read the start of.
-        self._instants: Transcoding | None = (
-            transcoder.names.get("datetime_iso")
-            if isinstance(transcoder, JSONTranscoder)
+        #: The transcodings of instants and days, where the stored state is plain JSON
+        #: (neither encrypted nor compressed) that :meth:`decode_touch` can read the
+        #: start of.
+        self._instants: Transcoding | None = None
+        self._days: Transcoding | None = None
+        if (
+            isinstance(transcoder, JSONTranscoder)
             and mapper.cipher is None
             and mapper.compressor is None
-            else None
-        )
+        ):
+            self._instants = transcoder.names.get("datetime_iso")
+            self._days = transcoder.names.get("date_iso")
 
     @property
     def catalogue(self) -> Catalogue:
@@ -975,7 +984,7 @@ class NotificationLog:
         with (
             recorder.datastore.get_connection() as conn,
             conn.transaction(),
-            conn.cursor("notification_stream", row_factory=tuple_row) as curs,
+            conn.cursor("notification_stream", row_factory=_logged_rows) as curs,
         ):
             # The caller works between two fetches for as long as a batch takes (a
             # rebuild's, under load, more than the store's idle-in-transaction timeout):
@@ -985,7 +994,7 @@ class NotificationLog:
             curs.itersize = size
             curs.execute(statement, (start, upto))
             while rows := curs.fetchmany(size):
-                yield [LoggedEvent(*row) for row in rows]
+                yield rows
 
     def head(self) -> int:
         """The id of the last notification (0 for an empty store)."""
@@ -998,29 +1007,30 @@ class NotificationLog:
         return cast(LedgerEvent, self._mapper.to_domain_event(stored))
 
     def decode_touch(self, entry: LoggedEvent) -> LedgerEvent:
-        """The event with only its id, version and ``timestamp`` (for a read model that
-        reads nothing else of it), from the start of its stored state alone; the whole
-        event where that start is not the plain JSON the application writes.
+        """The event with only its id, version, ``timestamp`` and ``occurred_on`` (for a
+        read model that reads nothing else of it), from the start of its stored state
+        alone; the whole event where that start is not the plain JSON the application
+        writes.
 
-        The value is the one :meth:`decode` gives: the same transcoding reads the same
-        characters (an ISO string, which JSON holds without escapes). Reading any other
+        The values are the ones :meth:`decode` gives: the same transcodings read the same
+        characters (ISO strings, which JSON holds without escapes). Reading any other
         attribute of the event raises ``AttributeError``.
         """
         cls = _touchable(entry.topic)
-        state = entry.state
-        if self._instants is None or cls is None or not state.startswith(_TIMESTAMP_FIRST):
+        instants, days = self._instants, self._days
+        if instants is None or days is None or cls is None:
             return self.decode(entry)
-        start = len(_TIMESTAMP_FIRST)
-        end = state.find(b'"', start)
-        text = state[start:end]
-        if end < 0 or state[end : end + 2] != b'"}' or not text.isascii() or b"\\" in text:
+        start = _TOUCHED_START(entry.state)
+        if start is None:
             return self.decode(entry)
+        at, on = start.groups()
         event = object.__new__(cls)
         object.__setattr__(
             event,
             "__dict__",
             {
-                "timestamp": self._instants.decode(text.decode("ascii")),
+                "timestamp": instants.decode(at.decode("ascii")),
+                "occurred_on": days.decode(on.decode("ascii")),
                 "originator_id": entry.originator_id,
                 "originator_version": entry.originator_version,
             },
@@ -1029,5 +1039,10 @@ class NotificationLog:
 
 
 #: How the application's stored event state starts: the library writes the event's
-#: attributes in order, ``timestamp`` first, as its transcoding of instants.
-_TIMESTAMP_FIRST = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
+#: attributes in order, ``timestamp`` first, as its transcoding of instants, and then
+#: the ledger event's first field, its business day, as its transcoding of days. Only
+#: the characters ISO instants and days are written with (no escapes) are read so.
+_TOUCHED_START = re.compile(
+    rb'\{"timestamp":\{"_type_":"datetime_iso","_data_":"([-+.:0-9T]+)"\},'
+    rb'"occurred_on":\{"_type_":"date_iso","_data_":"([-0-9]+)"\}'
+).match
