@@ -212,46 +212,62 @@ class _PaperSets(Mapping[str, tuple[BatchFact, ...]]):
         return sum(1 for _ in self)
 
 
+#: Where the rows of a stored fold's batches come from, when first read: the table's
+#: ``rows`` and ``paper_sets`` (see :func:`fold_as_tables`), kept beside the fold or in it.
+BatchRowsSource = Callable[[], Mapping[str, Any]]
+
+
 class StoredBatches:
-    """The batches of a fold read from the store, as the store keeps them: their rows as
-    one text (a JSON array per line), the latest batch's reference and the rows of each
-    paper set beside it. A batch is built the first time it is read: an assessment reads
-    the latest (the inactivity rule) and, for a batch reported, those of its paper set,
-    not the tens of thousands of others. Never changed once made (what it builds on first
-    read is the same facts whichever thread builds them)."""
+    """The batches of a fold read from the store: how many, the latest one's reference,
+    and where their rows are (``source``: one text, a JSON array per line, and the rows of
+    each paper set), read the first time a batch is. A batch is built the first time it is
+    read: an assessment reads the latest (the inactivity rule) and, for a batch reported,
+    those of its paper set, not the tens of thousands of others. What it reads and builds
+    on first use is the same whichever thread does it first."""
 
-    __slots__ = ("_days", "_facts", "_index", "_index_text", "_rows", "_text", "count", "latest")
+    __slots__ = ("_days", "_facts", "_index", "_rows", "_source", "_text", "count", "latest")
 
-    def __init__(
-        self, text: str, count: int, latest: EventRef | None, paper_sets_text: str
-    ) -> None:
-        self._text = text
+    def __init__(self, count: int, latest: EventRef | None, source: BatchRowsSource) -> None:
         self.count = count
         self.latest = latest
-        self._index_text = paper_sets_text
+        self._source = source
+        self._text: str | None = None
         self._rows: list[str] | None = None
         self._index: dict[str, list[int]] | None = None
         self._facts: dict[int, BatchFact] = {}
         self._days: _Days = {}
 
+    def _read(self) -> str:
+        text = self._text
+        if text is None:
+            table = self._source()
+            text, index = table["rows"], table["paper_sets"]
+            if not isinstance(text, str) or not isinstance(index, str):
+                raise ValueError("the stored batches are not a text of rows")
+            self._index = json.loads(index)
+            self._text = text
+        return text
+
+    def text(self) -> str:
+        """The rows, as stored: one JSON array per line, in the order reported."""
+        return self._read() if self.count else ""
+
     def rows(self) -> list[str]:
         """Each batch's row, as its JSON text, in the order reported."""
         rows = self._rows
         if rows is None:
-            rows = self._rows = self._text.split("\n") if self.count else []
+            rows = self.text().split("\n") if self.count else []
             if len(rows) != self.count:
                 raise ValueError("the stored batches are not as many as the count says")
+            self._rows = rows
         return rows
-
-    def text(self) -> str:
-        return self._text
 
     def paper_sets(self) -> dict[str, list[int]]:
         """The positions of each paper set's batches, in the order reported."""
-        index = self._index
-        if index is None:
-            index = self._index = json.loads(self._index_text)
-        return index
+        if not self.count:
+            return {}
+        self._read()
+        return cast(dict[str, list[int]], self._index)
 
     def fact(self, position: int) -> BatchFact:
         fact = self._facts.get(position)
@@ -843,13 +859,18 @@ def _batches_table(b: _Builder) -> dict[str, Any]:
     }
 
 
-def _stored_batches(table: Mapping[str, Any], days: _Days) -> StoredBatches:
+def _stored_batches(
+    table: Mapping[str, Any], days: _Days, source: BatchRowsSource | None
+) -> StoredBatches:
     if table["columns"] != BATCH_ROW_COLUMNS:
         raise _OtherForm("the columns of the batches differ")
-    text, count, index = table["rows"], table["count"], table["paper_sets"]
-    if not isinstance(text, str) or not isinstance(count, int) or not isinstance(index, str):
-        raise _OtherForm("the batches are not a text of rows")
-    return StoredBatches(text, count, _ref(table["latest"], days), index)
+    count = table["count"]
+    if not isinstance(count, int):
+        raise _OtherForm("the batches are not counted")
+    if "rows" in table or source is None:
+        rows = {"rows": table["rows"], "paper_sets": table["paper_sets"]}
+        return StoredBatches(count, _ref(table["latest"], days), lambda: rows)
+    return StoredBatches(count, _ref(table["latest"], days), source)
 
 
 def fold_as_tables(fold: HistoryFold) -> dict[str, Any]:
@@ -869,9 +890,21 @@ def fold_as_tables(fold: HistoryFold) -> dict[str, Any]:
     }
 
 
-def fold_from_tables(data: Mapping[str, Any]) -> HistoryFold | None:
+def without_batch_rows(tables: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The tables of :func:`fold_as_tables` without the batches' rows, and those rows
+    (what a :data:`BatchRowsSource` gives back): kept apart, a fold is read without them."""
+    batches = dict(tables["batches"])
+    rows = {"rows": batches.pop("rows"), "paper_sets": batches.pop("paper_sets")}
+    return {**tables, "batches": batches}, rows
+
+
+def fold_from_tables(
+    data: Mapping[str, Any], batch_rows: BatchRowsSource | None = None
+) -> HistoryFold | None:
     """The fold ``data`` holds, or ``None`` if it is of another form than this code reads
-    (:data:`TABLES_FORMAT`, or format 1: its batches built at once)."""
+    (:data:`TABLES_FORMAT`, or format 1: its batches built at once). The batches' ``rows``
+    and ``paper_sets`` are in ``data`` as :func:`fold_as_tables` wrote them, or, if they
+    were kept apart (:func:`without_batch_rows`), from ``batch_rows`` when first read."""
     form = data.get("format")
     if form not in (1, TABLES_FORMAT):
         return None
@@ -882,7 +915,7 @@ def fold_from_tables(data: Mapping[str, Any]) -> HistoryFold | None:
         if form == 1:
             batches = _batch_facts(data["batches"], days)
         else:
-            stored = _stored_batches(data["batches"], days)
+            stored = _stored_batches(data["batches"], days, batch_rows)
         builder = _Builder(
             findings={f.finding_id: f for f in _facts(FindingFact, data["findings"], days)},
             cases={case: list(ids) for case, ids in data["cases"]},

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -31,7 +32,13 @@ from domain.calendar import shanghai_date
 from domain.chain import VerifiedChains
 from domain.errors import InvalidInput, NotFound, RuleRefusal, VersionConflict
 from domain.events import IdempotentRequestRecorded, LedgerCreated
-from domain.history import History, HistoryFold, fold_as_tables, fold_from_tables
+from domain.history import (
+    History,
+    HistoryFold,
+    fold_as_tables,
+    fold_from_tables,
+    without_batch_rows,
+)
 from domain.institution import Institution
 from domain.roster import OccupationRoster
 from domain.rulebook import Catalogue, Rulebook
@@ -202,6 +209,13 @@ def owner_of(record: object) -> UUID | None:
 def history_fold_id(iid: UUID) -> UUID:
     """The id the store keeps an institution's history fold under (in the snapshots)."""
     return uuid5(iid, "history-fold")
+
+
+def history_batches_id(iid: UUID) -> UUID:
+    """The id the store keeps the rows of the batches of an institution's history fold
+    under, beside the fold of the same version: a fold is read without them, and they are
+    read when a batch is (an assessment reads none of them but the latest, kept in the fold)."""
+    return uuid5(iid, "history-fold-batches")
 
 
 def project(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -530,28 +544,45 @@ class Ledger:
         if snapshots is None or (upto is not None and upto < interval):
             return None  # none is kept before the first interval: no lookup
         for snapshot in snapshots.get(history_fold_id(iid), lte=upto, desc=True, limit=1):
-            return fold_from_tables(cast(Snapshot, snapshot).state)
+            rows = partial(self._stored_batch_rows, iid, snapshot.originator_version)
+            return fold_from_tables(cast(Snapshot, snapshot).state, rows)
         return None
+
+    def _stored_batch_rows(self, iid: UUID, version: int) -> Mapping[str, Any]:
+        """The rows of the batches of the history fold kept at ``version`` (read when a
+        batch of it is first read); if the store no longer has them, those of the fold of
+        the events up to that version (the same rows)."""
+        snapshots = self.store.snapshots
+        if snapshots is not None:
+            for kept in snapshots.get(history_batches_id(iid), gt=version - 1, lte=version):
+                return cast(Mapping[str, Any], cast(Snapshot, kept).state)
+        folded = HistoryFold.of(self.store.repository.event_store.get(iid, lte=version))
+        return without_batch_rows(fold_as_tables(folded))[1]
 
     def _keep_stored(self, iid: UUID, fold: HistoryFold, *, since: int) -> None:
         """Keep ``fold`` in the store when it reaches a multiple of the institutions'
         snapshot interval past ``since`` (the version of the fold it was made from): a
         process that has not folded this history yet then reads it and the events after
-        it. Another process keeping the same version first is as good (a fold of a
-        version is the same fold wherever it was made)."""
+        it. The rows of its batches are kept beside it under an id of their own, in the
+        same transaction. Another process keeping the same version first is as good (a
+        fold of a version is the same fold wherever it was made)."""
         snapshots = self.store.snapshots
         interval = self.store.snapshotting_intervals.get(Institution, 0)
         if snapshots is None or interval <= 0 or fold.version // interval <= since // interval:
             return
-        snapshot = Snapshot(
-            originator_id=history_fold_id(iid),
-            originator_version=fold.version,
-            timestamp=self.clock(),
-            topic=get_topic(HistoryFold),
-            state=fold_as_tables(fold),
-        )
+        tables, rows = without_batch_rows(fold_as_tables(fold))
+        kept = [
+            Snapshot(
+                originator_id=kept_id,
+                originator_version=fold.version,
+                timestamp=self.clock(),
+                topic=get_topic(HistoryFold),
+                state=state,
+            )
+            for kept_id, state in ((history_fold_id(iid), tables), (history_batches_id(iid), rows))
+        ]
         with contextlib.suppress(IntegrityError):
-            snapshots.put([snapshot])
+            snapshots.put(kept)
 
     def originators(self, created: type[LedgerCreated] | None = None) -> Iterator[UUID]:
         """Every aggregate id in the store in order of first appearance; with ``created``,

@@ -24,8 +24,8 @@ from bootstrap import build_application
 from config.settings import Settings
 from domain.application import OversightApplication
 from domain.errors import DomainError
-from domain.history import History, HistoryFold, fold_as_tables, fold_from_tables
-from domain.ledger import history_fold_id
+from domain.history import Batches, History, HistoryFold, fold_as_tables, fold_from_tables
+from domain.ledger import history_batches_id, history_fold_id
 from tests.gwt import Ledger
 
 EPOCH = date(2024, 3, 1)
@@ -138,16 +138,18 @@ def test_a_cold_history_from_the_store_is_the_one_folded_from_its_events(
         )
         for version in (None, len(ledger.events) // 2 or None):
             cold = build_application(settings)
-            try:
+            try:  # the batches' rows are read from the store when first read
                 read = cold.ledger.fold(iid, upto=version)
+                assert read.history == History.from_events(app.ledger.events(iid)[:version])
             finally:
                 cold.close()
-            assert read.history == History.from_events(app.ledger.events(iid)[:version])
     finally:
         app.close()
 
 
-def test_the_stored_fold_alone_holds_the_history_of_its_version(settings: Settings) -> None:
+def test_the_stored_fold_and_its_batch_rows_hold_the_history_of_its_version(
+    settings: Settings,
+) -> None:
     settings = settings.model_copy(update={"snapshot_interval": 3})
     app = build_application(settings)
     try:
@@ -156,9 +158,47 @@ def test_the_stored_fold_alone_holds_the_history_of_its_version(settings: Settin
         app.ledger.fold(iid)
         assert app.store.snapshots is not None
         [stored] = app.store.snapshots.get(history_fold_id(iid))
-        fold = fold_from_tables(stored.state)  # type: ignore[attr-defined]
+        [rows] = app.store.snapshots.get(history_batches_id(iid))
+        assert rows.originator_version == stored.originator_version == len(ledger.events)
+        state: dict[str, Any] = stored.state  # type: ignore[attr-defined]
+        assert "rows" not in state["batches"]  # kept beside the fold, read when needed
+        assert fold_from_tables(state) is None  # the fold alone does not hold its batches
+        fold = fold_from_tables(state, lambda: rows.state)  # type: ignore[attr-defined]
         assert fold is not None
         assert fold.history == History.from_events(ledger.events)
+    finally:
+        app.close()
+
+
+def test_a_fold_whose_batch_rows_are_gone_reads_them_from_the_events(
+    settings: Settings,
+) -> None:
+    settings = settings.model_copy(update={"snapshot_interval": 3})
+    app = build_application(settings)
+    try:
+        ledger = _file([("batch", 10, 0), ("batch", 20, 1), ("batch", 30, 2), ("batch", 40, 0)])
+        iid = _stored(app, ledger)
+        app.ledger.fold(iid)
+        cold = build_application(settings)
+        try:
+            snapshots = cold.store.snapshots
+            assert snapshots is not None
+            kept = snapshots.get
+
+            def without_rows(originator_id: UUID, **kwargs: Any) -> Any:
+                return (
+                    iter(())
+                    if originator_id == history_batches_id(iid)
+                    else kept(originator_id, **kwargs)
+                )
+
+            snapshots.get = without_rows  # type: ignore[method-assign]  # the rows gone
+            read = cold.ledger.fold(iid)
+            assert read.version == len(ledger.events) == 6
+            assert isinstance(read.history.batches, Batches)  # from the stored fold
+            assert read.history == History.from_events(ledger.events)
+        finally:
+            cold.close()
     finally:
         app.close()
 
