@@ -20,6 +20,7 @@ objects they always were, and read back into ``Keyed``).
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -402,7 +403,8 @@ KEYED_FIELDS = tuple(
 class BatchTable:
     """A state's batches as a snapshot writes them: a table, one row of plain values per
     batch, instead of an object per batch (a file holds tens of thousands of them, and an
-    object costs the decoder a call for it and another for its date)."""
+    object costs the decoder a call for it and another for its date); the rows as one
+    JSON text, read when the batches are first read (an assessment never reads them)."""
 
     __slots__ = ("batches",)
 
@@ -422,10 +424,15 @@ class BatchTableTranscoding(Transcoding):
             [key, b.evaluated_on.isoformat(), b.flags, b.voided_by]
             for key, b in obj.batches.items()
         ]
-        return {"columns": BATCH_COLUMNS, "rows": rows}
+        text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+        return {"columns": BATCH_COLUMNS, "count": len(rows), "text": text}
 
     def decode(self, data: dict[str, Any]) -> Keyed[str, BatchState]:
-        columns, rows = data["columns"], data["rows"]
+        columns = data["columns"]
+        if "text" in data and columns == BATCH_COLUMNS:
+            text: str = data["text"]
+            return Keyed.deferred(data["count"], lambda: _batch_rows(json.loads(text)))
+        rows = data["rows"]  # written before the rows were one text
         if columns != BATCH_COLUMNS:  # written with other fields: each by its name
             named = (dict(zip(columns, row, strict=True)) for row in rows)
             return Keyed(
@@ -436,14 +443,21 @@ class BatchTableTranscoding(Transcoding):
                     for row in named
                 }
             )
-        batches: dict[str, BatchState] = {}
-        for key, on, flags, voided_by in rows:
-            batch: Any = object.__new__(BatchState)  # all its fields, as ``changed`` does
-            batch.__dict__.update(
-                evaluated_on=date.fromisoformat(on), flags=flags, voided_by=voided_by
-            )
-            batches[key] = batch
-        return Keyed(batches)
+        return Keyed(_batch_rows(rows))
+
+
+def _batch_rows(rows: list[list[Any]]) -> dict[str, BatchState]:
+    """The batches of rows of :data:`BATCH_COLUMNS`, by id."""
+    batches: dict[str, BatchState] = {}
+    days: dict[str, date] = {}
+    for key, on, flags, voided_by in rows:
+        day = days.get(on)
+        if day is None:
+            day = days[on] = date.fromisoformat(on)
+        batch: Any = object.__new__(BatchState)  # all its fields, as ``changed`` does
+        batch.__dict__.update(evaluated_on=day, flags=flags, voided_by=voided_by)
+        batches[key] = batch
+    return batches
 
 
 class StateTranscoding(RecordTranscoding):
