@@ -161,7 +161,8 @@ class BatchIndex:
 @dataclass
 class _BatchIndexer:
     """A :class:`BatchIndex` kept up to date one batch at a time; on a fold read from the
-    store, on top of the stored batches' index (``stored``)."""
+    store, the batches added on top of the stored batches' index (``stored``), which is
+    read only when a paper set is looked up."""
 
     latest: EventRef | None = None
     by_paper_set: dict[str, tuple[BatchFact, ...]] = field(default_factory=dict)
@@ -171,9 +172,7 @@ class _BatchIndexer:
         # The first of equal keys stays, as ``max`` over the batches in order keeps it.
         if self.latest is None or _activity_key(batch.ref) > _activity_key(self.latest):
             self.latest = batch.ref
-        same = self.by_paper_set.get(batch.paper_set_id)
-        if same is None:
-            same = () if self.stored is None else self.stored.paper_set(batch.paper_set_id)
+        same = self.by_paper_set.get(batch.paper_set_id, ())  # on top of ``stored``'s
         self.by_paper_set[batch.paper_set_id] = (*same, batch)
 
     def copy(self) -> _BatchIndexer:
@@ -188,8 +187,8 @@ class _BatchIndexer:
 
 
 class _PaperSets(Mapping[str, tuple[BatchFact, ...]]):
-    """The batches of each paper set: those added since the stored fold (a paper set's
-    whole tuple once one of its batches is added), else the stored ones, built when read."""
+    """The batches of each paper set: the stored ones (built when read), then those added
+    since the stored fold."""
 
     __slots__ = ("_added", "_stored")
 
@@ -197,16 +196,15 @@ class _PaperSets(Mapping[str, tuple[BatchFact, ...]]):
         self._stored, self._added = stored, added
 
     def __getitem__(self, paper_set_id: str) -> tuple[BatchFact, ...]:
-        same = self._added.get(paper_set_id)
-        if same is None:
-            same = self._stored.paper_set(paper_set_id)
-            if not same:
-                raise KeyError(paper_set_id)
+        same = self._stored.paper_set(paper_set_id) + self._added.get(paper_set_id, ())
+        if not same:
+            raise KeyError(paper_set_id)
         return same
 
     def __iter__(self) -> Iterator[str]:
-        yield from self._added
-        yield from (p for p in self._stored.paper_sets() if p not in self._added)
+        stored = self._stored.paper_sets()
+        yield from stored
+        yield from (p for p in self._added if p not in stored)
 
     def __len__(self) -> int:
         return sum(1 for _ in self)

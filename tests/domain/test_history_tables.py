@@ -24,7 +24,15 @@ from bootstrap import build_application
 from config.settings import Settings
 from domain.application import OversightApplication
 from domain.errors import DomainError
-from domain.history import Batches, History, HistoryFold, fold_as_tables, fold_from_tables
+from domain.history import (
+    Batches,
+    BatchFact,
+    History,
+    HistoryFold,
+    _table,
+    fold_as_tables,
+    fold_from_tables,
+)
 from domain.ledger import history_batches_id, history_fold_id
 from tests.gwt import Ledger
 
@@ -107,6 +115,20 @@ def test_a_fold_read_from_its_tables_is_the_fold_of_the_events(
     assert read is not None
     assert read.history == part.history
     assert read.version == part.version
+    # Tables written before the batches were one text of rows (format 1) read the same.
+    before = {
+        **fold_as_tables(part),
+        "format": 1,
+        "batches": _table(BatchFact, part.builder.batches),
+    }
+    app = build_application(Settings(database_url="sqlite:///:memory:"))
+    try:
+        older = fold_from_tables(_through_json(app, before))
+    finally:
+        app.close()
+    assert older is not None
+    assert older.history == part.history
+    assert older.extended(events[cut:]).history == History.from_events(events)
     # Folding on from the one read is folding on from the one written.
     whole = part.extended(events[cut:])
     on = read.extended(events[cut:]).history
