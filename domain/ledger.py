@@ -207,7 +207,15 @@ def owner_of(record: object) -> UUID | None:
 
 
 def history_fold_id(iid: UUID) -> UUID:
-    """The id the store keeps an institution's history fold under (in the snapshots)."""
+    """The id the store keeps an institution's history fold under (in the snapshots), in
+    the form this code writes (``domain.history.TABLES_FORMAT``)."""
+    return uuid5(iid, "history-fold-2")
+
+
+def history_fold_id_before(iid: UUID) -> UUID:
+    """The id folds of the first form (format 1, the batches as rows of values) were kept
+    under: read where the store keeps none under :func:`history_fold_id` yet, and then
+    kept under it in the form this code writes."""
     return uuid5(iid, "history-fold")
 
 
@@ -524,7 +532,7 @@ class Ledger:
             fold = kept.extended(event_store.get(iid, gt=kept.version, lte=upto))
             self._keep_stored(iid, fold, since=kept.version)
         else:
-            stored = self._stored_fold(iid, upto)
+            stored, current = self._stored_fold(iid, upto)
             since = 0 if stored is None else stored.version
             if stored is None:
                 fold = HistoryFold.of(event_store.get(iid, lte=upto))
@@ -532,21 +540,24 @@ class Ledger:
                 fold = stored
             else:
                 fold = stored.extended(event_store.get(iid, gt=since, lte=upto))
-            self._keep_stored(iid, fold, since=since)
+            self._keep_stored(iid, fold, since=since, anyway=not current)
         self.folds.put(iid, fold)
         return fold
 
-    def _stored_fold(self, iid: UUID, upto: int | None) -> HistoryFold | None:
+    def _stored_fold(self, iid: UUID, upto: int | None) -> tuple[HistoryFold | None, bool]:
         """The latest fold of the institution's history the store keeps (up to ``upto``),
-        if it is of the form this code writes."""
+        if it is of a form this code reads; and whether it is kept in the form this code
+        writes (else it was kept under :func:`history_fold_id_before`)."""
         snapshots = self.store.snapshots
         interval = self.store.snapshotting_intervals.get(Institution, 0)
         if snapshots is None or (upto is not None and upto < interval):
-            return None  # none is kept before the first interval: no lookup
+            return None, True  # none is kept before the first interval: no lookup
         for snapshot in snapshots.get(history_fold_id(iid), lte=upto, desc=True, limit=1):
             rows = partial(self._stored_batch_rows, iid, snapshot.originator_version)
-            return fold_from_tables(cast(Snapshot, snapshot).state, rows)
-        return None
+            return fold_from_tables(cast(Snapshot, snapshot).state, rows), True
+        for snapshot in snapshots.get(history_fold_id_before(iid), lte=upto, desc=True, limit=1):
+            return fold_from_tables(cast(Snapshot, snapshot).state), False
+        return None, True
 
     def _stored_batch_rows(self, iid: UUID, version: int) -> Mapping[str, Any]:
         """The rows of the batches of the history fold kept at ``version`` (read when a
@@ -559,16 +570,21 @@ class Ledger:
         folded = HistoryFold.of(self.store.repository.event_store.get(iid, lte=version))
         return without_batch_rows(fold_as_tables(folded))[1]
 
-    def _keep_stored(self, iid: UUID, fold: HistoryFold, *, since: int) -> None:
+    def _keep_stored(
+        self, iid: UUID, fold: HistoryFold, *, since: int, anyway: bool = False
+    ) -> None:
         """Keep ``fold`` in the store when it reaches a multiple of the institutions'
-        snapshot interval past ``since`` (the version of the fold it was made from): a
-        process that has not folded this history yet then reads it and the events after
-        it. The rows of its batches are kept beside it under an id of their own, in the
-        same transaction. Another process keeping the same version first is as good (a
-        fold of a version is the same fold wherever it was made)."""
+        snapshot interval past ``since`` (the version of the fold it was made from), or
+        ``anyway`` (made from a fold of the first form): a process that has not folded
+        this history yet then reads it and the events after it. The rows of its batches
+        are kept beside it under an id of their own, in the same transaction. Another
+        process keeping the same version first is as good (a fold of a version is the
+        same fold wherever it was made)."""
         snapshots = self.store.snapshots
         interval = self.store.snapshotting_intervals.get(Institution, 0)
-        if snapshots is None or interval <= 0 or fold.version // interval <= since // interval:
+        if snapshots is None or interval <= 0:
+            return
+        if not anyway and fold.version // interval <= since // interval:
             return
         tables, rows = without_batch_rows(fold_as_tables(fold))
         kept = [

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventsourcing.domain import Snapshot
+from eventsourcing.utils import get_topic
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -33,7 +35,7 @@ from domain.history import (
     fold_as_tables,
     fold_from_tables,
 )
-from domain.ledger import history_batches_id, history_fold_id
+from domain.ledger import history_batches_id, history_fold_id, history_fold_id_before
 from tests.gwt import Ledger
 
 EPOCH = date(2024, 3, 1)
@@ -243,5 +245,54 @@ def test_tables_of_another_form_read_as_nothing_and_the_events_are_folded(
             assert cold.ledger.fold(iid).history == History.from_events(ledger.events)
         finally:
             cold.close()
+    finally:
+        app.close()
+
+
+def test_a_fold_kept_in_the_first_form_is_read_and_kept_again_in_this_one(
+    settings: Settings,
+) -> None:
+    settings = settings.model_copy(update={"snapshot_interval": 3})
+    app = build_application(settings)
+    try:
+        ledger = _file([("batch", 10, 0), ("finding", 20, 0), ("batch", 30, 1), ("batch", 40, 0)])
+        iid = _stored(app, ledger)
+        fold = HistoryFold.of(ledger.events[:5])
+        first_form = {
+            **fold_as_tables(fold),
+            "format": 1,
+            "batches": _table(BatchFact, fold.builder.batches),
+        }
+        snapshots = app.store.snapshots
+        assert snapshots is not None
+        snapshots.put(
+            [
+                Snapshot(
+                    originator_id=history_fold_id_before(iid),
+                    originator_version=5,
+                    timestamp=datetime.now(UTC),
+                    topic=get_topic(HistoryFold),
+                    state=first_form,
+                )
+            ]
+        )
+        assert list(snapshots.get(history_fold_id(iid))) == []
+        for kept_in_this_form in (False, True):
+            cold = build_application(settings)
+            try:
+                read, current = cold.ledger._stored_fold(iid, None)
+                assert read is not None
+                assert read.version == (len(ledger.events) if kept_in_this_form else 5)
+                assert current is kept_in_this_form
+                assert isinstance(read.history.batches, Batches) is kept_in_this_form
+                assert cold.ledger.fold(iid).history == History.from_events(ledger.events)
+            finally:
+                cold.close()
+            # The first read kept it in this form, at the version it read it at and after.
+            versions = [s.originator_version for s in snapshots.get(history_fold_id(iid))]
+            assert versions == [len(ledger.events)]
+            assert [s.originator_version for s in snapshots.get(history_batches_id(iid))] == (
+                versions
+            )
     finally:
         app.close()
