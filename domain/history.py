@@ -735,28 +735,39 @@ def _batch_facts(table: Mapping[str, Any], days: _Days) -> list[BatchFact]:
     one table that grows with the file (tens of thousands of rows)."""
     if table["columns"] != [name for name, _ in _columns(BatchFact)]:
         raise _OtherForm("the columns of BatchFact differ")
-    new = object.__new__
     facts: list[BatchFact] = []
     for row in table["rows"]:
         batch_id, occupation, level, on, site, candidates, unqualified, paper_set, ref, checks = row
         day = days.get(on)
         if day is None:
             day = days[on] = date.fromisoformat(on)
-        fact: Any = new(BatchFact)  # all its fields, as a frozen record's copy does
-        fact.__dict__.update(
-            batch_id=batch_id,
-            occupation=occupation,
-            level=level,
-            evaluated_on=day,
-            site=site,
-            candidates=candidates,
-            unqualified_candidates=unqualified,
-            paper_set_id=paper_set,
-            ref=_ref(ref, days),
-            checks=tuple(checks),
+        facts.append(
+            _batch(
+                (batch_id, occupation, level, day, site, candidates, unqualified, paper_set),
+                cast(EventRef, _ref(ref, days)),
+                checks,
+            )
         )
-        facts.append(fact)
     return facts
+
+
+def _batch(values: tuple[Any, ...], ref: EventRef, checks: list[str]) -> BatchFact:
+    """A batch of its values in the order of its fields up to its reference."""
+    batch_id, occupation, level, day, site, candidates, unqualified, paper_set = values
+    fact: Any = object.__new__(BatchFact)  # all its fields, as a frozen record's copy does
+    fact.__dict__.update(
+        batch_id=batch_id,
+        occupation=occupation,
+        level=level,
+        evaluated_on=day,
+        site=site,
+        candidates=candidates,
+        unqualified_candidates=unqualified,
+        paper_set_id=paper_set,
+        ref=ref,
+        checks=tuple(checks),
+    )
+    return cast(BatchFact, fact)
 
 
 #: The columns of a stored batch row (format 2): a ``BatchFact``'s, its reference as its
@@ -799,39 +810,11 @@ def _batch_row(b: BatchFact) -> str:
 
 def _batch_of_row(row: list[Any], days: _Days) -> BatchFact:
     """The batch a row written by :func:`_batch_row` holds."""
-    (
-        batch_id,
-        occupation,
-        level,
-        on,
-        site,
-        candidates,
-        unqualified,
-        paper_set,
-        v,
-        kind,
-        ref_on,
-        checks,
-    ) = row
-    day = _day(on, days)
-    ref: Any = object.__new__(EventRef)  # all its fields, as a frozen record's copy does
-    ref.__dict__.update(
-        version=v, type=kind, occurred_on=day if ref_on is None else _day(ref_on, days)
-    )
-    fact: Any = object.__new__(BatchFact)
-    fact.__dict__.update(
-        batch_id=batch_id,
-        occupation=occupation,
-        level=level,
-        evaluated_on=day,
-        site=site,
-        candidates=candidates,
-        unqualified_candidates=unqualified,
-        paper_set_id=paper_set,
-        ref=ref,
-        checks=tuple(checks),
-    )
-    return cast(BatchFact, fact)
+    values, (version, kind, ref_on, checks) = row[:8], row[8:]
+    on = values[3]
+    values[3] = _day(on, days)
+    ref = _ref([version, kind, on if ref_on is None else ref_on], days)
+    return _batch(tuple(values), cast(EventRef, ref), checks)
 
 
 def _batches_table(b: _Builder) -> dict[str, Any]:
