@@ -35,6 +35,8 @@ def test_a_worker_runs_its_passes_with_its_start_up_frozen(
     monkeypatch.setattr(cli.projection_worker, "main", passes)
     monkeypatch.setattr(cli.deadlines, "main", passes)
     monkeypatch.setattr(notices_cli.notice_worker, "main", passes)
+    for module in (cli, notices_cli):  # the logging of other tests left as it is
+        monkeypatch.setattr(module, "configure_logging", lambda *_: None)
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'store.db'}")
     assert gc.get_freeze_count() == 0
     args = argparse.Namespace(worker=worker, once=True, full_scan=False)
