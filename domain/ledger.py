@@ -42,7 +42,7 @@ from domain.history import (
 from domain.institution import Institution
 from domain.roster import OccupationRoster
 from domain.rulebook import Catalogue, Rulebook
-from domain.state import TRANSCODINGS as STATE_TRANSCODINGS
+from domain.state import BatchesApart, batch_rows_text, transcodings
 from domain.supervisor import SupervisionPolicy, Supervisor
 from domain.users import User
 
@@ -51,6 +51,9 @@ A = TypeVar("A")
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "skills-oversight:idempotency")
 #: Notifications read per query when scanning the store.
 NOTIFICATION_PAGE = 500
+#: From how many batches an institution's snapshot keeps their rows in a record of their
+#: own (below it, one query for the whole snapshot is cheaper than a second one).
+BATCHES_APART_FROM = 1_000
 #: Events the kept history folds may cover together, by default (see ``HistoryFolds``).
 HISTORY_FOLD_EVENTS = 200_000
 
@@ -152,6 +155,8 @@ class LedgerStore(Application[UUID]):
         # A user's sign-ins are events too: its record is snapshotted as well. A roster is
         # read by every approval of its occupation: snapshotted too, so that a large register
         # (thousands of holders of one occupation) loads in bounded time.
+        #: From how many batches an institution's snapshot keeps their rows apart.
+        self.batches_apart_from = BATCHES_APART_FROM
         self.snapshotting_intervals = {  # type: ignore[misc]
             Institution: snapshot_interval,
             User: snapshot_interval,
@@ -175,16 +180,46 @@ class LedgerStore(Application[UUID]):
             if aggregate.version == event.originator_version:
                 cls = getattr(type(aggregate), "Snapshot", None) or self.snapshot_class
                 assert cls is not None
-                self.snapshots.put([cls.take(aggregate)])
+                self.snapshots.put(self._with_rows_apart(cls.take(aggregate), aggregate))
             else:  # a later event of the same save: the aggregate as it stood then
                 self.take_snapshot(
                     event.originator_id, version=event.originator_version, projector_func=project
                 )
 
+    def _with_rows_apart(self, snapshot: Snapshot, aggregate: object) -> list[Snapshot]:
+        """The snapshot, and for an institution of :attr:`batches_apart_from` batches or
+        more the record of its batch rows before it (``institution_batches_id``, at the
+        snapshot's version), the snapshot holding only their count: a load reads them the
+        first time the batches are read, which an assessment never does. Both are saved
+        in one transaction."""
+        if not isinstance(aggregate, Institution):
+            return [snapshot]
+        batches = aggregate.state.batches
+        if len(batches) < self.batches_apart_from:
+            return [snapshot]
+        rows_id = institution_batches_id(aggregate.id)
+        version = snapshot.originator_version
+        rows = Snapshot(
+            originator_id=rows_id,
+            originator_version=version,
+            timestamp=snapshot.timestamp,
+            topic=snapshot.topic,
+            state={"rows": batch_rows_text(batches)},
+        )
+        snapshot.state["state"] = BatchesApart(aggregate.state, rows_id, version)
+        return [rows, snapshot]
+
+    def _kept_rows(self, rows_id: UUID, version: int) -> str:
+        """The batch rows a snapshot kept apart (see :meth:`_with_rows_apart`)."""
+        assert self.snapshots is not None
+        for kept in self.snapshots.get(rows_id, gt=version - 1, lte=version):
+            return cast(str, cast(Snapshot, kept).state["rows"])
+        raise LookupError(f"the batch rows {rows_id} at {version} are not in the store")
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
-        for transcoding in STATE_TRANSCODINGS:
+        for transcoding in transcodings(self._kept_rows):
             transcoder.register(transcoding)
 
 
@@ -204,6 +239,12 @@ def owner_of(record: object) -> UUID | None:
     if isinstance(record, Supervisor) and record.kind == "internal" and record.institution_id:
         return UUID(record.institution_id)
     return None
+
+
+def institution_batches_id(iid: UUID) -> UUID:
+    """The id the store keeps the batch rows of an institution's snapshots under, when a
+    snapshot keeps them apart (one record per snapshot, at its version)."""
+    return uuid5(iid, "institution-batches")
 
 
 def history_fold_id(iid: UUID) -> UUID:
