@@ -17,7 +17,7 @@ from domain.commands.findings import BatchReport
 from domain.creditcode import make_credit_code
 from domain.evolve import fold
 from domain.institution import FilingApplication, Institution
-from domain.ledger import DateAsISO, institution_batches_id, project
+from domain.ledger import DateAsISO, LatestInstitutions, institution_batches_id, project
 from domain.rulebook import default_catalogue
 from domain.state import TRANSCODINGS, BatchTableTranscoding
 from tests.conftest import FakeClock
@@ -264,6 +264,11 @@ def test_a_snapshot_of_many_batches_keeps_their_rows_apart_read_when_the_batches
                 f"B-{n}", "4-07-05-04", 4, date(2024, 5, 10 + n), "未备案考点", None, 20, 0, 18, ""
             )
             app.findings.report_evaluation(ADMIN, work.iid, report)
+        # Then commands on the file loaded from such a snapshot, reading none of its
+        # batches: the next snapshots write the rows they did not read.
+        for n in range(3):
+            app.ledger.latest = LatestInstitutions(size=0)
+            work.finding("chengdu-2024/30.4", f"2024-06-0{n + 1}")
         snapshots = app.store.snapshots
         assert snapshots is not None
         taken = {s.originator_version: s for s in snapshots.get(work.iid)}
