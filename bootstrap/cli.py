@@ -20,6 +20,7 @@ from bootstrap import system_clock
 from bootstrap.bench import Options as BenchOptions
 from bootstrap.bench import add_arguments as add_bench_arguments
 from bootstrap.cli_users import Handler, add_user_commands, opened, scope_institution
+from bootstrap.collector import serving_collector, started_collector
 from bootstrap.config_docs import command as config_docs
 from bootstrap.coordination import coordinator, heartbeat_store
 from bootstrap.demo import ensure_demo
@@ -30,7 +31,7 @@ from bootstrap.notices_cli import add_notice_arguments, cmd_notices, notice_work
 from bootstrap.read_models import build_projections
 from bootstrap.register_import import add_arguments as add_register_arguments
 from bootstrap.register_import import command as cmd_import_register
-from bootstrap.service import serving_collector, web_service
+from bootstrap.service import web_service
 from config.logging import configure_logging
 from config.settings import Settings
 from domain.access import ROLES, SYSTEM, TOKEN_PREFIX
@@ -289,6 +290,7 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging(settings.log_format, settings.log_level)
     with opened(settings) as app, closing(build_projections(settings, app)) as projections:
         store = heartbeat_store(settings, app)
+        started_collector()
         try:
             deadlines.main(
                 app,
@@ -311,6 +313,7 @@ def projection_worker_process(
         opened(settings) as app,
         closing(build_projections(settings, app, batch_size=batch_size)) as projections,
     ):
+        started_collector()
         projection_worker.main(
             projections,
             poll_interval=poll_interval,

@@ -8,6 +8,7 @@ import re
 from uuid import UUID
 
 from bootstrap import build_application
+from bootstrap.collector import started_collector
 from bootstrap.read_models import build_projections
 from config.logging import configure_logging
 from config.settings import Settings
@@ -70,6 +71,7 @@ def notice_worker_process(settings: Settings, *, once: bool) -> None:
     configure_logging(settings.log_format, settings.log_level)
     app = build_application(settings)
     projections = build_projections(settings, app)
+    started_collector()
     try:
         board = NoticeBoard(projections.store)
         notice_worker.main(app, board, settings, once=once, index=DueIndex(projections))

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,21 +24,6 @@ from workers import projections as projection_worker
 
 #: How long stopping waits for each thread to finish its pass.
 JOIN_TIMEOUT = 10.0
-#: The garbage collector's thresholds while serving (Python's own: 700, 10, 10).
-SERVING_GC_THRESHOLDS = (10_000, 50, 1_000)
-
-
-def serving_collector() -> None:
-    """The garbage collector as a server wants it, once the service is built: what was
-    built is never collected (``gc.freeze``: the catalogue, the modules, the read models'
-    setup are not scanned again), and a collection of the youngest objects runs after
-    10,000 allocations instead of 700, the older generations less often still. Requests
-    make many short-lived objects and few cycles; under the command load of the bench a
-    command took 4.3 ms of the server's CPU with these thresholds against 5.5 ms with
-    Python's, and the p99 at 16 clients halved (``docs/performance.md``)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*SERVING_GC_THRESHOLDS)
 
 
 def web_service(settings: Settings, oversight: OversightApplication) -> FastAPI:

@@ -8,10 +8,11 @@ new level and actions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast, overload
 
 from domain import events as ev
 
@@ -159,32 +160,174 @@ class BatchIndex:
 
 @dataclass
 class _BatchIndexer:
-    """A :class:`BatchIndex` kept up to date one batch at a time."""
+    """A :class:`BatchIndex` kept up to date one batch at a time; on a fold read from the
+    store, the batches added on top of the stored batches' index (``stored``), which is
+    read only when a paper set is looked up."""
 
     latest: EventRef | None = None
     by_paper_set: dict[str, tuple[BatchFact, ...]] = field(default_factory=dict)
+    stored: StoredBatches | None = None
 
     def add(self, batch: BatchFact) -> None:
         # The first of equal keys stays, as ``max`` over the batches in order keeps it.
         if self.latest is None or _activity_key(batch.ref) > _activity_key(self.latest):
             self.latest = batch.ref
-        same = self.by_paper_set.get(batch.paper_set_id, ())
+        same = self.by_paper_set.get(batch.paper_set_id, ())  # on top of ``stored``'s
         self.by_paper_set[batch.paper_set_id] = (*same, batch)
 
     def copy(self) -> _BatchIndexer:
-        return _BatchIndexer(self.latest, dict(self.by_paper_set))
+        return _BatchIndexer(self.latest, dict(self.by_paper_set), self.stored)
 
     def built(self) -> BatchIndex:
         """The index as it stands; this indexer is not changed afterwards (a fold's
         builder is only ever copied), so the map is handed over as it is."""
-        return BatchIndex(self.latest, self.by_paper_set)
+        if self.stored is None:
+            return BatchIndex(self.latest, self.by_paper_set)
+        return BatchIndex(self.latest, _PaperSets(self.stored, self.by_paper_set))
+
+
+class _PaperSets(Mapping[str, tuple[BatchFact, ...]]):
+    """The batches of each paper set: the stored ones (built when read), then those added
+    since the stored fold."""
+
+    __slots__ = ("_added", "_stored")
+
+    def __init__(self, stored: StoredBatches, added: Mapping[str, tuple[BatchFact, ...]]) -> None:
+        self._stored, self._added = stored, added
+
+    def __getitem__(self, paper_set_id: str) -> tuple[BatchFact, ...]:
+        same = self._stored.paper_set(paper_set_id) + self._added.get(paper_set_id, ())
+        if not same:
+            raise KeyError(paper_set_id)
+        return same
+
+    def __iter__(self) -> Iterator[str]:
+        stored = self._stored.paper_sets()
+        yield from stored
+        yield from (p for p in self._added if p not in stored)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+#: Where the rows of a stored fold's batches come from, when first read: the table's
+#: ``rows`` and ``paper_sets`` (see :func:`fold_as_tables`), kept beside the fold or in it.
+BatchRowsSource = Callable[[], Mapping[str, Any]]
+
+
+class StoredBatches:
+    """The batches of a fold read from the store: how many, the latest one's reference,
+    and where their rows are (``source``: one text, a JSON array per line, and the rows of
+    each paper set), read the first time a batch is. A batch is built the first time it is
+    read: an assessment reads the latest (the inactivity rule) and, for a batch reported,
+    those of its paper set, not the tens of thousands of others. What it reads and builds
+    on first use is the same whichever thread does it first."""
+
+    __slots__ = ("_days", "_facts", "_index", "_rows", "_source", "_text", "count", "latest")
+
+    def __init__(self, count: int, latest: EventRef | None, source: BatchRowsSource) -> None:
+        self.count = count
+        self.latest = latest
+        self._source = source
+        self._text: str | None = None
+        self._rows: list[str] | None = None
+        self._index: dict[str, list[int]] | None = None
+        self._facts: dict[int, BatchFact] = {}
+        self._days: _Days = {}
+
+    def _read(self) -> str:
+        text = self._text
+        if text is None:
+            table = self._source()
+            text, index = table["rows"], table["paper_sets"]
+            if not isinstance(text, str) or not isinstance(index, str):
+                raise ValueError("the stored batches are not a text of rows")
+            self._index = json.loads(index)
+            self._text = text
+        return text
+
+    def text(self) -> str:
+        """The rows, as stored: one JSON array per line, in the order reported."""
+        return self._read() if self.count else ""
+
+    def rows(self) -> list[str]:
+        """Each batch's row, as its JSON text, in the order reported."""
+        rows = self._rows
+        if rows is None:
+            rows = self.text().split("\n") if self.count else []
+            if len(rows) != self.count:
+                raise ValueError("the stored batches are not as many as the count says")
+            self._rows = rows
+        return rows
+
+    def paper_sets(self) -> dict[str, list[int]]:
+        """The positions of each paper set's batches, in the order reported."""
+        if not self.count:
+            return {}
+        self._read()
+        return cast(dict[str, list[int]], self._index)
+
+    def fact(self, position: int) -> BatchFact:
+        fact = self._facts.get(position)
+        if fact is None:
+            fact = self._facts[position] = _batch_of_row(
+                json.loads(self.rows()[position]), self._days
+            )
+        return fact
+
+    def paper_set(self, paper_set_id: str) -> tuple[BatchFact, ...]:
+        return tuple(self.fact(n) for n in self.paper_sets().get(paper_set_id, ()))
+
+
+class Batches(Sequence[BatchFact]):
+    """A history's batches when its fold was read from the store: the stored ones (built
+    when read) and those folded since. Reads, compares and hashes as the tuple of them."""
+
+    __slots__ = ("_added", "_stored")
+
+    def __init__(self, stored: StoredBatches, added: tuple[BatchFact, ...]) -> None:
+        self._stored, self._added = stored, added
+
+    def __len__(self) -> int:
+        return self._stored.count + len(self._added)
+
+    @overload
+    def __getitem__(self, position: int) -> BatchFact: ...
+    @overload
+    def __getitem__(self, position: slice) -> tuple[BatchFact, ...]: ...
+    def __getitem__(self, position: int | slice) -> BatchFact | tuple[BatchFact, ...]:
+        if isinstance(position, slice):
+            return tuple(self)[position]
+        count = self._stored.count
+        n = position + len(self) if position < 0 else position
+        if not 0 <= n < len(self):
+            raise IndexError(position)
+        return self._stored.fact(n) if n < count else self._added[n - count]
+
+    def __iter__(self) -> Iterator[BatchFact]:
+        fact = self._stored.fact
+        for n in range(self._stored.count):
+            yield fact(n)
+        yield from self._added
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Batches | tuple):
+            return len(self) == len(other) and tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
 
 
 @dataclass(frozen=True)
 class History:
     findings: tuple[FindingFact, ...] = ()
     sanctions: tuple[SanctionFact, ...] = ()
-    batches: tuple[BatchFact, ...] = ()
+    #: A tuple, or :class:`Batches` for a fold read from the store (the same facts).
+    batches: Sequence[BatchFact] = ()
     complaints: tuple[ComplaintFact, ...] = ()
     approvals: tuple[EventRef, ...] = ()
     assessments: tuple[AssessmentFact, ...] = ()
@@ -268,7 +411,9 @@ class _Builder:
     findings: dict[str, FindingFact] = field(default_factory=dict)
     cases: dict[str, list[str]] = field(default_factory=dict)
     sanctions: dict[str, SanctionFact] = field(default_factory=dict)
+    #: The batches folded here (after ``stored_batches``, those of a fold read back).
     batches: list[BatchFact] = field(default_factory=list)
+    stored_batches: StoredBatches | None = None
     complaints: dict[str, ComplaintFact] = field(default_factory=dict)
     approvals: list[EventRef] = field(default_factory=list)
     assessments: list[AssessmentFact] = field(default_factory=list)
@@ -307,6 +452,7 @@ class _Builder:
             cases={case: list(ids) for case, ids in self.cases.items()},
             sanctions=dict(self.sanctions),
             batches=list(self.batches),
+            stored_batches=self.stored_batches,
             complaints=dict(self.complaints),
             approvals=list(self.approvals),
             assessments=list(self.assessments),
@@ -316,10 +462,11 @@ class _Builder:
         )
 
     def build(self) -> History:
+        stored = self.stored_batches
         return History(
             findings=tuple(self.findings.values()),
             sanctions=tuple(self.sanctions.values()),
-            batches=tuple(self.batches),
+            batches=tuple(self.batches) if stored is None else Batches(stored, tuple(self.batches)),
             complaints=tuple(self.complaints.values()),
             approvals=tuple(self.approvals),
             assessments=tuple(self.assessments),
@@ -474,8 +621,10 @@ class _Builder:
 # for it and for each of its dates and references). ``HistoryFold.from_tables`` reads it
 # back into the same fold; tables of another form read as nothing (the events are folded).
 
-#: The form of the tables; tables written in another form are not read.
-TABLES_FORMAT = 1
+#: The form of the tables this code writes: 2, the batches as one text of rows read when
+#: needed (:class:`StoredBatches`). Format 1 (the batches as rows of values) is still read;
+#: tables written in another form are not.
+TABLES_FORMAT = 2
 
 _Days = dict[str, date]
 F = TypeVar("F")
@@ -590,28 +739,123 @@ def _batch_facts(table: Mapping[str, Any], days: _Days) -> list[BatchFact]:
     one table that grows with the file (tens of thousands of rows)."""
     if table["columns"] != [name for name, _ in _columns(BatchFact)]:
         raise _OtherForm("the columns of BatchFact differ")
-    new = object.__new__
     facts: list[BatchFact] = []
     for row in table["rows"]:
         batch_id, occupation, level, on, site, candidates, unqualified, paper_set, ref, checks = row
         day = days.get(on)
         if day is None:
             day = days[on] = date.fromisoformat(on)
-        fact: Any = new(BatchFact)  # all its fields, as a frozen record's copy does
-        fact.__dict__.update(
-            batch_id=batch_id,
-            occupation=occupation,
-            level=level,
-            evaluated_on=day,
-            site=site,
-            candidates=candidates,
-            unqualified_candidates=unqualified,
-            paper_set_id=paper_set,
-            ref=_ref(ref, days),
-            checks=tuple(checks),
+        facts.append(
+            _batch(
+                (batch_id, occupation, level, day, site, candidates, unqualified, paper_set),
+                cast(EventRef, _ref(ref, days)),
+                checks,
+            )
         )
-        facts.append(fact)
     return facts
+
+
+def _batch(values: tuple[Any, ...], ref: EventRef, checks: list[str]) -> BatchFact:
+    """A batch of its values in the order of its fields up to its reference."""
+    batch_id, occupation, level, day, site, candidates, unqualified, paper_set = values
+    fact: Any = object.__new__(BatchFact)  # all its fields, as a frozen record's copy does
+    fact.__dict__.update(
+        batch_id=batch_id,
+        occupation=occupation,
+        level=level,
+        evaluated_on=day,
+        site=site,
+        candidates=candidates,
+        unqualified_candidates=unqualified,
+        paper_set_id=paper_set,
+        ref=ref,
+        checks=tuple(checks),
+    )
+    return cast(BatchFact, fact)
+
+
+#: The columns of a stored batch row (format 2): a ``BatchFact``'s, its reference as its
+#: version and type, and its date only where it is not the batch's (never, from the fold).
+BATCH_ROW_COLUMNS = [
+    "batch_id",
+    "occupation",
+    "level",
+    "evaluated_on",
+    "site",
+    "candidates",
+    "unqualified_candidates",
+    "paper_set_id",
+    "ref_version",
+    "ref_type",
+    "ref_occurred_on",
+    "checks",
+]
+
+
+def _batch_row(b: BatchFact) -> str:
+    on = b.evaluated_on.isoformat()
+    ref_on = b.ref.occurred_on.isoformat()
+    row = [
+        b.batch_id,
+        b.occupation,
+        b.level,
+        on,
+        b.site,
+        b.candidates,
+        b.unqualified_candidates,
+        b.paper_set_id,
+        b.ref.version,
+        b.ref.type,
+        None if ref_on == on else ref_on,
+        list(b.checks),
+    ]
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+
+
+def _batch_of_row(row: list[Any], days: _Days) -> BatchFact:
+    """The batch a row written by :func:`_batch_row` holds."""
+    values, (version, kind, ref_on, checks) = row[:8], row[8:]
+    on = values[3]
+    values[3] = _day(on, days)
+    ref = _ref([version, kind, on if ref_on is None else ref_on], days)
+    return _batch(tuple(values), cast(EventRef, ref), checks)
+
+
+def _batches_table(b: _Builder) -> dict[str, Any]:
+    """The builder's batches as the store keeps them (:class:`StoredBatches`): the rows of
+    a fold read back as they were read, then those folded since."""
+    stored = b.stored_batches
+    rows = [_batch_row(batch) for batch in b.batches]
+    if stored is not None and stored.count:
+        rows.insert(0, stored.text())
+    count = (0 if stored is None else stored.count) + len(b.batches)
+    index: dict[str, list[int]] = {}
+    if stored is not None:
+        index = {p: list(ns) for p, ns in stored.paper_sets().items()}
+    first = count - len(b.batches)
+    for n, batch in enumerate(b.batches, start=first):
+        index.setdefault(batch.paper_set_id, []).append(n)
+    return {
+        "columns": BATCH_ROW_COLUMNS,
+        "count": count,
+        "rows": "\n".join(rows),
+        "latest": _ref_row(b.batch_index.latest),
+        "paper_sets": json.dumps(index, ensure_ascii=False, separators=(",", ":")),
+    }
+
+
+def _stored_batches(
+    table: Mapping[str, Any], days: _Days, source: BatchRowsSource | None
+) -> StoredBatches:
+    if table["columns"] != BATCH_ROW_COLUMNS:
+        raise _OtherForm("the columns of the batches differ")
+    count = table["count"]
+    if not isinstance(count, int):
+        raise _OtherForm("the batches are not counted")
+    if "rows" in table or source is None:
+        rows = {"rows": table["rows"], "paper_sets": table["paper_sets"]}
+        return StoredBatches(count, _ref(table["latest"], days), lambda: rows)
+    return StoredBatches(count, _ref(table["latest"], days), source)
 
 
 def fold_as_tables(fold: HistoryFold) -> dict[str, Any]:
@@ -624,30 +868,51 @@ def fold_as_tables(fold: HistoryFold) -> dict[str, Any]:
         "findings": _table(FindingFact, b.findings.values()),
         "cases": [[case, list(ids)] for case, ids in b.cases.items()],
         "sanctions": _table(SanctionFact, b.sanctions.values()),
-        "batches": _table(BatchFact, b.batches),
+        "batches": _batches_table(b),
         "complaints": _table(ComplaintFact, b.complaints.values()),
         "approvals": [_ref_row(r) for r in b.approvals],
         "assessments": _table(AssessmentFact, b.assessments),
     }
 
 
-def fold_from_tables(data: Mapping[str, Any]) -> HistoryFold | None:
-    """The fold ``data`` holds, or ``None`` if it is of another form than this code writes."""
-    if data.get("format") != TABLES_FORMAT:
+def without_batch_rows(tables: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The tables of :func:`fold_as_tables` without the batches' rows, and those rows
+    (what a :data:`BatchRowsSource` gives back): kept apart, a fold is read without them."""
+    batches = dict(tables["batches"])
+    rows = {"rows": batches.pop("rows"), "paper_sets": batches.pop("paper_sets")}
+    return {**tables, "batches": batches}, rows
+
+
+def fold_from_tables(
+    data: Mapping[str, Any], batch_rows: BatchRowsSource | None = None
+) -> HistoryFold | None:
+    """The fold ``data`` holds, or ``None`` if it is of another form than this code reads
+    (:data:`TABLES_FORMAT`, or format 1: its batches built at once). The batches' ``rows``
+    and ``paper_sets`` are in ``data`` as :func:`fold_as_tables` wrote them, or, if they
+    were kept apart (:func:`without_batch_rows`), from ``batch_rows`` when first read."""
+    form = data.get("format")
+    if form not in (1, TABLES_FORMAT):
         return None
     days: _Days = {}
     try:
-        batches = _batch_facts(data["batches"], days)
+        batches: list[BatchFact] = []
+        stored: StoredBatches | None = None
+        if form == 1:
+            batches = _batch_facts(data["batches"], days)
+        else:
+            stored = _stored_batches(data["batches"], days, batch_rows)
         builder = _Builder(
             findings={f.finding_id: f for f in _facts(FindingFact, data["findings"], days)},
             cases={case: list(ids) for case, ids in data["cases"]},
             sanctions={s.decision_id: s for s in _facts(SanctionFact, data["sanctions"], days)},
             batches=batches,
+            stored_batches=stored,
             complaints={c.complaint_id: c for c in _facts(ComplaintFact, data["complaints"], days)},
             approvals=[cast(EventRef, _ref(r, days)) for r in data["approvals"]],
             assessments=_facts(AssessmentFact, data["assessments"], days),
             version=data["version"],
             valid_until=_day(data["valid_until"], days),
+            batch_index=_BatchIndexer(None if stored is None else stored.latest, {}, stored),
         )
     except (_OtherForm, KeyError, TypeError, ValueError):
         return None

@@ -16,7 +16,7 @@ with any mapping); there is nothing to change it in place.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar, overload
 
 from immutables import Map
@@ -59,8 +59,15 @@ class Keyed(Mapping[K, V_co]):
         self._count = len(entries)
 
     @classmethod
+    def deferred(cls, count: int, load: Callable[[], Mapping[K, V_co]]) -> Keyed[K, V_co]:
+        """The mapping of the ``count`` entries ``load`` gives, called the first time the
+        entries are read (a snapshot's batches: tens of thousands, which an assessment
+        never reads); ``len`` needs no load."""
+        return _Deferred(count, load)
+
+    @classmethod
     def _made(cls, values: Map[K, V_co], order: _Order, count: int) -> Keyed[K, V_co]:
-        made = object.__new__(cls)
+        made = object.__new__(Keyed)
         made._map, made._order, made._count = values, order, count
         return made
 
@@ -118,4 +125,35 @@ class Keyed(Mapping[K, V_co]):
         return f"Keyed({dict(self.items())!r})"
 
     def __reduce__(self) -> tuple[type[Keyed[K, V_co]], tuple[dict[K, V_co]]]:
-        return type(self), (dict(self.items()),)
+        return Keyed, (dict(self.items()),)
+
+
+class _Deferred(Keyed[K, V_co]):
+    """A :class:`Keyed` whose entries are loaded on first read (``Keyed.deferred``); then
+    it reads and changes as any other."""
+
+    __slots__ = ("_load", "_lock")
+
+    def __init__(self, count: int, load: Callable[[], Mapping[K, V_co]]) -> None:
+        self._count = count
+        self._load: Callable[[], Mapping[K, V_co]] | None = load
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only while ``_map`` or ``_order`` is not set yet: the entries not loaded.
+        if name not in ("_map", "_order"):
+            raise AttributeError(name)
+        with self._lock:
+            try:
+                object.__getattribute__(self, "_map")  # loaded meanwhile by another thread
+            except AttributeError:
+                assert self._load is not None  # dropped only once loaded
+                entries = dict(self._load())
+                if len(entries) != self._count:
+                    raise ValueError(
+                        f"{len(entries)} entries loaded, {self._count} expected"
+                    ) from None
+                self._order = _Order(list(entries))
+                self._map = Map(entries)  # last: a mapping with it set is loaded
+                self._load = None  # what it read from (a snapshot's text) is not kept
+        return object.__getattribute__(self, name)

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -31,11 +32,17 @@ from domain.calendar import shanghai_date
 from domain.chain import VerifiedChains
 from domain.errors import InvalidInput, NotFound, RuleRefusal, VersionConflict
 from domain.events import IdempotentRequestRecorded, LedgerCreated
-from domain.history import History, HistoryFold, fold_as_tables, fold_from_tables
+from domain.history import (
+    History,
+    HistoryFold,
+    fold_as_tables,
+    fold_from_tables,
+    without_batch_rows,
+)
 from domain.institution import Institution
 from domain.roster import OccupationRoster
 from domain.rulebook import Catalogue, Rulebook
-from domain.state import TRANSCODINGS as STATE_TRANSCODINGS
+from domain.state import BatchesApart, batch_rows_text, transcodings
 from domain.supervisor import SupervisionPolicy, Supervisor
 from domain.users import User
 
@@ -44,6 +51,9 @@ A = TypeVar("A")
 IDEMPOTENCY_NAMESPACE = uuid5(NAMESPACE_URL, "skills-oversight:idempotency")
 #: Notifications read per query when scanning the store.
 NOTIFICATION_PAGE = 500
+#: From how many batches an institution's snapshot keeps their rows in a record of their
+#: own (below it, one query for the whole snapshot is cheaper than a second one).
+BATCHES_APART_FROM = 1_000
 #: Events the kept history folds may cover together, by default (see ``HistoryFolds``).
 HISTORY_FOLD_EVENTS = 200_000
 
@@ -145,6 +155,8 @@ class LedgerStore(Application[UUID]):
         # A user's sign-ins are events too: its record is snapshotted as well. A roster is
         # read by every approval of its occupation: snapshotted too, so that a large register
         # (thousands of holders of one occupation) loads in bounded time.
+        #: From how many batches an institution's snapshot keeps their rows apart.
+        self.batches_apart_from = BATCHES_APART_FROM
         self.snapshotting_intervals = {  # type: ignore[misc]
             Institution: snapshot_interval,
             User: snapshot_interval,
@@ -168,16 +180,46 @@ class LedgerStore(Application[UUID]):
             if aggregate.version == event.originator_version:
                 cls = getattr(type(aggregate), "Snapshot", None) or self.snapshot_class
                 assert cls is not None
-                self.snapshots.put([cls.take(aggregate)])
+                self.snapshots.put(self._with_rows_apart(cls.take(aggregate), aggregate))
             else:  # a later event of the same save: the aggregate as it stood then
                 self.take_snapshot(
                     event.originator_id, version=event.originator_version, projector_func=project
                 )
 
+    def _with_rows_apart(self, snapshot: Snapshot, aggregate: object) -> list[Snapshot]:
+        """The snapshot, and for an institution of :attr:`batches_apart_from` batches or
+        more the record of its batch rows before it (``institution_batches_id``, at the
+        snapshot's version), the snapshot holding only their count: a load reads them the
+        first time the batches are read, which an assessment never does. Both are saved
+        in one transaction."""
+        if not isinstance(aggregate, Institution):
+            return [snapshot]
+        batches = aggregate.state.batches
+        if len(batches) < self.batches_apart_from:
+            return [snapshot]
+        rows_id = institution_batches_id(aggregate.id)
+        version = snapshot.originator_version
+        rows = Snapshot(
+            originator_id=rows_id,
+            originator_version=version,
+            timestamp=snapshot.timestamp,
+            topic=snapshot.topic,
+            state={"rows": batch_rows_text(batches)},
+        )
+        snapshot.state["state"] = BatchesApart(aggregate.state, rows_id, version)
+        return [rows, snapshot]
+
+    def _kept_rows(self, rows_id: UUID, version: int) -> str:
+        """The batch rows a snapshot kept apart (see :meth:`_with_rows_apart`)."""
+        assert self.snapshots is not None
+        for kept in self.snapshots.get(rows_id, gt=version - 1, lte=version):
+            return cast(str, cast(Snapshot, kept).state["rows"])
+        raise LookupError(f"the batch rows {rows_id} at {version} are not in the store")
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
-        for transcoding in STATE_TRANSCODINGS:
+        for transcoding in transcodings(self._kept_rows):
             transcoder.register(transcoding)
 
 
@@ -199,9 +241,30 @@ def owner_of(record: object) -> UUID | None:
     return None
 
 
+def institution_batches_id(iid: UUID) -> UUID:
+    """The id the store keeps the batch rows of an institution's snapshots under, when a
+    snapshot keeps them apart (one record per snapshot, at its version)."""
+    return uuid5(iid, "institution-batches")
+
+
 def history_fold_id(iid: UUID) -> UUID:
-    """The id the store keeps an institution's history fold under (in the snapshots)."""
+    """The id the store keeps an institution's history fold under (in the snapshots), in
+    the form this code writes (``domain.history.TABLES_FORMAT``)."""
+    return uuid5(iid, "history-fold-2")
+
+
+def history_fold_id_before(iid: UUID) -> UUID:
+    """The id folds of the first form (format 1, the batches as rows of values) were kept
+    under: read where the store keeps none under :func:`history_fold_id` yet, and then
+    kept under it in the form this code writes."""
     return uuid5(iid, "history-fold")
+
+
+def history_batches_id(iid: UUID) -> UUID:
+    """The id the store keeps the rows of the batches of an institution's history fold
+    under, beside the fold of the same version: a fold is read without them, and they are
+    read when a batch is (an assessment reads none of them but the latest, kept in the fold)."""
+    return uuid5(iid, "history-fold-batches")
 
 
 def project(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -510,7 +573,7 @@ class Ledger:
             fold = kept.extended(event_store.get(iid, gt=kept.version, lte=upto))
             self._keep_stored(iid, fold, since=kept.version)
         else:
-            stored = self._stored_fold(iid, upto)
+            stored, current = self._stored_fold(iid, upto)
             since = 0 if stored is None else stored.version
             if stored is None:
                 fold = HistoryFold.of(event_store.get(iid, lte=upto))
@@ -518,40 +581,65 @@ class Ledger:
                 fold = stored
             else:
                 fold = stored.extended(event_store.get(iid, gt=since, lte=upto))
-            self._keep_stored(iid, fold, since=since)
+            self._keep_stored(iid, fold, since=since, anyway=not current)
         self.folds.put(iid, fold)
         return fold
 
-    def _stored_fold(self, iid: UUID, upto: int | None) -> HistoryFold | None:
+    def _stored_fold(self, iid: UUID, upto: int | None) -> tuple[HistoryFold | None, bool]:
         """The latest fold of the institution's history the store keeps (up to ``upto``),
-        if it is of the form this code writes."""
+        if it is of a form this code reads; and whether it is kept in the form this code
+        writes (else it was kept under :func:`history_fold_id_before`)."""
         snapshots = self.store.snapshots
         interval = self.store.snapshotting_intervals.get(Institution, 0)
         if snapshots is None or (upto is not None and upto < interval):
-            return None  # none is kept before the first interval: no lookup
+            return None, True  # none is kept before the first interval: no lookup
         for snapshot in snapshots.get(history_fold_id(iid), lte=upto, desc=True, limit=1):
-            return fold_from_tables(cast(Snapshot, snapshot).state)
-        return None
+            rows = partial(self._stored_batch_rows, iid, snapshot.originator_version)
+            return fold_from_tables(cast(Snapshot, snapshot).state, rows), True
+        for snapshot in snapshots.get(history_fold_id_before(iid), lte=upto, desc=True, limit=1):
+            return fold_from_tables(cast(Snapshot, snapshot).state), False
+        return None, True
 
-    def _keep_stored(self, iid: UUID, fold: HistoryFold, *, since: int) -> None:
+    def _stored_batch_rows(self, iid: UUID, version: int) -> Mapping[str, Any]:
+        """The rows of the batches of the history fold kept at ``version`` (read when a
+        batch of it is first read); if the store no longer has them, those of the fold of
+        the events up to that version (the same rows)."""
+        snapshots = self.store.snapshots
+        if snapshots is not None:
+            for kept in snapshots.get(history_batches_id(iid), gt=version - 1, lte=version):
+                return cast(Mapping[str, Any], cast(Snapshot, kept).state)
+        folded = HistoryFold.of(self.store.repository.event_store.get(iid, lte=version))
+        return without_batch_rows(fold_as_tables(folded))[1]
+
+    def _keep_stored(
+        self, iid: UUID, fold: HistoryFold, *, since: int, anyway: bool = False
+    ) -> None:
         """Keep ``fold`` in the store when it reaches a multiple of the institutions'
-        snapshot interval past ``since`` (the version of the fold it was made from): a
-        process that has not folded this history yet then reads it and the events after
-        it. Another process keeping the same version first is as good (a fold of a
-        version is the same fold wherever it was made)."""
+        snapshot interval past ``since`` (the version of the fold it was made from), or
+        ``anyway`` (made from a fold of the first form): a process that has not folded
+        this history yet then reads it and the events after it. The rows of its batches
+        are kept beside it under an id of their own, in the same transaction. Another
+        process keeping the same version first is as good (a fold of a version is the
+        same fold wherever it was made)."""
         snapshots = self.store.snapshots
         interval = self.store.snapshotting_intervals.get(Institution, 0)
-        if snapshots is None or interval <= 0 or fold.version // interval <= since // interval:
+        if snapshots is None or interval <= 0:
             return
-        snapshot = Snapshot(
-            originator_id=history_fold_id(iid),
-            originator_version=fold.version,
-            timestamp=self.clock(),
-            topic=get_topic(HistoryFold),
-            state=fold_as_tables(fold),
-        )
+        if not anyway and fold.version // interval <= since // interval:
+            return
+        tables, rows = without_batch_rows(fold_as_tables(fold))
+        kept = [
+            Snapshot(
+                originator_id=kept_id,
+                originator_version=fold.version,
+                timestamp=self.clock(),
+                topic=get_topic(HistoryFold),
+                state=state,
+            )
+            for kept_id, state in ((history_fold_id(iid), tables), (history_batches_id(iid), rows))
+        ]
         with contextlib.suppress(IntegrityError):
-            snapshots.put([snapshot])
+            snapshots.put(kept)
 
     def originators(self, created: type[LedgerCreated] | None = None) -> Iterator[UUID]:
         """Every aggregate id in the store in order of first appearance; with ``created``,

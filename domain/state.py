@@ -20,10 +20,11 @@ objects they always were, and read back into ``Keyed``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping
+import json
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.persistence import Transcoding
@@ -402,30 +403,59 @@ KEYED_FIELDS = tuple(
 class BatchTable:
     """A state's batches as a snapshot writes them: a table, one row of plain values per
     batch, instead of an object per batch (a file holds tens of thousands of them, and an
-    object costs the decoder a call for it and another for its date)."""
+    object costs the decoder a call for it and another for its date); the rows as one
+    JSON text, read when the batches are first read (an assessment never reads them), or
+    kept apart (``apart``: the id and version of the record holding that text)."""
 
-    __slots__ = ("batches",)
+    __slots__ = ("apart", "batches")
 
-    def __init__(self, batches: Keyed[str, BatchState]) -> None:
+    def __init__(
+        self, batches: Keyed[str, BatchState], apart: tuple[UUID, int] | None = None
+    ) -> None:
         self.batches = batches
+        self.apart = apart
 
 
 BATCH_COLUMNS = ["batch_id", "evaluated_on", "flags", "voided_by"]
+
+#: Where a snapshot's batch rows kept apart are read from: (record id, version) → the text
+#: :func:`batch_rows_text` wrote (the store's, given by the ledger).
+KeptRows = Callable[[UUID, int], str]
+
+
+def batch_rows_text(batches: Keyed[str, BatchState]) -> str:
+    """The batches as a snapshot keeps them: one JSON text of rows of :data:`BATCH_COLUMNS`."""
+    rows = [[key, b.evaluated_on.isoformat(), b.flags, b.voided_by] for key, b in batches.items()]
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
 class BatchTableTranscoding(Transcoding):
     type = BatchTable
     name = "institution_state.batches"
 
+    def __init__(self, kept_rows: KeptRows | None = None) -> None:
+        self.kept_rows = kept_rows
+
     def encode(self, obj: BatchTable) -> dict[str, Any]:
-        rows = [
-            [key, b.evaluated_on.isoformat(), b.flags, b.voided_by]
-            for key, b in obj.batches.items()
-        ]
-        return {"columns": BATCH_COLUMNS, "rows": rows}
+        table: dict[str, Any] = {"columns": BATCH_COLUMNS, "count": len(obj.batches)}
+        if obj.apart is not None:
+            table["apart"] = [obj.apart[0].hex, obj.apart[1]]
+        else:
+            table["text"] = batch_rows_text(obj.batches)
+        return table
 
     def decode(self, data: dict[str, Any]) -> Keyed[str, BatchState]:
-        columns, rows = data["columns"], data["rows"]
+        columns = data["columns"]
+        if "apart" in data and columns == BATCH_COLUMNS:
+            kept_rows = self.kept_rows
+            if kept_rows is None:
+                raise ValueError("a snapshot's batches kept apart, and nowhere to read them")
+            at = (UUID(data["apart"][0]), int(data["apart"][1]))
+            return Keyed.deferred(data["count"], lambda: _batch_rows(json.loads(kept_rows(*at))))
+        if "text" in data and columns == BATCH_COLUMNS:
+            text: str = data["text"]
+            return Keyed.deferred(data["count"], lambda: _batch_rows(json.loads(text)))
+        rows = data["rows"]  # written before the rows were one text
         if columns != BATCH_COLUMNS:  # written with other fields: each by its name
             named = (dict(zip(columns, row, strict=True)) for row in rows)
             return Keyed(
@@ -436,14 +466,21 @@ class BatchTableTranscoding(Transcoding):
                     for row in named
                 }
             )
-        batches: dict[str, BatchState] = {}
-        for key, on, flags, voided_by in rows:
-            batch: Any = object.__new__(BatchState)  # all its fields, as ``changed`` does
-            batch.__dict__.update(
-                evaluated_on=date.fromisoformat(on), flags=flags, voided_by=voided_by
-            )
-            batches[key] = batch
-        return Keyed(batches)
+        return Keyed(_batch_rows(rows))
+
+
+def _batch_rows(rows: list[list[Any]]) -> dict[str, BatchState]:
+    """The batches of rows of :data:`BATCH_COLUMNS`, by id."""
+    batches: dict[str, BatchState] = {}
+    days: dict[str, date] = {}
+    for key, on, flags, voided_by in rows:
+        day = days.get(on)
+        if day is None:
+            day = days[on] = date.fromisoformat(on)
+        batch: Any = object.__new__(BatchState)  # all its fields, as ``changed`` does
+        batch.__dict__.update(evaluated_on=day, flags=flags, voided_by=voided_by)
+        batches[key] = batch
+    return batches
 
 
 class StateTranscoding(RecordTranscoding):
@@ -455,10 +492,13 @@ class StateTranscoding(RecordTranscoding):
         super().__init__(InstitutionState)
 
     def encode(self, obj: Any) -> dict[str, Any]:
+        return self.fields(obj, None)
+
+    def fields(self, obj: Any, apart: tuple[UUID, int] | None) -> dict[str, Any]:
         fields = super().encode(obj)
         for name in KEYED_FIELDS:
             fields[name] = dict(fields[name].items()) if name != "batches" else None
-        fields["batches"] = BatchTable(obj.batches)
+        fields["batches"] = BatchTable(obj.batches, apart)
         return fields
 
     def decode(self, data: dict[str, Any]) -> Any:
@@ -467,6 +507,34 @@ class StateTranscoding(RecordTranscoding):
             if name in values and not isinstance(values[name], Keyed):
                 values[name] = Keyed(values[name])
         return InstitutionState(**values)
+
+
+@dataclass(frozen=True)
+class BatchesApart:
+    """A state to snapshot with its batch rows kept in a record of their own (``rows_id``
+    at ``version``, written beside the snapshot): the snapshot then holds only how many
+    there are, and a load reads the rows the first time the batches are read."""
+
+    state: InstitutionState
+    rows_id: UUID
+    version: int
+
+
+class BatchesApartTranscoding(Transcoding):
+    """Writes a :class:`BatchesApart` as its state with the batches' table pointing to their
+    record; reads back the state (its batches read from that record when first read)."""
+
+    type = BatchesApart
+    name = "institution_state.batches_apart"
+
+    def __init__(self) -> None:
+        self.state = StateTranscoding()
+
+    def encode(self, obj: BatchesApart) -> dict[str, Any]:
+        return self.state.fields(obj.state, (obj.rows_id, obj.version))
+
+    def decode(self, data: dict[str, Any]) -> InstitutionState:
+        return cast(InstitutionState, self.state.decode(data))
 
 
 RECORD_TYPES: tuple[type[Any], ...] = (
@@ -484,8 +552,17 @@ RECORD_TYPES: tuple[type[Any], ...] = (
     SessionState,
     OpinionState,
 )
-TRANSCODINGS: tuple[Transcoding, ...] = (
-    StateTranscoding(),
-    BatchTableTranscoding(),
-    *(RecordTranscoding(t) for t in RECORD_TYPES),
-)
+
+
+def transcodings(kept_rows: KeptRows | None = None) -> tuple[Transcoding, ...]:
+    """What the store registers to write and read the state: with ``kept_rows``, where
+    the batch rows a snapshot keeps apart are read from."""
+    return (
+        StateTranscoding(),
+        BatchTableTranscoding(kept_rows),
+        BatchesApartTranscoding(),
+        *(RecordTranscoding(t) for t in RECORD_TYPES),
+    )
+
+
+TRANSCODINGS: tuple[Transcoding, ...] = transcodings()

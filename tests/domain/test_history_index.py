@@ -9,13 +9,23 @@ walk over every batch does, whichever way the history was folded.
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from typing import Any, cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.detection import _other_use
-from domain.history import BatchFact, EventRef, History, HistoryFold
+from domain.history import (
+    BatchFact,
+    EventRef,
+    History,
+    HistoryFold,
+    fold_as_tables,
+    fold_from_tables,
+    without_batch_rows,
+)
 from tests.gwt import Ledger
 
 EPOCH = date(2024, 3, 1)  # the day the file is approved
@@ -80,3 +90,52 @@ def test_a_paper_set_keeps_its_batches_in_the_order_reported() -> None:
     latest = history.last_activity()
     assert latest == same[-1].ref
     assert latest.version > history.same_paper_set("P-2")[0].ref.version
+
+
+def _read_back(fold: HistoryFold, reads: list[int]) -> HistoryFold:
+    """``fold`` written as the store keeps it (the batches' rows apart) and read back, as
+    JSON; ``reads`` counts the reads of the rows."""
+    tables, rows = without_batch_rows(fold_as_tables(fold))
+    tables, rows = json.loads(json.dumps(tables)), json.loads(json.dumps(rows))
+
+    def source() -> dict[str, Any]:
+        reads.append(1)
+        return cast(dict[str, Any], rows)
+
+    read = fold_from_tables(tables, source)
+    assert read is not None
+    return read
+
+
+@PROPERTY
+@given(batches, st.integers(0, 30), st.sampled_from([1, 3, 6, 12]))
+def test_a_history_read_back_with_its_batches_built_when_read_answers_as_the_folded_one(
+    reported: list[tuple[int, str]], split: int, months: int
+) -> None:
+    ledger = _file(reported)
+    cut = min(split, len(ledger.events))
+    for events, more in ((ledger.events, []), (ledger.events[:cut], ledger.events[cut:])):
+        reads: list[int] = []
+        lazy = _read_back(HistoryFold.of(events), reads).extended(more).history
+        eager = History.from_events(ledger.events)
+        # The inactivity rule's start, from the latest batch kept beside the rows.
+        assert lazy.last_activity() == eager.last_activity() == _walked_last_activity(eager)
+        assert len(lazy.batches) == len(eager.batches)
+        assert reads == []  # nothing of the rows read for either
+        # The reuse rule's candidates: a paper set's batches, in the order reported.
+        for paper_set in ("P-1", "P-2", "P-3", "", "P-9"):
+            assert lazy.same_paper_set(paper_set) == eager.same_paper_set(paper_set)
+        for n, batch in enumerate(eager.batches):
+            assert lazy.batches[n] == batch
+            assert lazy.batches[n - len(eager.batches)] == batch
+            indexed = _other_use(lazy.same_paper_set(batch.paper_set_id), batch, months)
+            assert indexed == _other_use(eager.batches, batch, months)
+        assert lazy.batches[1:3] == eager.batches[1:3]
+        assert lazy == eager
+        assert tuple(lazy.batches) == eager.batches
+        assert hash(lazy.batches) == hash(eager.batches)
+        assert len(reads) <= 1  # the rows read once at most
+        # Written again (as the next interval does), it reads back the same.
+        again = _read_back(HistoryFold.of(events).extended(more), [])
+        assert again.history == eager
+        assert again.history.last_activity() == eager.last_activity()

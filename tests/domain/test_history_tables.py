@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventsourcing.domain import Snapshot
+from eventsourcing.utils import get_topic
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -24,8 +26,16 @@ from bootstrap import build_application
 from config.settings import Settings
 from domain.application import OversightApplication
 from domain.errors import DomainError
-from domain.history import History, HistoryFold, fold_as_tables, fold_from_tables
-from domain.ledger import history_fold_id
+from domain.history import (
+    Batches,
+    BatchFact,
+    History,
+    HistoryFold,
+    _table,
+    fold_as_tables,
+    fold_from_tables,
+)
+from domain.ledger import history_batches_id, history_fold_id, history_fold_id_before
 from tests.gwt import Ledger
 
 EPOCH = date(2024, 3, 1)
@@ -107,6 +117,20 @@ def test_a_fold_read_from_its_tables_is_the_fold_of_the_events(
     assert read is not None
     assert read.history == part.history
     assert read.version == part.version
+    # Tables written before the batches were one text of rows (format 1) read the same.
+    before = {
+        **fold_as_tables(part),
+        "format": 1,
+        "batches": _table(BatchFact, part.builder.batches),
+    }
+    app = build_application(Settings(database_url="sqlite:///:memory:"))
+    try:
+        older = fold_from_tables(_through_json(app, before))
+    finally:
+        app.close()
+    assert older is not None
+    assert older.history == part.history
+    assert older.extended(events[cut:]).history == History.from_events(events)
     # Folding on from the one read is folding on from the one written.
     whole = part.extended(events[cut:])
     on = read.extended(events[cut:]).history
@@ -138,16 +162,18 @@ def test_a_cold_history_from_the_store_is_the_one_folded_from_its_events(
         )
         for version in (None, len(ledger.events) // 2 or None):
             cold = build_application(settings)
-            try:
+            try:  # the batches' rows are read from the store when first read
                 read = cold.ledger.fold(iid, upto=version)
+                assert read.history == History.from_events(app.ledger.events(iid)[:version])
             finally:
                 cold.close()
-            assert read.history == History.from_events(app.ledger.events(iid)[:version])
     finally:
         app.close()
 
 
-def test_the_stored_fold_alone_holds_the_history_of_its_version(settings: Settings) -> None:
+def test_the_stored_fold_and_its_batch_rows_hold_the_history_of_its_version(
+    settings: Settings,
+) -> None:
     settings = settings.model_copy(update={"snapshot_interval": 3})
     app = build_application(settings)
     try:
@@ -156,9 +182,47 @@ def test_the_stored_fold_alone_holds_the_history_of_its_version(settings: Settin
         app.ledger.fold(iid)
         assert app.store.snapshots is not None
         [stored] = app.store.snapshots.get(history_fold_id(iid))
-        fold = fold_from_tables(stored.state)  # type: ignore[attr-defined]
+        [rows] = app.store.snapshots.get(history_batches_id(iid))
+        assert rows.originator_version == stored.originator_version == len(ledger.events)
+        state: dict[str, Any] = stored.state  # type: ignore[attr-defined]
+        assert "rows" not in state["batches"]  # kept beside the fold, read when needed
+        assert fold_from_tables(state) is None  # the fold alone does not hold its batches
+        fold = fold_from_tables(state, lambda: rows.state)  # type: ignore[attr-defined]
         assert fold is not None
         assert fold.history == History.from_events(ledger.events)
+    finally:
+        app.close()
+
+
+def test_a_fold_whose_batch_rows_are_gone_reads_them_from_the_events(
+    settings: Settings,
+) -> None:
+    settings = settings.model_copy(update={"snapshot_interval": 3})
+    app = build_application(settings)
+    try:
+        ledger = _file([("batch", 10, 0), ("batch", 20, 1), ("batch", 30, 2), ("batch", 40, 0)])
+        iid = _stored(app, ledger)
+        app.ledger.fold(iid)
+        cold = build_application(settings)
+        try:
+            snapshots = cold.store.snapshots
+            assert snapshots is not None
+            kept = snapshots.get
+
+            def without_rows(originator_id: UUID, **kwargs: Any) -> Any:
+                return (
+                    iter(())
+                    if originator_id == history_batches_id(iid)
+                    else kept(originator_id, **kwargs)
+                )
+
+            snapshots.get = without_rows  # type: ignore[method-assign]  # the rows gone
+            read = cold.ledger.fold(iid)
+            assert read.version == len(ledger.events) == 6
+            assert isinstance(read.history.batches, Batches)  # from the stored fold
+            assert read.history == History.from_events(ledger.events)
+        finally:
+            cold.close()
     finally:
         app.close()
 
@@ -181,5 +245,54 @@ def test_tables_of_another_form_read_as_nothing_and_the_events_are_folded(
             assert cold.ledger.fold(iid).history == History.from_events(ledger.events)
         finally:
             cold.close()
+    finally:
+        app.close()
+
+
+def test_a_fold_kept_in_the_first_form_is_read_and_kept_again_in_this_one(
+    settings: Settings,
+) -> None:
+    settings = settings.model_copy(update={"snapshot_interval": 3})
+    app = build_application(settings)
+    try:
+        ledger = _file([("batch", 10, 0), ("finding", 20, 0), ("batch", 30, 1), ("batch", 40, 0)])
+        iid = _stored(app, ledger)
+        fold = HistoryFold.of(ledger.events[:5])
+        first_form = {
+            **fold_as_tables(fold),
+            "format": 1,
+            "batches": _table(BatchFact, fold.builder.batches),
+        }
+        snapshots = app.store.snapshots
+        assert snapshots is not None
+        snapshots.put(
+            [
+                Snapshot(
+                    originator_id=history_fold_id_before(iid),
+                    originator_version=5,
+                    timestamp=datetime.now(UTC),
+                    topic=get_topic(HistoryFold),
+                    state=first_form,
+                )
+            ]
+        )
+        assert list(snapshots.get(history_fold_id(iid))) == []
+        for kept_in_this_form in (False, True):
+            cold = build_application(settings)
+            try:
+                read, current = cold.ledger._stored_fold(iid, None)
+                assert read is not None
+                assert read.version == (len(ledger.events) if kept_in_this_form else 5)
+                assert current is kept_in_this_form
+                assert isinstance(read.history.batches, Batches) is kept_in_this_form
+                assert cold.ledger.fold(iid).history == History.from_events(ledger.events)
+            finally:
+                cold.close()
+            # The first read kept it in this form, at the version it read it at and after.
+            versions = [s.originator_version for s in snapshots.get(history_fold_id(iid))]
+            assert versions == [len(ledger.events)]
+            assert [s.originator_version for s in snapshots.get(history_batches_id(iid))] == (
+                versions
+            )
     finally:
         app.close()

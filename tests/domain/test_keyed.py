@@ -5,7 +5,9 @@ snapshot of the state is stored as it was when the collections were dicts."""
 from __future__ import annotations
 
 import json
+import pickle
 
+import pytest
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,12 +33,19 @@ steps = st.lists(
 
 
 @settings(max_examples=200, deadline=None)
-@given(steps)
+@given(steps, st.dictionaries(st.integers(0, 9), st.integers(0, 99), max_size=6))
 def test_every_mapping_reads_as_its_dict_whatever_came_after(
-    made: list[tuple[int, int, int]],
+    made: list[tuple[int, int, int]], first: dict[int, int]
 ) -> None:
-    mappings: list[Keyed[int, int]] = [Keyed()]
-    dicts: list[dict[int, int]] = [{}]
+    loads: list[int] = []
+
+    def load() -> dict[int, int]:
+        loads.append(1)
+        return dict(first)
+
+    # Made from a mapping given at once, and from one whose entries are loaded when read.
+    mappings: list[Keyed[int, int]] = [Keyed(first), Keyed.deferred(len(first), load)]
+    dicts: list[dict[int, int]] = [dict(first), dict(first)]
     for start, key, value in made:
         n = start % len(mappings)
         mappings.append(mappings[n].set(key, value))
@@ -46,8 +55,32 @@ def test_every_mapping_reads_as_its_dict_whatever_came_after(
         assert len(mapping) == len(expected)
         assert mapping == expected
         assert all(k in mapping and mapping.get(k) == v for k, v in expected.items())
-        assert 7 not in mapping
-        assert mapping.get(7, "absent") == "absent"
+        assert 10 not in mapping
+        assert mapping.get(10, "absent") == "absent"
+    assert len(loads) <= 1  # loaded once, if read at all
+
+
+def test_a_deferred_mapping_loads_its_entries_once_when_first_read() -> None:
+    loads: list[int] = []
+
+    def load() -> dict[str, int]:
+        loads.append(1)
+        return {"B-1": 1, "B-2": 2}
+
+    deferred: Keyed[str, int] = Keyed.deferred(2, load)
+    assert len(deferred) == 2  # its length is known without a load
+    assert loads == []
+    later = deferred.set("B-3", 3)
+    assert loads == [1]
+    assert list(later.items()) == [("B-1", 1), ("B-2", 2), ("B-3", 3)]
+    assert list(deferred.items()) == [("B-1", 1), ("B-2", 2)]
+    assert deferred == {"B-1": 1, "B-2": 2}
+    assert "B-2" in deferred
+    assert loads == [1]
+    assert pickle.loads(pickle.dumps(deferred)) == deferred
+    wrong: Keyed[str, int] = Keyed.deferred(3, load)  # not the entries it was written with
+    with pytest.raises(ValueError, match="3 expected"):
+        list(wrong)
 
 
 def test_updated_sets_several_and_appends_new_keys_in_order() -> None:
@@ -94,21 +127,31 @@ def test_a_snapshot_reads_as_the_state_it_was_taken_of_stored_now_or_before() ->
     as_dicts = changed(state, **{name: dict(getattr(state, name)) for name in KEYED_FIELDS})
     stored_before = _old_transcoder().encode(as_dicts)
     stored_now = _transcoder().encode(state)
-    # Written as before, but for the batches: a table of rows.
+    # Written as before, but for the batches: a table of rows, as one text.
     before, now = json.loads(stored_before), json.loads(stored_now)
-    assert now["_data_"].pop("batches") == {
+    rows = [
+        [key, b.evaluated_on.isoformat(), b.flags, b.voided_by] for key, b in state.batches.items()
+    ]
+    table = now["_data_"].pop("batches")
+    assert table == {
         "_type_": "institution_state.batches",
         "_data_": {
             "columns": ["batch_id", "evaluated_on", "flags", "voided_by"],
-            "rows": [
-                [key, b.evaluated_on.isoformat(), b.flags, b.voided_by]
-                for key, b in state.batches.items()
-            ],
+            "count": len(rows),
+            "text": table["_data_"]["text"],
         },
     }
+    assert json.loads(table["_data_"]["text"]) == rows
     before["_data_"].pop("batches")
     assert now == before
-    for stored in (stored_before, stored_now):
+    # The table as written before its rows were one text.
+    rows_before = json.loads(stored_now)
+    rows_before["_data_"]["batches"]["_data_"] = {
+        "columns": table["_data_"]["columns"],
+        "rows": rows,
+    }
+    stored_rows = json.dumps(rows_before).encode()
+    for stored in (stored_before, stored_rows, stored_now):
         read = _transcoder().decode(stored)
         assert read == state
         for name in KEYED_FIELDS:
@@ -123,6 +166,6 @@ def test_a_batch_table_with_its_columns_in_another_order_reads_by_their_names() 
     table = json.loads(_transcoder().encode(state))["_data_"]["batches"]["_data_"]
     order = [3, 1, 0, 2]
     table["columns"] = [table["columns"][i] for i in order]
-    table["rows"] = [[row[i] for i in order] for row in table["rows"]]
+    table["rows"] = [[row[i] for i in order] for row in json.loads(table.pop("text"))]
     stored = {"_type_": "institution_state.batches", "_data_": table}
     assert _transcoder().decode(json.dumps(stored).encode()) == state.batches

@@ -13,15 +13,17 @@ from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscode
 
 from bootstrap import build_application
 from config.settings import Settings
+from domain.commands.findings import BatchReport
 from domain.creditcode import make_credit_code
 from domain.evolve import fold
 from domain.institution import FilingApplication, Institution
-from domain.ledger import DateAsISO, project
+from domain.ledger import DateAsISO, LatestInstitutions, institution_batches_id, project
 from domain.rulebook import default_catalogue
-from domain.state import TRANSCODINGS
+from domain.state import TRANSCODINGS, BatchTableTranscoding
 from tests.conftest import FakeClock
 from tests.gwt import stamp
 from tests.projections.casework import LATER, Casework
+from tests.projections.filings import ADMIN
 
 # The stored v1 snapshot was taken of a file approved under version 1.
 CHENGDU = default_catalogue().get("chengdu-2024", 1)
@@ -240,5 +242,63 @@ def test_commands_saved_at_a_snapshot_version_are_snapshotted_as_recorded(
             assert snapshotted.state == replayed.state
             assert snapshotted.chain_head == replayed.chain_head
             assert Snapshot.take(replayed).state == snapshot.state
+    finally:
+        app.close()
+
+
+def test_a_snapshot_of_many_batches_keeps_their_rows_apart_read_when_the_batches_are(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """From ``batches_apart_from`` batches, the command path's snapshot holds their count
+    and the rows sit in a record of their own at its version: a load reads the snapshot
+    without them, the state equals the replayed one, and the rows are read once, when the
+    batches are first read."""
+    clock.set(LATER)
+    settings = settings.model_copy(update={"snapshot_interval": 2})
+    app = build_application(settings, clock=clock)
+    app.store.batches_apart_from = 2
+    try:
+        work = Casework.filed(app, 1, jurisdiction="chengdu", name="成都甲中心")
+        for n in range(5):
+            report = BatchReport(
+                f"B-{n}", "4-07-05-04", 4, date(2024, 5, 10 + n), "未备案考点", None, 20, 0, 18, ""
+            )
+            app.findings.report_evaluation(ADMIN, work.iid, report)
+        # Then commands on the file loaded from such a snapshot, reading none of its
+        # batches: the next snapshots write the rows they did not read.
+        for n in range(3):
+            app.ledger.latest = LatestInstitutions(size=0)
+            work.finding("chengdu-2024/30.4", f"2024-06-0{n + 1}")
+        snapshots = app.store.snapshots
+        assert snapshots is not None
+        taken = {s.originator_version: s for s in snapshots.get(work.iid)}
+        apart = [s.originator_version for s in snapshots.get(institution_batches_id(work.iid))]
+        assert apart  # the command path's snapshots of two batches or more
+        for version in apart:
+            assert len(taken[version].state["state"].batches) >= 2  # type: ignore[attr-defined]
+        version = max(taken)
+        assert version in apart
+        cold = build_application(settings, clock=clock)
+        try:
+            reads: list[int] = []
+            [table] = [
+                t
+                for t in cold.store.mapper.transcoder.names.values()
+                if isinstance(t, BatchTableTranscoding)
+            ]  # type: ignore[attr-defined]
+            kept_rows = table.kept_rows
+            assert kept_rows is not None
+            table.kept_rows = lambda rows_id, at: reads.append(at) or kept_rows(rows_id, at)
+            loaded = cold.store.repository.get(work.iid, version=version)
+            assert reads == []  # the snapshot read without its batch rows
+            events = app.store.repository.event_store.get(work.iid, lte=version)
+            replayed = project(None, events)
+            assert loaded.state == replayed.state
+            assert list(loaded.state.batches) == list(replayed.state.batches)
+            assert reads == [version]  # read once, when the batches were
+            assert loaded.state.batches == replayed.state.batches
+            assert reads == [version]
+        finally:
+            cold.close()
     finally:
         app.close()
