@@ -33,6 +33,7 @@ from fastapi.dependencies.utils import request_body_to_args, request_params_to_a
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -159,7 +160,7 @@ class CommandHandler:
     def parsed(self, request: Request, raw: bytes) -> Any:
         """The body as FastAPI reads it: JSON when the content type says so, else bytes."""
         if not raw:
-            return None
+            return PydanticUndefined
         kind = request.headers.get("content-type")
         if kind is None:
             is_json = not self.strict_content_type
