@@ -29,7 +29,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from fastapi import Response
+from fastapi import HTTPException, Response
 from fastapi import routing as fastapi_routing
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
@@ -165,8 +165,7 @@ class CommandHandler:
     async def handle(self, request: Request) -> Response:
         if getattr(self.overrides, "dependency_overrides", None):
             return await self.framework(request)
-        raw = await request.body()
-        body = self.parsed(request, raw)
+        raw, body = await self.read(request)
         values, errors = request_params_to_args(self.path_fields, request.path_params)
         if self.body_field is not None:
             body_values, body_errors = await request_body_to_args(
@@ -179,8 +178,26 @@ class CommandHandler:
             command_threads(), context.run, self.run, request, raw, body, values, errors
         )
 
+    async def read(self, request: Request) -> tuple[bytes, Any]:
+        """The body's bytes, and the body as FastAPI reads it: JSON when the content type
+        says so, else the bytes; refused as FastAPI refuses it when it cannot be read."""
+        try:
+            raw = await request.body()
+            return raw, self.parsed(request, raw)
+        except json.JSONDecodeError as e:
+            error = {
+                "type": "json_invalid",
+                "loc": ("body", e.pos),
+                "msg": "JSON decode error",
+                "input": {},
+                "ctx": {"error": e.msg},
+            }
+            raise RequestValidationError([error], body=e.doc) from e
+        except Exception as e:  # e.g. not UTF-8; FastAPI's answer, with the cause
+            detail = "There was an error parsing the body"
+            raise HTTPException(status_code=400, detail=detail) from e
+
     def parsed(self, request: Request, raw: bytes) -> Any:
-        """The body as FastAPI reads it: JSON when the content type says so, else bytes."""
         if not raw:
             return PydanticUndefined
         kind = request.headers.get("content-type")
@@ -195,19 +212,7 @@ class CommandHandler:
             is_json = message.get_content_maintype() == "application" and (
                 subtype == "json" or subtype.endswith("+json")
             )
-        if not is_json:
-            return raw
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError as e:
-            error = {
-                "type": "json_invalid",
-                "loc": ("body", e.pos),
-                "msg": "JSON decode error",
-                "input": {},
-                "ctx": {"error": e.msg},
-            }
-            raise RequestValidationError([error], body=e.doc) from e
+        return json.loads(raw) if is_json else raw
 
     def run(
         self, request: Request, raw: bytes, body: Any, values: dict[str, Any], errors: list[Any]

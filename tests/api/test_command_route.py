@@ -113,6 +113,7 @@ def test_the_finding_and_batch_routes_are_answered_by_the_command_handler(
         pytest.param(b'{"rule_id": 1}', {}, id="bad-body-no-token"),
         pytest.param(b"{}", {"Authorization": "Bearer nope"}, id="unknown-token"),
         pytest.param(b'{"rule_id": ', None, id="not-json"),
+        pytest.param(b'{"facts": "\xff\xfe"}', None, id="not-utf8"),
         pytest.param(b"", None, id="empty"),
         pytest.param(b"[1, 2]", None, id="not-an-object"),
         pytest.param(b'{"severity": "grave", "bogus": 1}', None, id="bad-fields"),
