@@ -31,6 +31,7 @@ from typing import Any
 
 from fastapi import HTTPException, Response
 from fastapi import routing as fastapi_routing
+from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
@@ -105,7 +106,10 @@ class CommandHandler:
         self.path_fields = dependant.path_params
         self.body_field = route.body_field
         self.embed_body = bool(route._embed_body_fields)
-        self.strict_content_type = bool(getattr(route.strict_content_type, "value", True))
+        strict = route.strict_content_type
+        self.strict_content_type = bool(
+            strict.value if isinstance(strict, DefaultPlaceholder) else strict
+        )
         self.context_headers = context.header_params
         self.names = {sub.call: str(sub.name) for sub in dependant.dependencies}
         self.status_code: int = route.status_code or 200

@@ -137,6 +137,8 @@ def test_refusals_of_headers_path_and_type_are_alike(api: Api) -> None:
     bad_match = json_headers(api, **{"If-Match": "three"})
     assert both(api, f"{BASE}/{iid}/findings", body, bad_match)["body"]["field"] == "If-Match"
     assert both(api, f"{BASE}/not-a-uuid/findings", body, json_headers(api))["status"] == 422
+    untyped = both(api, f"{BASE}/{iid}/findings", json.dumps(FINDING).encode(), api.admin)
+    assert untyped["status"] == 422
     text = {**api.admin, "Content-Type": "text/plain"}
     assert both(api, f"{BASE}/{iid}/evaluations", b"{}", text)["status"] == 422
     unknown = f"{BASE}/{uuid.uuid4()}/evaluations"
