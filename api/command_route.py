@@ -156,7 +156,7 @@ class CommandHandler:
             route.response_model_exclude_none,
             not route.response_model_by_alias,
         )
-        if any(shaped):
+        if any(shaped) or route.status_code in (204, 304):  # FastAPI answers those bodiless
             return None
         body = route.body_field
         if body is not None and type(body.field_info).__name__ in ("Form", "File"):
