@@ -86,8 +86,7 @@ def create_app(
     app.state.impact_runs = ImpactRuns(application)
     app.state.requests = RequestMetrics()
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # inside the request id
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestContext, max_bytes=settings.max_body_bytes)
     for router in ROUTERS:
         app.include_router(router)
     install_pages(app)
@@ -111,16 +110,20 @@ ROUTERS = (
 
 class RequestContext:
     """ASGI middleware: every request gets an id (``X-Request-ID``), bound to its log lines
-    and counted (a plain ASGI middleware: no task and no streams of its own per request)."""
+    and counted, and its body is held to the limit (:class:`api.limits.BodyLimit`, inside
+    the id: a 413 has one too). One plain ASGI middleware: no task and no streams of its own
+    per request, the headers read once."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
+        self.limit = BodyLimit(max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = Headers(scope=scope).get("x-request-id", "")
+        headers = Headers(scope=scope)
+        incoming = headers.get("x-request-id", "")
         request_id = incoming if 0 < len(incoming) <= 100 else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
@@ -137,7 +140,8 @@ class RequestContext:
                 MutableHeaders(scope=message)["X-Request-ID"] = request_id
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        declared = headers.get("content-length", "")
+        await self.limit.serve(self.app, scope, receive, send_with_id, declared)
         elapsed = time.perf_counter() - started
         request = Request(scope)
         request.app.state.requests.record(

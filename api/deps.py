@@ -123,13 +123,24 @@ async def get_context(
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Context:
+    return command_context(request, principal, await request.body(), idempotency_key, if_match)
+
+
+def command_context(
+    request: Request,
+    principal: Principal,
+    body: bytes,
+    idempotency_key: str | None = None,
+    if_match: str | None = None,
+) -> Context:
+    """The context of the command a request sends: its caller, its key, the fingerprint of
+    its method, path and body, and the version it expects (``If-Match``)."""
     expected: int | None = None
     if if_match is not None:
         match = ETAG.match(if_match.strip())
         if not match:
             raise InvalidInput('If-Match must be the record version, e.g. "3"', field="If-Match")
         expected = int(match.group(1))
-    body = await request.body()
     fingerprint = hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
     ).hexdigest()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import invalid
@@ -23,17 +22,16 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimit:
-    """ASGI middleware: at most ``max_bytes`` of request body, else 413 problem+json."""
+    """At most ``max_bytes`` of request body, else 413 problem+json: a part of the one ASGI
+    middleware (:class:`api.app.RequestContext`), which reads the headers once for both."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
+    def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = Headers(scope=scope).get("content-length", "")
+    async def serve(
+        self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, declared: str
+    ) -> None:
+        """``app`` on an HTTP request whose ``Content-Length`` header is ``declared``."""
         if declared.isdigit() and int(declared) > self.max_bytes:
             await self.refuse(scope, receive, send, f"declares {int(declared)} bytes")
             return
@@ -61,7 +59,7 @@ class BodyLimit:
             await send(message)
 
         with contextlib.suppress(BodyTooLarge):
-            await self.app(scope, counting_receive, guarded_send)
+            await app(scope, counting_receive, guarded_send)
         if refused and not started:
             await self.refuse(scope, receive, send, f"sent more than {self.max_bytes} bytes")
 

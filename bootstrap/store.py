@@ -192,8 +192,10 @@ class CommitOrderRecorder(PostgresApplicationRecorder):
                 channel=Identifier(self.channel_name),
             )
         )
+        # The events in binary (``%b``): the composite's binary dumper writes the state's
+        # bytes as they are, where the text one escapes every byte (a tenth of the time).
         self.invoke_insert_function = SQL(
-            "SELECT command_no, recorded_id FROM {schema}.{function}(%s, %s::integer[])"
+            "SELECT command_no, recorded_id FROM {schema}.{function}(%b, %s::integer[])"
         ).format(schema=schema, function=function)
         self.group = GroupCommit(self.insert_group)
 

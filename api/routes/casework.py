@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 
+from api.command_route import CommandRoute
 from api.commands import OnceDep, SessionStep, on
 from api.deps import AppDep, PrincipalDep
 from api.schemas.casework import (
@@ -33,7 +34,7 @@ from api.schemas.fields import BusinessDate, Code
 from api.schemas.institutions import Dated
 from domain.commands.findings import BatchReport
 
-router = APIRouter(prefix="/api/v1/institutions/{iid}", tags=["casework"])
+router = APIRouter(prefix="/api/v1/institutions/{iid}", tags=["casework"], route_class=CommandRoute)
 
 AsOf = Annotated[BusinessDate | None, Query(description="business date; default today")]
 

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 
+from api.command_route import CommandRoute
 from api.commands import Once, OnceDep, RecordView, on
 from api.deps import AppDep, PrincipalDep
 from api.schemas.fields import BusinessDate, Code, Cursor, Instant, Name, Version
@@ -30,7 +31,7 @@ from projections import Projections
 from projections.queries import allowed_scope
 from projections.queries import list_institutions as list_register
 
-router = APIRouter(prefix="/api/v1/institutions", tags=["institutions"])
+router = APIRouter(prefix="/api/v1/institutions", tags=["institutions"], route_class=CommandRoute)
 
 
 def _institution_out(app: OversightApplication, inst: Institution) -> InstitutionOut:

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 
+from api.command_route import CommandRoute
 from api.commands import OnceDep, on
 from api.deps import AppDep, PrincipalDep
 from api.schemas.fields import BusinessDate, Code, Name
@@ -23,7 +24,7 @@ from projections import Projections
 from projections.queries import allowed_scope
 from projections.worklist_queries import WorklistItems, worklist
 
-router = APIRouter(prefix="/api/v1", tags=["officers"])
+router = APIRouter(prefix="/api/v1", tags=["officers"], route_class=CommandRoute)
 
 
 @router.post(

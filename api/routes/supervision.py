@@ -13,6 +13,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from api.command_route import CommandRoute
 from api.commands import OnceDep, RecordView, SessionStep, on
 from api.deps import AppDep, PrincipalDep
 from api.schemas.casework import CommandResult, RectificationReportRequest, SessionRequest
@@ -39,10 +40,14 @@ from domain.application import OversightApplication
 from domain.records import Records
 from domain.supervisor import Supervisor
 
-supervisors = APIRouter(prefix="/api/v1/supervisors", tags=["supervisors"])
-assignments = APIRouter(prefix="/api/v1/assignments", tags=["assignments"])
-visits = APIRouter(prefix="/api/v1/visits", tags=["visits"])
-campaigns = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
+supervisors = APIRouter(
+    prefix="/api/v1/supervisors", tags=["supervisors"], route_class=CommandRoute
+)
+assignments = APIRouter(
+    prefix="/api/v1/assignments", tags=["assignments"], route_class=CommandRoute
+)
+visits = APIRouter(prefix="/api/v1/visits", tags=["visits"], route_class=CommandRoute)
+campaigns = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"], route_class=CommandRoute)
 router = APIRouter()
 
 #: Bytes of randomness in a generated draw seed (hex-encoded).
