@@ -149,14 +149,17 @@ class TimelineLine:
 
 def _timeline_line(entry: TimelineEntry, tr: Translator) -> TimelineLine:
     data = entry.data
-    fields = [(tr.field(k), field_text(k, v, tr)) for k, v in data.items()]
-    headline = [k for k in HEADLINE if data.get(k) not in (None, "", [], {})]
+    texts = {k: field_text(k, v, tr) for k, v in data.items()}  # each field worded once
     summary = []
-    for key in headline[:SUMMARY_FIELDS]:
-        text = field_text(key, data[key], tr)
+    for key in HEADLINE:
+        if data.get(key) in (None, "", [], {}):
+            continue
+        text = texts[key]
         if len(text) > SUMMARY_LENGTH:
             text = text[: SUMMARY_LENGTH - 1] + "…"
         summary.append((tr.field(key), text))
+        if len(summary) == SUMMARY_FIELDS:
+            break
     late = (
         tr("file.late_line", n=entry.recorded_later, why=tr.late(entry.late_reason))
         if entry.late_reason
@@ -166,7 +169,7 @@ def _timeline_line(entry: TimelineEntry, tr: Translator) -> TimelineLine:
         entry,
         tr.event(entry.name),
         summary,
-        [(k, v) for k, v in fields if v],
+        [(tr.field(k), text) for k, text in texts.items() if text],
         tr.instant(entry.recorded_at),
         tr.role(entry.role),
         late,
