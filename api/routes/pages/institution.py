@@ -176,9 +176,6 @@ def _timeline_line(entry: TimelineEntry, tr: Translator) -> TimelineLine:
     )
 
 
-#: What ``markupsafe.escape`` (the templates' escape) writes for each character it escapes.
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;"})
-
 #: One event of the timeline, as the page's template drew it (whitespace and all).
 _ITEM = (
     "\n    \n"
@@ -212,8 +209,11 @@ _FIELD = "<dt>{}</dt><dd>{}</dd>"
 
 
 def _text(value: object) -> str:
-    """``value`` as HTML text, escaped as the templates escape it."""
-    return str(value).translate(_ESCAPES)
+    """``value`` as HTML text, escaped as the templates escape it (``markupsafe.escape``:
+    the same five characters, written the same way; ``&`` first). Five ``replace`` calls
+    cost a tenth of one ``str.translate`` on these short texts."""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&#34;").replace("'", "&#39;")
 
 
 def timeline_items(lines: Iterable[TimelineLine], tr: Translator) -> Markup:
