@@ -10,7 +10,6 @@ from uuid import UUID
 import pytest
 
 from bootstrap.bench.province import BenchClock, generate, start_instant
-from bootstrap.read_models import build_projections
 from config.settings import Settings
 from domain.access import Principal
 from domain.application import OversightApplication
@@ -30,6 +29,7 @@ from projections.sanctions_queries import (
 )
 from tests.conftest import FakeClock
 from tests.projections.casework import LATER, Casework, day, interview_then_rectification
+from tests.projections.counts import filled_on_opening
 from tests.projections.filings import ADMIN
 
 
@@ -456,12 +456,4 @@ def test_counts_the_ledger_gained_after_its_rows_are_filled_from_them_on_opening
     projections["sanctions"].catch_up()
     grouped = _grouped(projections)
     assert all(grouped)
-    with projections.store.transaction() as session:  # as a store from before the counts
-        for table in (COUNTS, ARTICLE_COUNTS):
-            session.execute(f"DELETE FROM {projections.store.dialect.table(table.name)}")
-    assert _kept(projections) == ({}, {})
-    reopened = build_projections(settings, app)
-    try:
-        assert _kept(reopened) == grouped
-    finally:
-        reopened.close()
+    assert filled_on_opening(app, projections, settings, (COUNTS, ARTICLE_COUNTS), _kept) == grouped

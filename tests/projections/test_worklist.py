@@ -10,7 +10,6 @@ from uuid import UUID
 import pytest
 
 from bootstrap.bench.province import BenchClock, generate, start_instant
-from bootstrap.read_models import build_projections
 from config.settings import Settings
 from domain.access import Principal
 from domain.application import OversightApplication
@@ -21,6 +20,7 @@ from projections.worklist import FINDING_COUNTS, FINDINGS, INSTITUTIONS
 from projections.worklist_queries import WorklistItems, worklist, worklist_counts
 from tests.conftest import FakeClock
 from tests.projections.casework import LATER, Casework, day
+from tests.projections.counts import filled_on_opening
 from tests.projections.filings import ADMIN
 
 AS_OF = date(2024, 5, 15)
@@ -439,10 +439,6 @@ def test_finding_counts_the_worklist_gained_are_filled_from_its_rows_on_opening(
 ) -> None:
     grouped = _open_findings_by_place(projections)
     assert grouped
-    with projections.store.transaction() as session:  # as a store from before the counts
-        session.execute(f"DELETE FROM {projections.store.dialect.table(FINDING_COUNTS.name)}")
-    reopened = build_projections(settings, app)
-    try:
-        assert _kept_finding_counts(reopened) == grouped
-    finally:
-        reopened.close()
+    kept = _kept_finding_counts
+    refilled = filled_on_opening(app, projections, settings, (FINDING_COUNTS,), kept)
+    assert refilled == grouped
