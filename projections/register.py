@@ -46,6 +46,7 @@ from domain.events import (
     ScopeLine,
 )
 from projections.base import ReadModel
+from projections.rows import Counts, add_counts
 from projections.store import Column, Index, Row, Table, ViewSession
 
 INSTITUTIONS = Table(
@@ -117,31 +118,6 @@ Place = tuple[str, str, str]
 def _place(row: Row) -> Place:
     """Where the row is counted: its jurisdiction, district and status."""
     return (row["jurisdiction"], row["district"], row["status"])
-
-
-def _recount(session: ViewSession, moved: dict[Place, int]) -> None:
-    """Add ``moved`` (institutions in or out, by place) to the kept counts. The counts of
-    each jurisdiction touched are written anew, a place left with none dropped, so that the
-    table is the same whatever the batches were."""
-    moved = {place: n for place, n in moved.items() if n}
-    if not moved:
-        return
-    jurisdictions = {place[0] for place in moved}
-    counts = {
-        _place(r): int(r["institutions"])
-        for r in session.fetch(COUNTS, "jurisdiction", jurisdictions)
-    }
-    for place, n in moved.items():
-        counts[place] = counts.get(place, 0) + n
-    session.delete(COUNTS, "jurisdiction", jurisdictions)
-    session.insert(
-        COUNTS,
-        [
-            {"jurisdiction": j, "district": d, "status": status, "institutions": n}
-            for (j, d, status), n in counts.items()
-            if n
-        ],
-    )
 
 
 def _scope(scope: Sequence[ScopeLine]) -> list[dict[str, Any]]:
@@ -412,7 +388,7 @@ class Register(ReadModel):
         found = session.fetch(INSTITUTIONS, "id", [g[0].originator_id for g in groups.values()])
         rows: dict[Any, Row] = {r["id"].int: r for r in found}
         counted = {key: _place(row) for key, row in rows.items()}
-        moved: dict[Place, int] = {}
+        moved: Counts = {}
         changed: list[Row] = []
         rescoped: list[Row] = []
         for key, group in groups.items():
@@ -445,7 +421,7 @@ class Register(ReadModel):
         if not changed:
             return
         session.upsert(INSTITUTIONS, changed)
-        _recount(session, moved)
+        add_counts(session, COUNTS, moved)
         if rescoped:
             session.delete(OCCUPATIONS, "institution_id", [row["id"] for row in rescoped])
             session.insert(

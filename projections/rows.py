@@ -14,7 +14,7 @@ rows of one institution each, declared by :func:`institution_rows`.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol, TypeVar
 
@@ -145,6 +145,52 @@ def handler_for(handlers: Mapping[type[LedgerEvent], H], cls: type[LedgerEvent])
         if handler is not None:
             return handler
     return None
+
+
+# --- counts kept beside the rows ----------------------------------------------------------
+
+#: How many rows each key counts (a key's first value is the jurisdiction).
+Counts = dict[Key, int]
+
+
+def tally(rows: Iterable[Row], keys: Callable[[Row], Iterable[Key]]) -> Counts:
+    """Each key ``keys`` gives for the rows, and how many times it is given."""
+    counts: Counts = {}
+    for row in rows:
+        for key in keys(row):
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def moved(before: Counts, after: Counts) -> Counts:
+    """What each key gained (or lost) from ``before`` to ``after``."""
+    return {
+        key: n
+        for key in before.keys() | after.keys()
+        if (n := after.get(key, 0) - before.get(key, 0))
+    }
+
+
+def add_counts(session: ViewSession, table: Table, changes: Counts) -> None:
+    """Add ``changes`` to the counts ``table`` keeps: its primary key is the key (the
+    jurisdiction first), its one other column the count. The counts of each jurisdiction
+    touched are written anew, a key left with none dropped, so that the table is the same
+    whatever the batches were (and a rebuild's, held in memory, alike)."""
+    changes = {key: n for key, n in changes.items() if n}
+    if not changes:
+        return
+    names = table.primary_key
+    (count,) = (c.name for c in table.columns if c.name not in names)
+    jurisdictions = {key[0] for key in changes}
+    counts = {
+        tuple(r[c] for c in names): int(r[count])
+        for r in session.fetch(table, names[0], jurisdictions)
+    }
+    for key, n in changes.items():
+        counts[key] = counts.get(key, 0) + n
+    session.delete(table, names[0], jurisdictions)
+    rows = [{**dict(zip(names, key, strict=True)), count: n} for key, n in counts.items() if n]
+    session.insert(table, rows)
 
 
 def month_of(day: date) -> str:

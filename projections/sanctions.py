@@ -18,14 +18,18 @@ Tables:
 - ``sanctions_institutions``: name, jurisdiction and district of each institution;
 - ``sanctions_decisions``: the row per decision;
 - ``sanctions_articles``: one row per (decision, article cited), so that "decisions under
-  article X" is an exact, indexed match.
+  article X" is an exact, indexed match;
+- ``sanctions_counts``: the decisions in force (not annulled) per (jurisdiction, district,
+  month, level in force), and ``sanctions_article_counts`` per (jurisdiction, district,
+  article, level in force): kept in the batch's transaction as its rows change, so that the
+  dashboard's charts sum a few rows instead of counting every decision.
 
 Reads: :mod:`projections.sanctions_queries`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -34,14 +38,18 @@ from projections.base import ReadModel
 from projections.rows import (
     NAME_AND_PLACE,
     BatchTables,
+    Key,
+    add_counts,
     apply_handlers,
     filing_handlers,
     institution_rows,
     lookup_table,
     month_of,
+    moved,
     requirement_columns,
+    tally,
 )
-from projections.store import Column, Index, Table, ViewSession
+from projections.store import Column, Index, Row, Table, ViewSession
 
 INSTITUTIONS = lookup_table("sanctions_institutions", NAME_AND_PLACE)
 
@@ -85,6 +93,41 @@ ARTICLES = institution_rows(
 )
 
 
+def _counts_table(name: str, group: str) -> Table:
+    """The decisions in force per (jurisdiction, district, ``group``, level in force)."""
+    return Table(
+        name=name,
+        columns=(
+            Column("jurisdiction", nullable=False),
+            Column("district", nullable=False),
+            Column(group, nullable=False),
+            Column("level", "int", nullable=False),
+            Column("decisions", "int", nullable=False),
+        ),
+        primary_key=("jurisdiction", "district", group, "level"),
+    )
+
+
+COUNTS = _counts_table("sanctions_counts", "month")
+ARTICLE_COUNTS = _counts_table("sanctions_article_counts", "article")
+
+
+def _by_month(row: Row) -> Iterable[Key]:
+    """Where a decision is counted by month: once, unless it was annulled."""
+    if row["status"] == "annulled":
+        return ()
+    return ((row["jurisdiction"], row["district"], row["month"], row["effective_level"]),)
+
+
+def _by_article(row: Row) -> Iterable[Key]:
+    """Where a decision is counted by article: once per article cited (as
+    ``sanctions_articles`` holds them), unless it was annulled."""
+    if row["status"] == "annulled":
+        return ()
+    place = (row["jurisdiction"], row["district"])
+    return [(*place, a, row["effective_level"]) for a in dict.fromkeys(row["articles"])]
+
+
 class _Batch(BatchTables):
     """The rows one batch of events may change."""
 
@@ -94,6 +137,19 @@ class _Batch(BatchTables):
         self.decisions = self.hold(DECISIONS, "institution_id")
         # Articles are only ever added, once per decision: nothing to load.
         self.articles = self.hold(ARTICLES)
+        #: Where the batch's decisions were counted before it (a rebuild changes the rows
+        #: it holds in place: what they counted is taken now).
+        self.counted = self._counts()
+
+    def _counts(self) -> tuple[dict[Key, int], dict[Key, int]]:
+        rows = list(self.decisions.where())
+        return tally(rows, _by_month), tally(rows, _by_article)
+
+    def flush(self) -> None:
+        (months, articles), (months_now, articles_now) = self.counted, self._counts()
+        add_counts(self.session, COUNTS, moved(months, months_now))
+        add_counts(self.session, ARTICLE_COUNTS, moved(articles, articles_now))
+        super().flush()
 
 
 def _decided(b: _Batch, e: CaseDecided) -> None:
@@ -165,8 +221,40 @@ HANDLERS: dict[type[LedgerEvent], Handler] = {
 
 class Sanctions(ReadModel):
     name: ClassVar[str] = "sanctions"
-    tables: ClassVar[tuple[Table, ...]] = (INSTITUTIONS, DECISIONS, ARTICLES)
+    tables: ClassVar[tuple[Table, ...]] = (
+        INSTITUTIONS,
+        DECISIONS,
+        ARTICLES,
+        COUNTS,
+        ARTICLE_COUNTS,
+    )
     handles: ClassVar[tuple[type[LedgerEvent], ...]] = tuple(HANDLERS)
+
+    def prepare(self, session: ViewSession) -> None:
+        """The counts, where there are none, from the rows (a store whose ledger was
+        projected before it kept counts; a ledger with no decision in force has none)."""
+        d = session.dialect
+        decisions, articles = d.table(DECISIONS.name), d.table(ARTICLES.name)
+        in_force = "s.status <> 'annulled'"
+        fills = (
+            (COUNTS, "month", decisions + " s"),
+            (
+                ARTICLE_COUNTS,
+                "article",
+                f"{decisions} s JOIN {articles} a"
+                " ON a.institution_id = s.institution_id AND a.decision_id = s.decision_id",
+            ),
+        )
+        for table, group, source in fills:
+            if session.rows(f"SELECT 1 AS found FROM {d.table(table.name)} LIMIT 1"):
+                continue
+            session.execute(
+                f"INSERT INTO {d.table(table.name)}"
+                f" (jurisdiction, district, {group}, level, decisions)"
+                f" SELECT s.jurisdiction, s.district, {group}, s.effective_level, COUNT(*)"
+                f" FROM {source} WHERE {in_force}"
+                f" GROUP BY s.jurisdiction, s.district, {group}, s.effective_level"
+            )
 
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
         batch = _Batch(session, {e.originator_id for e in events})

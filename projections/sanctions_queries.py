@@ -47,7 +47,7 @@ from projections.querying import (
     page,
     scope_of,
 )
-from projections.sanctions import ARTICLES, DECISIONS
+from projections.sanctions import ARTICLE_COUNTS, ARTICLES, COUNTS, DECISIONS
 from projections.store import Row, ViewStore
 
 STATUSES = ("decided", "served", "annulled", "varied")
@@ -199,29 +199,70 @@ def list_sanctions(
     return page(rows, limit, _sanction, _cursor)
 
 
+def _kept_counts(
+    store: ViewStore, filters: SanctionFilter, group: str, *, by_article: bool
+) -> Select | None:
+    """The counts the ledger keeps (``sanctions_counts``, ``sanctions_article_counts``)
+    filtered as ``filters`` say, when they can answer: not for one institution, nor for an
+    article by month or district, nor for months by article."""
+    check_filters(filters, SanctionFilter.__optional_keys__)
+    scope = scope_of(filters)
+    article = filters.get("article")
+    months = filters.get("month_from") is not None or filters.get("month_to") is not None
+    if (
+        scope.get("allowed_institution_id") is not None
+        or filters.get("institution_id") is not None
+        or (article is not None and not by_article)
+        or (months and by_article)
+    ):
+        return None
+    select = Select(
+        store.dialect,
+        ARTICLE_COUNTS if by_article else COUNTS,
+        "c",
+        allowed_jurisdiction=scope.get("allowed_jurisdiction"),
+        allowed_district=scope.get("allowed_district"),
+    )
+    if not by_article:
+        select.months(filters.get("month_from"), filters.get("month_to"))
+    select.in_place(filters.get("jurisdiction"), filters.get("district"))
+    select.equals("level", filters.get("level"))
+    select.equals("article", article)
+    return (
+        select.columns(f"c.{group} AS grp, c.level AS level, SUM(c.decisions) AS n")
+        .group_by(f"c.{group}, c.level")
+        .order_by(f"c.{group}, c.level")
+    )
+
+
 def _counts(
     store: ViewStore, filters: SanctionFilter, group: str, *, by_article: bool = False
 ) -> list[tuple[Any, int, int]]:
-    """Decisions in force (not annulled), per ``group`` and level in force."""
-    rows = (
-        _select(store, filters, by_article=by_article)
-        .where("s.status <> 'annulled'")
-        .columns(f"{group} AS grp, s.effective_level AS level, COUNT(*) AS n")
-        .group_by(f"{group}, s.effective_level")
-        .order_by(f"{group}, s.effective_level")
-        .read(store)
-    )
-    return [(r["grp"], int(r["level"]), int(r["n"])) for r in rows]
+    """Decisions in force (not annulled), per ``group`` (a column of the decisions, or the
+    article) and level in force: from the counts the ledger keeps where they can answer,
+    else counted from the decisions."""
+    select = _kept_counts(store, filters, group, by_article=by_article)
+    if select is None:
+        source = "a" if by_article else "s"
+        select = (
+            _select(store, filters, by_article=by_article)
+            .where("s.status <> 'annulled'")
+            .columns(f"{source}.{group} AS grp, s.effective_level AS level, COUNT(*) AS n")
+            .group_by(f"{source}.{group}, s.effective_level")
+            .order_by(f"{source}.{group}, s.effective_level")
+        )
+    rows = select.read(store)
+    return [(r["grp"], int(r["level"]), int(r["n"])) for r in rows if int(r["n"])]
 
 
 def sanctions_by_month(store: ViewStore, **filters: Unpack[SanctionFilter]) -> list[MonthCount]:
     """Decisions in force (not annulled) per month of decision and level."""
-    return [MonthCount(str(g), lv, n) for g, lv, n in _counts(store, filters, "s.month")]
+    return [MonthCount(str(g), lv, n) for g, lv, n in _counts(store, filters, "month")]
 
 
 def sanctions_by_article(store: ViewStore, **filters: Unpack[SanctionFilter]) -> list[ArticleCount]:
     """Decisions in force (not annulled) per article cited and level."""
-    counts = _counts(store, filters, "a.article", by_article=True)
+    counts = _counts(store, filters, "article", by_article=True)
     return [ArticleCount(str(g), lv, n) for g, lv, n in counts]
 
 
@@ -229,4 +270,4 @@ def sanctions_by_district(
     store: ViewStore, **filters: Unpack[SanctionFilter]
 ) -> list[DistrictCount]:
     """Decisions in force (not annulled) per district (at the decision) and level."""
-    return [DistrictCount(str(g), lv, n) for g, lv, n in _counts(store, filters, "s.district")]
+    return [DistrictCount(str(g), lv, n) for g, lv, n in _counts(store, filters, "district")]

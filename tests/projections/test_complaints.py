@@ -7,14 +7,17 @@ from dataclasses import dataclass
 
 import pytest
 
+from config.settings import Settings
 from domain.access import Principal
 from domain.application import OversightApplication
 from domain.errors import InvalidInput
 from projections import Projections
+from projections.complaints import COMPLAINTS, COUNTS
 from projections.complaints_queries import ComplaintStat, complaint_stats
 from projections.queries import allowed_scope
 from tests.conftest import FakeClock
 from tests.projections.casework import LATER, Casework, day
+from tests.projections.counts import filled_on_opening
 from tests.projections.filings import ADMIN
 
 
@@ -149,3 +152,60 @@ def test_a_verification_moves_a_complaint_from_pending(
     app.findings.verify_complaint(ADMIN, b.iid, pending, day("2024-06-02"), False, "查无实据")
     projections["complaints"].catch_up()
     assert complaint_stats(projections.store, institution_id=b.iid) == [stat("2024-04", 1, 0, 1)]
+
+
+def _complaints_by_place(projections: Projections) -> dict[tuple[str, str, str, str], int]:
+    """The complaints counted in SQL by (jurisdiction, district, month, outcome)."""
+    store = projections.store
+    with store.reading() as session:
+        rows = session.rows(
+            store.dialect.sql(
+                "SELECT jurisdiction, district, month, substantiated, COUNT(*) AS n"
+                f" FROM {store.dialect.table(COMPLAINTS.name)}"
+                " GROUP BY jurisdiction, district, month, substantiated"
+            )
+        )
+    outcome = {1: "substantiated", 0: "unsubstantiated", None: "pending"}
+    return {
+        (r["jurisdiction"], r["district"], r["month"], outcome[r["substantiated"]]): int(r["n"])
+        for r in rows
+    }
+
+
+def _kept_complaint_counts(projections: Projections) -> dict[tuple[str, str, str, str], int]:
+    store = projections.store
+    with store.reading() as session:
+        rows = session.rows(f"SELECT * FROM {store.dialect.table(COUNTS.name)}")
+    return {
+        (r["jurisdiction"], r["district"], r["month"], r["outcome"]): int(r["complaints"])
+        for r in rows
+    }
+
+
+def test_the_kept_counts_are_a_group_by_over_the_complaints(
+    projections: Projections, complaints: Complaints
+) -> None:
+    model = projections["complaints"]
+    grouped = _complaints_by_place(projections)
+    assert {outcome for *_, outcome in grouped} == {"substantiated", "unsubstantiated", "pending"}
+    assert _kept_complaint_counts(projections) == grouped
+    received: Counter[str] = Counter()
+    for (jurisdiction, district, _, _), n in grouped.items():
+        if jurisdiction == "hunan":
+            received[district] += n
+    by_district = complaint_stats(projections.store, by="district", jurisdiction="hunan")
+    assert [(s.key, s.received) for s in by_district] == sorted(received.items())
+    model.rebuild()
+    assert _kept_complaint_counts(projections) == grouped
+
+
+def test_counts_the_statistics_gained_are_filled_from_their_rows_on_opening(
+    app: OversightApplication,
+    projections: Projections,
+    settings: Settings,
+    complaints: Complaints,
+) -> None:
+    grouped = _complaints_by_place(projections)
+    assert grouped
+    refilled = filled_on_opening(app, projections, settings, (COUNTS,), _kept_complaint_counts)
+    assert refilled == grouped

@@ -9,11 +9,14 @@ from uuid import UUID
 
 import pytest
 
+from bootstrap.bench.province import BenchClock, generate, start_instant
+from config.settings import Settings
 from domain.access import Principal
 from domain.application import OversightApplication
 from domain.errors import InvalidInput
 from projections import Projections
 from projections.queries import allowed_scope
+from projections.sanctions import ARTICLE_COUNTS, ARTICLES, COUNTS, DECISIONS
 from projections.sanctions_queries import (
     ArticleCount,
     DistrictCount,
@@ -26,6 +29,7 @@ from projections.sanctions_queries import (
 )
 from tests.conftest import FakeClock
 from tests.projections.casework import LATER, Casework, day, interview_then_rectification
+from tests.projections.counts import filled_on_opening
 from tests.projections.filings import ADMIN
 
 
@@ -361,3 +365,95 @@ def test_the_district_is_the_one_filed_when_the_decision_was_made(
         DistrictCount("武侯区", 1, 1),
         DistrictCount("锦江区", 1, 1),
     ]
+
+
+def _grouped(projections: Projections) -> tuple[dict[tuple[Any, ...], int], ...]:
+    """The decisions in force counted in SQL from the rows: by (jurisdiction, district,
+    month, level in force) and by (jurisdiction, district, article, level in force)."""
+    store = projections.store
+    d = store.dialect
+    decisions, articles = d.table(DECISIONS.name), d.table(ARTICLES.name)
+    place = "s.jurisdiction, s.district"
+    statements = (
+        f"SELECT {place}, s.month AS grp, s.effective_level AS level, COUNT(*) AS n"
+        f" FROM {decisions} s WHERE s.status <> 'annulled'"
+        f" GROUP BY {place}, s.month, s.effective_level",
+        f"SELECT {place}, a.article AS grp, s.effective_level AS level, COUNT(*) AS n"
+        f" FROM {decisions} s JOIN {articles} a"
+        " ON a.institution_id = s.institution_id AND a.decision_id = s.decision_id"
+        f" WHERE s.status <> 'annulled' GROUP BY {place}, a.article, s.effective_level",
+    )
+    with store.reading() as session:
+        return tuple(
+            {
+                (r["jurisdiction"], r["district"], r["grp"], int(r["level"])): int(r["n"])
+                for r in session.rows(d.sql(statement))
+            }
+            for statement in statements
+        )
+
+
+def _kept(projections: Projections) -> tuple[dict[tuple[Any, ...], int], ...]:
+    store = projections.store
+    kept = []
+    with store.reading() as session:
+        for table, group in ((COUNTS, "month"), (ARTICLE_COUNTS, "article")):
+            rows = session.rows(f"SELECT * FROM {store.dialect.table(table.name)}")
+            kept.append(
+                {
+                    (r["jurisdiction"], r["district"], r[group], int(r["level"])): int(
+                        r["decisions"]
+                    )
+                    for r in rows
+                }
+            )
+    return tuple(kept)
+
+
+def test_the_kept_counts_are_a_group_by_over_the_decisions(
+    app: OversightApplication, projections: Projections
+) -> None:
+    generate(
+        app,
+        institutions=40,
+        events=2400,
+        seed=11,
+        clock=BenchClock(start_instant()),
+        snapshot_interval=50,
+        progress=lambda _: None,
+    )
+    sanctions = projections["sanctions"]
+    sanctions.catch_up(batch_size=37)  # many batches, a decision's events across them
+    by_month, by_article = grouped = _grouped(projections)
+    assert by_month
+    assert by_article
+    assert _kept(projections) == grouped
+    store = projections.store
+    assert sanctions_by_district(store) == sorted(
+        DistrictCount(district, level, n)
+        for district, level, n in _summed(by_month, lambda k: (k[1], k[3]))
+    )
+    assert sanctions_by_article(store, jurisdiction="hunan") == sorted(
+        ArticleCount(article, level, n)
+        for article, level, n in _summed(
+            {k: n for k, n in by_article.items() if k[0] == "hunan"}, lambda k: (k[2], k[3])
+        )
+    )
+    sanctions.rebuild()
+    assert _kept(projections) == grouped
+
+
+def _summed(counts: dict[tuple[Any, ...], int], key: Any) -> list[tuple[Any, int, int]]:
+    summed: Counter[tuple[Any, int]] = Counter()
+    for k, n in counts.items():
+        summed[key(k)] += n
+    return [(group, level, n) for (group, level), n in summed.items()]
+
+
+def test_counts_the_ledger_gained_after_its_rows_are_filled_from_them_on_opening(
+    app: OversightApplication, projections: Projections, settings: Settings, ledger: Ledger
+) -> None:
+    projections["sanctions"].catch_up()
+    grouped = _grouped(projections)
+    assert all(grouped)
+    assert filled_on_opening(app, projections, settings, (COUNTS, ARTICLE_COUNTS), _kept) == grouped

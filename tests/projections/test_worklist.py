@@ -9,14 +9,18 @@ from uuid import UUID
 
 import pytest
 
+from bootstrap.bench.province import BenchClock, generate, start_instant
+from config.settings import Settings
 from domain.access import Principal
 from domain.application import OversightApplication
 from domain.errors import InvalidInput
 from projections import Projections
 from projections.queries import allowed_scope
+from projections.worklist import FINDING_COUNTS, FINDINGS, INSTITUTIONS
 from projections.worklist_queries import WorklistItems, worklist, worklist_counts
 from tests.conftest import FakeClock
 from tests.projections.casework import LATER, Casework, day
+from tests.projections.counts import filled_on_opening
 from tests.projections.filings import ADMIN
 
 AS_OF = date(2024, 5, 15)
@@ -362,6 +366,14 @@ def test_the_callers_scope_follows_the_institutions_current_district(
     assert institutions(everything(projections, **wuhou)) == {p["a"]}
     moved = everything(projections, **wuhou)
     assert {f.district for f in moved.findings} == {"武侯区"}
+    # The findings kept counted by place moved with it.
+    for scope in (jinjiang, wuhou):
+        counted = worklist_counts(projections.store, as_of=day("2024-05-30"), **scope)  # type: ignore[arg-type]
+        listed = worklist(projections.store, as_of=day("2024-05-30"), **scope)  # type: ignore[arg-type]
+        assert counted.open_items == sum(
+            map(len, (listed.findings, listed.cases, listed.rectifications, listed.appeals))
+        )
+    assert len(moved.findings) > 0
 
 
 def test_limits_are_checked_and_truncation_is_reported(
@@ -376,3 +388,57 @@ def test_limits_are_checked_and_truncation_is_reported(
     with pytest.raises(InvalidInput) as negative:
         worklist(projections.store, as_of=AS_OF, due_within_days=-1)
     assert negative.value.field == "due_within_days"
+
+
+def _open_findings_by_place(projections: Projections) -> dict[tuple[str, str], int]:
+    """The open findings counted in SQL by their institution's place now."""
+    store = projections.store
+    d = store.dialect
+    with store.reading() as session:
+        rows = session.rows(
+            d.sql(
+                "SELECT i.jurisdiction, i.district, COUNT(*) AS n"
+                f" FROM {d.table(FINDINGS.name)} x JOIN {d.table(INSTITUTIONS.name)} i"
+                " ON i.id = x.institution_id WHERE x.state = 'open'"
+                " GROUP BY i.jurisdiction, i.district"
+            )
+        )
+    return {(r["jurisdiction"], r["district"]): int(r["n"]) for r in rows}
+
+
+def _kept_finding_counts(projections: Projections) -> dict[tuple[str, str], int]:
+    store = projections.store
+    with store.reading() as session:
+        rows = session.rows(f"SELECT * FROM {store.dialect.table(FINDING_COUNTS.name)}")
+    return {(r["jurisdiction"], r["district"]): int(r["findings"]) for r in rows}
+
+
+def test_the_kept_finding_counts_are_a_group_by_over_the_open_findings(
+    app: OversightApplication, projections: Projections
+) -> None:
+    generate(
+        app,
+        institutions=30,
+        events=1500,
+        seed=5,
+        clock=BenchClock(start_instant()),
+        snapshot_interval=50,
+        progress=lambda _: None,
+    )
+    model = projections["worklist"]
+    model.catch_up(batch_size=37)  # many batches, a finding's events across them
+    grouped = _open_findings_by_place(projections)
+    assert len(grouped) > 1
+    assert _kept_finding_counts(projections) == grouped
+    model.rebuild()
+    assert _kept_finding_counts(projections) == grouped
+
+
+def test_finding_counts_the_worklist_gained_are_filled_from_its_rows_on_opening(
+    app: OversightApplication, projections: Projections, settings: Settings, desk: Desk
+) -> None:
+    grouped = _open_findings_by_place(projections)
+    assert grouped
+    kept = _kept_finding_counts
+    refilled = filled_on_opening(app, projections, settings, (FINDING_COUNTS,), kept)
+    assert refilled == grouped

@@ -20,6 +20,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from api.i18n import Translator
 from api.routes.pages.charts import StepChart
@@ -132,25 +133,124 @@ def field_text(key: str, value: Any, tr: Translator) -> str:
 
 @dataclass(frozen=True)
 class TimelineLine:
-    """A timeline entry as the page words it."""
+    """A timeline entry as the page words it: each text made once, in Python, so that the
+    template of a long history only places them (its calls cost more than the words)."""
 
     event: TimelineEntry
     label: str
     summary: list[tuple[str, str]]
     fields: list[tuple[str, str]]
+    #: When the store recorded it, in Beijing time.
+    recorded: str
+    role: str
+    #: Why it was recorded late, as a line; empty when it was not.
+    late: str
 
 
 def _timeline_line(entry: TimelineEntry, tr: Translator) -> TimelineLine:
     data = entry.data
-    fields = [(tr.field(k), field_text(k, v, tr)) for k, v in data.items()]
-    headline = [k for k in HEADLINE if data.get(k) not in (None, "", [], {})]
+    texts = {k: field_text(k, v, tr) for k, v in data.items()}  # each field worded once
     summary = []
-    for key in headline[:SUMMARY_FIELDS]:
-        text = field_text(key, data[key], tr)
+    for key in HEADLINE:
+        if data.get(key) in (None, "", [], {}):
+            continue
+        text = texts[key]
         if len(text) > SUMMARY_LENGTH:
             text = text[: SUMMARY_LENGTH - 1] + "…"
         summary.append((tr.field(key), text))
-    return TimelineLine(entry, tr.event(entry.name), summary, [(k, v) for k, v in fields if v])
+        if len(summary) == SUMMARY_FIELDS:
+            break
+    late = (
+        tr("file.late_line", n=entry.recorded_later, why=tr.late(entry.late_reason))
+        if entry.late_reason
+        else ""
+    )
+    return TimelineLine(
+        entry,
+        tr.event(entry.name),
+        summary,
+        [(tr.field(k), text) for k, text in texts.items() if text],
+        tr.instant(entry.recorded_at),
+        tr.role(entry.role),
+        late,
+    )
+
+
+#: One event of the timeline, as the page's template drew it (whitespace and all).
+_ITEM = (
+    "\n    \n"
+    '    <li class="tl-item" id="event-{version}">\n'
+    '      <div class="tl-clocks">\n'
+    '        <div class="tl-business" title="{occurred_on_label}">{occurred_on}</div>\n'
+    '        <div class="tl-recorded muted small" title="{recorded_at_label}">'
+    "{recorded_at_label} {recorded}</div>\n"
+    "        {late}\n"
+    "      </div>\n"
+    '      <div class="tl-body">\n'
+    '        <div class="tl-title"><span class="tl-no">#{version}</span>'
+    " <strong>{label}</strong>\n"
+    '          <span class="muted small">· {actor_label} {actor}（{role}）</span></div>\n'
+    "        {summary}\n"
+    '        <details class="small">\n'
+    "          <summary>{details_label}</summary>\n"
+    '          <dl class="facts compact">\n'
+    "            {fields}\n"
+    '            <dt>{request_id_label}</dt><dd class="mono">{request_id}</dd>\n'
+    "          </dl>\n"
+    "        </details>\n"
+    "      </div>\n"
+    "    </li>\n"
+    "    "
+)
+_LATE = '<div class="tl-late small" data-testid="late-reason">{}</div>'
+_SUMMARY = '\n        <div class="tl-summary small">{}</div>\n        '
+_SUMMARY_PART = '<span><span class="muted">{}：</span>{}</span>'
+_FIELD = "<dt>{}</dt><dd>{}</dd>"
+
+
+def _text(value: object) -> str:
+    """``value`` as HTML text, escaped as the templates escape it (``markupsafe.escape``:
+    the same five characters, written the same way; ``&`` first). Five ``replace`` calls
+    cost a tenth of one ``str.translate`` on these short texts."""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&#34;").replace("'", "&#39;")
+
+
+def timeline_items(lines: Iterable[TimelineLine], tr: Translator) -> Markup:
+    """Every line's ``<li>``, in order, as one string made in Python.
+
+    A file lists every event of its history with its details: about a hundred on a
+    typical file, several hundred on a busy one. Drawn by the page's template, each event
+    was about a hundred fragments passed up through the template's block and its base and
+    forty escapes each building a ``Markup``, most of the page's time; here it is one
+    format of escaped texts. The HTML is the template's, byte for byte."""
+    labels = {
+        "occurred_on_label": _text(tr("event.occurred_on")),
+        "recorded_at_label": _text(tr("event.recorded_at")),
+        "actor_label": _text(tr("event.actor")),
+        "details_label": _text(tr("common.details")),
+        "request_id_label": _text(tr("event.request_id")),
+    }
+    items = []
+    for line in lines:
+        e = line.event
+        summary = "".join(_SUMMARY_PART.format(_text(k), _text(v)) for k, v in line.summary)
+        items.append(
+            _ITEM.format(
+                version=e.version,
+                occurred_on=e.occurred_on.isoformat(),
+                recorded=_text(line.recorded),
+                late=_LATE.format(_text(line.late)) if line.late else "",
+                label=_text(line.label),
+                actor=_text(e.actor),
+                role=_text(line.role),
+                summary=_SUMMARY.format(summary) if line.summary else "",
+                fields="".join(_FIELD.format(_text(k), _text(v)) for k, v in line.fields),
+                request_id=_text(e.request_id),
+                **labels,
+            )
+        )
+    return Markup("".join(items))
 
 
 # --- the tables ------------------------------------------------------------------------
@@ -173,9 +273,9 @@ def _timeline_table(lines: list[TimelineLine], tr: Translator) -> Table:
         (tr("event.version"), lambda t: t.event.version),
         (tr("event.type"), lambda t: t.label),
         (tr("event.occurred_on"), lambda t: t.event.occurred_on),
-        (tr("event.recorded_at"), lambda t: tr.instant(t.event.recorded_at)),
+        (tr("event.recorded_at"), lambda t: t.recorded),
         (tr("event.actor"), lambda t: t.event.actor),
-        (tr("event.role"), lambda t: tr.role(t.event.role)),
+        (tr("event.role"), lambda t: t.role),
         (tr("event.request_id"), lambda t: t.event.request_id),
         (tr("event.summary"), lambda t: "；".join(f"{k}：{v}" for k, v in t.fields)),
         (tr("file.late"), lambda t: tr.late(t.event.late_reason)),
@@ -350,7 +450,7 @@ def institution_page(
         "institution.html",
         view=view,
         inst=view.institution,
-        timeline=timeline,
+        timeline_items=timeline_items(timeline, tr),
         shown={e.version for e in view.timeline},
         point=point,
         rating_chart=rating_chart(view.rating, tr),

@@ -1,0 +1,33 @@
+"""What the tests of the counts read models keep beside their rows share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from bootstrap.read_models import build_projections
+from config.settings import Settings
+from domain.application import OversightApplication
+from projections import Projections
+from projections.store import Table
+
+T = TypeVar("T")
+
+
+def filled_on_opening(
+    app: OversightApplication,
+    projections: Projections,
+    settings: Settings,
+    tables: Iterable[Table],
+    kept: Callable[[Projections], T],
+) -> T:
+    """What ``kept`` reads once ``tables`` are emptied (as in a store projected before
+    them) and the store is opened again."""
+    with projections.store.transaction() as session:
+        for table in tables:
+            session.execute(f"DELETE FROM {projections.store.dialect.table(table.name)}")
+    reopened = build_projections(settings, app)
+    try:
+        return kept(reopened)
+    finally:
+        reopened.close()
