@@ -228,7 +228,9 @@ class Projection:
     def content_hash(self) -> str:
         """SHA-256 over every row of the view, in a stable order (the position excluded)."""
         digest = hashlib.sha256()
-        with self.store.reading() as session:
+        # Sorting and hashing a large view between its reads takes longer than the store
+        # lets a transaction sit idle.
+        with self.store.reading(unhurried=True) as session:
             for table in sorted(self.model.tables, key=lambda t: t.name):
                 rows = session.rows(
                     f"SELECT * FROM {self.store.dialect.table(table.name)}", table=table

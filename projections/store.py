@@ -766,10 +766,18 @@ class ViewStore:
             yield ViewSession(self, cursor)
 
     @contextmanager
-    def reading(self) -> Iterator[ViewSession]:
-        """A read-only transaction (one consistent snapshot), always rolled back."""
+    def reading(self, *, unhurried: bool = False) -> Iterator[ViewSession]:
+        """A read-only transaction (one consistent snapshot), always rolled back.
+
+        ``unhurried``: the caller works between its statements for longer than the store's
+        idle-in-transaction timeout may allow (a digest of a whole view, say), and this
+        transaction is exempt from it on PostgreSQL.
+        """
         with self.recorder.datastore.transaction(commit=False) as cursor:
-            yield ViewSession(self, cursor)
+            session = ViewSession(self, cursor)
+            if unhurried and self.dialect.name == "postgres":
+                session.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+            yield session
 
     def position(self, name: str) -> int:
         return self.recorder.max_tracking_id(name) or 0

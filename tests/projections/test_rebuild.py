@@ -24,7 +24,7 @@ from domain.events import CaseDecided, EvaluationReported, LedgerEvent
 from domain.evolve import institution_events
 from domain.history import HistoryFold
 from domain.institution import Institution
-from projections import READ_MODELS, Projections
+from projections import READ_MODELS, Projections, base
 from projections.base import REBUILD_GC_THRESHOLDS, Decoding, rebuild
 from projections.register import Register
 from projections.store import (
@@ -178,6 +178,29 @@ def test_the_log_streams_on_while_its_reader_works_longer_than_the_idle_timeout(
         if len(streamed) == 1 and timeout:
             time.sleep(timeout + 1)  # longer than the store lets a transaction sit idle
     assert streamed == every
+
+
+def test_a_views_digest_is_taken_while_its_hashing_outlasts_the_idle_timeout(
+    app: OversightApplication, projections: Projections, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file_many(app, 2)
+    register = projections["register"]
+    register.catch_up()
+    assert len(register.model.tables) > 1  # the hashing of one table comes between reads
+    digest = register.content_hash()
+    idle = getattr(app.store.recorder, "datastore", None)
+    timeout = getattr(idle, "idle_in_transaction_session_timeout", 0) or 0
+    slept: list[float] = []
+    quick = base.canonical
+
+    def slow(row: dict[str, object]) -> str:
+        if timeout and not slept:
+            slept.append(timeout + 1)
+            time.sleep(timeout + 1)  # longer than the store lets a transaction sit idle
+        return quick(row)
+
+    monkeypatch.setattr(base, "canonical", slow)
+    assert register.content_hash() == digest
 
 
 TOUCHED = ("originator_id", "originator_version", "timestamp", "occurred_on")
