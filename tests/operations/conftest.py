@@ -20,8 +20,8 @@ __all__ = ["api", "cluster", "deployment_settings", "logs_to_this_test"]
 
 @pytest.fixture(autouse=True)
 def logs_to_this_test() -> None:
-    """Log lines of the code under test go to this test's stderr (another test may have
-    configured logging onto a capture that is closed by now)."""
+    """Log lines of the code under test as JSON from warnings up, whatever an earlier test
+    configured."""
     configure_logging("json", "WARNING")
 
 
