@@ -191,7 +191,8 @@ class LedgerStore(Application[UUID]):
         more the record of its batch rows before it (``institution_batches_id``, at the
         snapshot's version), the snapshot holding only their count: a load reads them the
         first time the batches are read, which an assessment never does. Both are saved
-        in one transaction."""
+        in one transaction; the snapshot names the institution too, whose events make
+        those rows again if their record is gone (see :meth:`_kept_rows`)."""
         if not isinstance(aggregate, Institution):
             return [snapshot]
         batches = aggregate.state.batches
@@ -206,15 +207,34 @@ class LedgerStore(Application[UUID]):
             topic=snapshot.topic,
             state={"rows": batch_rows_text(batches)},
         )
-        snapshot.state["state"] = BatchesApart(aggregate.state, rows_id, version)
+        snapshot.state["state"] = BatchesApart(aggregate.state, rows_id, version, aggregate.id)
         return [rows, snapshot]
 
-    def _kept_rows(self, rows_id: UUID, version: int) -> str:
-        """The batch rows a snapshot kept apart (see :meth:`_with_rows_apart`)."""
+    def _kept_rows(self, rows_id: UUID, version: int, iid: UUID | None) -> str:
+        """The batch rows a snapshot kept apart (see :meth:`_with_rows_apart`). If the store
+        no longer has their record (snapshots are derived data, and may be pruned), they
+        are those of the institution's events up to that version, and are kept again
+        (another process keeping them first is as good: the same rows)."""
         assert self.snapshots is not None
         for kept in self.snapshots.get(rows_id, gt=version - 1, lte=version):
             return cast(str, cast(Snapshot, kept).state["rows"])
-        raise LookupError(f"the batch rows {rows_id} at {version} are not in the store")
+        if iid is None:  # a snapshot written before it named its institution
+            raise LookupError(f"the batch rows {rows_id} at {version} are not in the store")
+        events = list(self.repository.event_store.get(iid, lte=version))
+        replayed = project(None, events)
+        if not isinstance(replayed, Institution) or replayed.version != version:
+            raise LookupError(f"institution {iid} has no version {version} to make its rows of")
+        text = batch_rows_text(replayed.state.batches)
+        rows = Snapshot(
+            originator_id=rows_id,
+            originator_version=version,
+            timestamp=cast(Any, events[-1]).timestamp,
+            topic=get_topic(type(replayed)),
+            state={"rows": text},
+        )
+        with contextlib.suppress(IntegrityError):
+            self.snapshots.put([rows])
+        return text
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -405,12 +405,13 @@ class BatchTable:
     batch, instead of an object per batch (a file holds tens of thousands of them, and an
     object costs the decoder a call for it and another for its date); the rows as one
     JSON text, read when the batches are first read (an assessment never reads them), or
-    kept apart (``apart``: the id and version of the record holding that text)."""
+    kept apart (``apart``: the id and version of the record holding that text, and the
+    institution's id, whose events up to that version make the same rows)."""
 
     __slots__ = ("apart", "batches")
 
     def __init__(
-        self, batches: Keyed[str, BatchState], apart: tuple[UUID, int] | None = None
+        self, batches: Keyed[str, BatchState], apart: tuple[UUID, int, UUID] | None = None
     ) -> None:
         self.batches = batches
         self.apart = apart
@@ -418,9 +419,10 @@ class BatchTable:
 
 BATCH_COLUMNS = ["batch_id", "evaluated_on", "flags", "voided_by"]
 
-#: Where a snapshot's batch rows kept apart are read from: (record id, version) → the text
-#: :func:`batch_rows_text` wrote (the store's, given by the ledger).
-KeptRows = Callable[[UUID, int], str]
+#: Where a snapshot's batch rows kept apart are read from: (record id, version, the
+#: institution's id if the snapshot names it) → the text :func:`batch_rows_text` wrote
+#: (the store's, given by the ledger).
+KeptRows = Callable[[UUID, int, UUID | None], str]
 
 
 def batch_rows_text(batches: Keyed[str, BatchState]) -> str:
@@ -439,7 +441,8 @@ class BatchTableTranscoding(Transcoding):
     def encode(self, obj: BatchTable) -> dict[str, Any]:
         table: dict[str, Any] = {"columns": BATCH_COLUMNS, "count": len(obj.batches)}
         if obj.apart is not None:
-            table["apart"] = [obj.apart[0].hex, obj.apart[1]]
+            rows_id, version, iid = obj.apart
+            table["apart"] = [rows_id.hex, version, iid.hex]
         else:
             table["text"] = batch_rows_text(obj.batches)
         return table
@@ -450,7 +453,9 @@ class BatchTableTranscoding(Transcoding):
             kept_rows = self.kept_rows
             if kept_rows is None:
                 raise ValueError("a snapshot's batches kept apart, and nowhere to read them")
-            at = (UUID(data["apart"][0]), int(data["apart"][1]))
+            apart = data["apart"]  # written before the institution's id: two items
+            iid = UUID(apart[2]) if len(apart) > 2 else None
+            at = (UUID(apart[0]), int(apart[1]), iid)
             return Keyed.deferred(data["count"], lambda: _batch_rows(json.loads(kept_rows(*at))))
         if "text" in data and columns == BATCH_COLUMNS:
             text: str = data["text"]
@@ -494,7 +499,7 @@ class StateTranscoding(RecordTranscoding):
     def encode(self, obj: Any) -> dict[str, Any]:
         return self.fields(obj, None)
 
-    def fields(self, obj: Any, apart: tuple[UUID, int] | None) -> dict[str, Any]:
+    def fields(self, obj: Any, apart: tuple[UUID, int, UUID] | None) -> dict[str, Any]:
         fields = super().encode(obj)
         for name in KEYED_FIELDS:
             fields[name] = dict(fields[name].items()) if name != "batches" else None
@@ -513,11 +518,13 @@ class StateTranscoding(RecordTranscoding):
 class BatchesApart:
     """A state to snapshot with its batch rows kept in a record of their own (``rows_id``
     at ``version``, written beside the snapshot): the snapshot then holds only how many
-    there are, and a load reads the rows the first time the batches are read."""
+    there are, and a load reads the rows the first time the batches are read (or, if that
+    record is gone, makes them from the events of institution ``iid`` up to ``version``)."""
 
     state: InstitutionState
     rows_id: UUID
     version: int
+    iid: UUID
 
 
 class BatchesApartTranscoding(Transcoding):
@@ -531,7 +538,7 @@ class BatchesApartTranscoding(Transcoding):
         self.state = StateTranscoding()
 
     def encode(self, obj: BatchesApart) -> dict[str, Any]:
-        return self.state.fields(obj.state, (obj.rows_id, obj.version))
+        return self.state.fields(obj.state, (obj.rows_id, obj.version, obj.iid))
 
     def decode(self, data: dict[str, Any]) -> InstitutionState:
         return cast(InstitutionState, self.state.decode(data))

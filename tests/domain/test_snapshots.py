@@ -7,11 +7,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 
-from bootstrap import build_application
+from bootstrap import OversightApplication, build_application
 from config.settings import Settings
 from domain.commands.findings import BatchReport
 from domain.creditcode import make_credit_code
@@ -288,7 +290,9 @@ def test_a_snapshot_of_many_batches_keeps_their_rows_apart_read_when_the_batches
             ]  # type: ignore[attr-defined]
             kept_rows = table.kept_rows
             assert kept_rows is not None
-            table.kept_rows = lambda rows_id, at: reads.append(at) or kept_rows(rows_id, at)
+            table.kept_rows = lambda rows_id, at, iid: (
+                reads.append(at) or kept_rows(rows_id, at, iid)
+            )
             loaded = cold.store.repository.get(work.iid, version=version)
             assert reads == []  # the snapshot read without its batch rows
             events = app.store.repository.event_store.get(work.iid, lte=version)
@@ -298,6 +302,81 @@ def test_a_snapshot_of_many_batches_keeps_their_rows_apart_read_when_the_batches
             assert reads == [version]  # read once, when the batches were
             assert loaded.state.batches == replayed.state.batches
             assert reads == [version]
+        finally:
+            cold.close()
+    finally:
+        app.close()
+
+
+def _file_with_batches_apart(app: OversightApplication, batches: int) -> Casework:
+    """A file whose command-path snapshots keep their batch rows apart (from two batches)."""
+    app.store.batches_apart_from = 2
+    work = Casework.filed(app, 1, jurisdiction="chengdu", name="成都甲中心")
+    for n in range(batches):
+        app.findings.report_evaluation(ADMIN, work.iid, _report(f"B-{n}", date(2024, 5, 10 + n)))
+    return work
+
+
+def _report(batch_id: str, on: date) -> BatchReport:
+    return BatchReport(batch_id, "4-07-05-04", 4, on, "未备案考点", None, 20, 0, 18, "")
+
+
+def _delete_snapshots(app: OversightApplication, originator_id: UUID) -> None:
+    """Delete what the store's snapshots table holds under ``originator_id``, as an
+    operator pruning it would."""
+    snapshots = app.store.snapshots
+    assert snapshots is not None
+    recorder: Any = snapshots.recorder
+    table = recorder.events_table_name
+    with recorder.datastore.transaction(commit=True) as cursor:
+        if isinstance(recorder, SQLiteAggregateRecorder):
+            cursor.execute(f"DELETE FROM {table} WHERE originator_id = ?", (originator_id.hex,))
+        else:
+            schema = recorder.datastore.schema
+            cursor.execute(
+                f'DELETE FROM "{schema}"."{table}" WHERE originator_id = %s', (originator_id,)
+            )
+    assert list(snapshots.get(originator_id)) == []
+
+
+def test_a_snapshot_whose_batch_rows_are_gone_loads_as_the_replay_and_takes_commands(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Given a file snapshotted with its batch rows apart and those rows' records deleted
+    from the store, when another process loads it and reports a batch on it, then the
+    state it loaded equals the replayed one, the command records its event, and the
+    rows read are kept again."""
+    clock.set(LATER)
+    settings = settings.model_copy(update={"snapshot_interval": 2})
+    app = build_application(settings, clock=clock)
+    try:
+        work = _file_with_batches_apart(app, 5)
+        snapshots = app.store.snapshots
+        assert snapshots is not None
+        rows_id = institution_batches_id(work.iid)
+        apart = [s.originator_version for s in snapshots.get(rows_id)]
+        assert apart
+        _delete_snapshots(app, rows_id)
+        version = app.ledger.get(Institution, work.iid).version
+        assert max(apart) == version  # the latest snapshot is one whose rows are gone
+        cold = build_application(settings, clock=clock)
+        try:
+            loaded = cold.store.repository.get(work.iid)
+            replayed = project(None, app.store.repository.event_store.get(work.iid))
+            assert loaded.version == replayed.version == version
+            assert loaded.state == replayed.state
+            assert list(loaded.state.batches.items()) == list(replayed.state.batches.items())
+            assert [s.originator_version for s in snapshots.get(rows_id)] == [version]
+            cold.ledger.latest = LatestInstitutions(size=0)
+            _delete_snapshots(cold, rows_id)
+            cold.findings.report_evaluation(ADMIN, work.iid, _report("B-9", date(2024, 5, 20)))
+            events = list(cold.store.repository.event_store.get(work.iid, gt=version))
+            assert type(events[0]).__name__ == "EvaluationReported"  # and the finding it makes
+            after = cold.ledger.get(Institution, work.iid)
+            assert (
+                after.state == project(None, app.store.repository.event_store.get(work.iid)).state
+            )
+            assert list(after.state.batches) == [*(f"B-{n}" for n in range(5)), "B-9"]
         finally:
             cold.close()
     finally:
