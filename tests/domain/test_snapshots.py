@@ -21,7 +21,7 @@ from domain.evolve import fold
 from domain.institution import FilingApplication, Institution
 from domain.ledger import DateAsISO, LatestInstitutions, institution_batches_id, project
 from domain.rulebook import default_catalogue
-from domain.state import TRANSCODINGS, BatchTableTranscoding
+from domain.state import BATCH_COLUMNS, TRANSCODINGS, BatchTableTranscoding
 from tests.conftest import FakeClock
 from tests.gwt import stamp
 from tests.projections.casework import LATER, Casework
@@ -381,3 +381,26 @@ def test_a_snapshot_whose_batch_rows_are_gone_loads_as_the_replay_and_takes_comm
             cold.close()
     finally:
         app.close()
+
+
+def test_a_reference_to_batch_rows_written_before_it_named_the_institution_reads_them() -> None:
+    """Given a snapshot's batch table that points to its rows by id and version only (as
+    written before the reference named the institution), when its batches are read,
+    then they are read from that record, with no institution to make them of."""
+    rows_id = institution_batches_id(UUID(int=1))
+    text = '[["B-1","2024-05-10",1,null],["B-2","2024-05-11",0,"D1"]]'
+    asked: list[tuple[UUID, int, UUID | None]] = []
+
+    def kept_rows(at: UUID, version: int, iid: UUID | None) -> str:
+        asked.append((at, version, iid))
+        return text
+
+    table = BatchTableTranscoding(kept_rows).decode(
+        {"columns": BATCH_COLUMNS, "count": 2, "apart": [rows_id.hex, 50]}
+    )
+    assert len(table) == 2
+    assert asked == []
+    assert list(table) == ["B-1", "B-2"]
+    assert table["B-2"].voided_by == "D1"
+    assert table["B-1"].evaluated_on == date(2024, 5, 10)
+    assert asked == [(rows_id, 50, None)]
