@@ -109,7 +109,7 @@ class DueFold:
         # As ``History.last_activity`` orders them (versions differ: no two keys equal).
         key = None if last is None else (last.occurred_on, last.version)
         later: LedgerEvent | None = None
-        copied = False
+        added: dict[str, str] | None = None  # the references copied, once a finding comes
         for e in events:
             version = e.originator_version
             if isinstance(e, EvaluationReported):
@@ -121,12 +121,12 @@ class DueFold:
                 if key is None or (e.occurred_on, version) > key:
                     key, later = (e.occurred_on, version), e
             elif isinstance(e, FindingRecorded):
-                if not copied:
-                    references, copied = dict(references), True
-                cast(dict[str, str], references)[e.finding_id] = e.reference
+                if added is None:
+                    added = dict(references)
+                added[e.finding_id] = e.reference
         if later is not None:
             last = ref_of(later)
-        return DueFold(state, last, references, version)
+        return DueFold(state, last, references if added is None else added, version)
 
     def due_dates(self, catalogue: Catalogue, filing_rulebook: Rulebook | None) -> list[DueDate]:
         """:func:`institution_due_dates` of the institution folded."""
