@@ -20,7 +20,7 @@ record would.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import cast
@@ -29,7 +29,10 @@ from domain.calendar import add_months
 from domain.deciders.filing import renewal_window
 from domain.events import (
     EvaluationReported,
+    FilingApproved,
+    FindingRecorded,
     LedgerEvent,
+    RenewalApproved,
     SupervisorAppointed,
     SupervisorCardExpired,
     SupervisorCardRenewed,
@@ -38,7 +41,7 @@ from domain.events import (
     SupervisorTermEnded,
 )
 from domain.evolve import evolve
-from domain.history import EventRef, History, HistoryFold, last_activity, ref_of
+from domain.history import EventRef, History, ref_of
 from domain.rulebook import Catalogue, InactivityParams, Rulebook
 from domain.state import InstitutionState
 from domain.supervisor import Supervisor
@@ -73,54 +76,66 @@ def institution_due_dates(
 @dataclass(frozen=True)
 class DueFold:
     """What an institution's due dates read of its events, folded from them: its state
-    and its history folded from every event but the batch reports, and the latest batch
-    report's reference.
+    folded from every event but the batch reports, its last activity and the references
+    of its findings.
 
-    A batch report moves a due date only through the last activity (its business date and
-    version): the state's batches, its count of evaluations and its last evaluation day
-    and the history's batch facts are read by no due date, and no other event's fold
-    needs them (a batch flagged or voided that the state does not hold leaves it as it
-    is). So of a batch report this fold reads only ``originator_version`` and
-    ``occurred_on``, and its :meth:`due_dates` are :func:`institution_due_dates` of the
-    whole institution and history.
+    Of a history, due dates read only its last activity (the latest batch report or
+    approval, by business date and version) and the references of its findings
+    (:func:`institution_due_dates`); this fold keeps those two and not the history:
+    approvals are only ever added to a history, so the latest of them and of the batches
+    is the latest of the latest one and the new ones, and a finding's reference is
+    its ``FindingRecorded``'s (kept by finding id, as the history keys its findings).
+    A batch report moves a due date only through the last activity: the state's batches,
+    its count of evaluations and its last evaluation day are read by no due date, and no
+    other event's fold needs them (a batch flagged or voided that the state does not hold
+    leaves it as it is). So of a batch report this fold reads only
+    ``originator_version`` and ``occurred_on``, and its :meth:`due_dates` are
+    :func:`institution_due_dates` of the whole institution and history.
     """
 
     #: The state folded from every event but the batch reports.
     state: InstitutionState = field(default_factory=InstitutionState)
-    #: The history folded from every event but the batch reports.
-    history: HistoryFold = field(default_factory=lambda: HistoryFold.of(()))
-    latest_batch: EventRef | None = None
+    #: The latest batch report or approval, by business date and version.
+    last: EventRef | None = None
+    #: Each finding's reference, by finding id.
+    references: Mapping[str, str] = field(default_factory=dict)
     #: The version of the last event folded (a batch report's included).
     version: int = 0
 
     def extended(self, events: Iterable[LedgerEvent]) -> DueFold:
         """This fold with ``events``, the institution's next ones in version order."""
-        state, version = self.state, self.version
-        latest = self.latest_batch
-        # The latest batch by business date and version, as ``History.last_activity``
-        # orders them (versions differ, so no two keys are equal).
-        key = None if latest is None else (latest.occurred_on, latest.version)
+        state, version, references = self.state, self.version, self.references
+        last = self.last
+        # As ``History.last_activity`` orders them (versions differ: no two keys equal).
+        key = None if last is None else (last.occurred_on, last.version)
         later: LedgerEvent | None = None
-        whole: list[LedgerEvent] = []
+        added: dict[str, str] | None = None  # the references copied, once a finding comes
         for e in events:
             version = e.originator_version
             if isinstance(e, EvaluationReported):
                 if key is None or (e.occurred_on, version) > key:
                     key, later = (e.occurred_on, version), e
-            else:
-                state = evolve(state, e)
-                whole.append(e)
+                continue
+            state = evolve(state, e)
+            if isinstance(e, _APPROVALS):
+                if key is None or (e.occurred_on, version) > key:
+                    key, later = (e.occurred_on, version), e
+            elif isinstance(e, FindingRecorded):
+                if added is None:
+                    added = dict(references)
+                added[e.finding_id] = e.reference
         if later is not None:
-            latest = ref_of(later)
-        history = self.history.extended(whole) if whole else self.history
-        return DueFold(state, history, latest, version)
+            last = ref_of(later)
+        return DueFold(state, last, references if added is None else added, version)
 
     def due_dates(self, catalogue: Catalogue, filing_rulebook: Rulebook | None) -> list[DueDate]:
         """:func:`institution_due_dates` of the institution folded."""
-        history = self.history.history
-        last = last_activity(self.latest_batch, history.approvals)
-        flagged = {f.reference for f in history.findings}
-        return _due_dates(self.state, last, flagged, catalogue, filing_rulebook)
+        flagged = set(self.references.values())
+        return _due_dates(self.state, self.last, flagged, catalogue, filing_rulebook)
+
+
+#: The events a history counts as approvals (``History.approvals``).
+_APPROVALS = (FilingApproved, RenewalApproved)
 
 
 def _due_dates(

@@ -38,7 +38,11 @@ class _Order:
 
     def extended(self, owned: int, added: list[Any]) -> _Order:
         """An order holding the first ``owned`` keys, then ``added``: this one, grown in
-        place, when nothing was added after those keys yet; else a copy."""
+        place, when nothing was added after those keys yet; else a copy. An empty
+        mapping's order is never grown (an empty mapping may be :func:`empty`, shared by
+        every state)."""
+        if not owned:
+            return _Order(list(added))
         with self.lock:
             if len(self.keys) == owned:
                 self.keys.extend(added)
@@ -157,3 +161,12 @@ class _Deferred(Keyed[K, V_co]):
                 self._map = Map(entries)  # last: a mapping with it set is loaded
                 self._load = None  # what it read from (a snapshot's text) is not kept
         return object.__getattribute__(self, name)
+
+
+_EMPTY: Keyed[Any, Any] = Keyed()
+
+
+def empty() -> Keyed[Any, Any]:
+    """The empty mapping, one for every state: a state holds ten keyed collections, most
+    of them empty, and an empty one made anew costs about 280 bytes."""
+    return _EMPTY

@@ -30,7 +30,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.persistence import Transcoding
 
 from domain.events import Contact, ScopeLine
-from domain.keyed import Keyed
+from domain.keyed import Keyed, empty
 
 INSTITUTION_NAMESPACE = uuid5(NAMESPACE_URL, "skills-oversight:institution")
 
@@ -196,15 +196,15 @@ class InstitutionState:
     pending_scope_change: PendingScopeChange | None = None
     evaluations_reported: int = 0
     last_evaluated_on: date | None = None
-    findings: Keyed[str, FindingState] = field(default_factory=Keyed)
-    complaints: Keyed[str, ComplaintState] = field(default_factory=Keyed)
-    batches: Keyed[str, BatchState] = field(default_factory=Keyed)
-    annual_assessments: Keyed[str, AssessmentState] = field(default_factory=Keyed)
-    cases: Keyed[str, CaseState] = field(default_factory=Keyed)
-    decisions: Keyed[str, DecisionState] = field(default_factory=Keyed)
-    appeals: Keyed[str, AppealState] = field(default_factory=Keyed)
-    sessions: Keyed[str, SessionState] = field(default_factory=Keyed)
-    opinions: Keyed[str, OpinionState] = field(default_factory=Keyed)
+    findings: Keyed[str, FindingState] = field(default_factory=empty)
+    complaints: Keyed[str, ComplaintState] = field(default_factory=empty)
+    batches: Keyed[str, BatchState] = field(default_factory=empty)
+    annual_assessments: Keyed[str, AssessmentState] = field(default_factory=empty)
+    cases: Keyed[str, CaseState] = field(default_factory=empty)
+    decisions: Keyed[str, DecisionState] = field(default_factory=empty)
+    appeals: Keyed[str, AppealState] = field(default_factory=empty)
+    sessions: Keyed[str, SessionState] = field(default_factory=empty)
+    opinions: Keyed[str, OpinionState] = field(default_factory=empty)
     suspensions: tuple[str, ...] = ()  # decisions whose rectification suspends evaluation
     ban_until: date | None = None
     ban_indefinite: bool = False
@@ -213,7 +213,7 @@ class InstitutionState:
     #: Files submitted with rectification reports, in the order submitted.
     attachments: tuple[AttachmentState, ...] = ()
     #: The officer in charge of each work item, by ``officer_key(kind, id)``.
-    officers: Keyed[str, str] = field(default_factory=Keyed)
+    officers: Keyed[str, str] = field(default_factory=empty)
     #: Sanctions brought in from the register kept before this system (``SanctionImported``).
     imported_sanctions: tuple[str, ...] = ()
 
@@ -396,7 +396,7 @@ class RecordTranscoding(Transcoding):
 
 #: The state's fields that hold a ``Keyed`` mapping.
 KEYED_FIELDS = tuple(
-    f.name for f in dataclasses.fields(InstitutionState) if f.default_factory is Keyed
+    f.name for f in dataclasses.fields(InstitutionState) if f.default_factory is empty
 )
 
 

@@ -5,6 +5,7 @@ before and after, measured in one run.
     python -m bootstrap.bench.compare --schema bench_xxxx fold
     python -m bootstrap.bench.compare --schema bench_xxxx prepings
     python -m bootstrap.bench.compare --schema bench_xxxx rebuild --against ../main
+    python -m bootstrap.bench.compare --schema bench_xxxx duefolds --against ../main
     python -m bootstrap.bench.compare --schema bench_sized sized --against ../main
     python -m bootstrap.bench.compare --schema bench_xxxx commands --against ../main
     python -m bootstrap.bench.compare --schema bench_xxxx reads --against ../main
@@ -14,6 +15,11 @@ page did before its read model; ``dataclasses.replace`` put back into the fold; 
 pre-ping on and off). ``rebuild --against DIR`` runs the same measurement with the code of
 another checkout (``PYTHONPATH=DIR``, and the Python of ``DIR/.venv`` if it has one) and then
 with this one, one after the other.
+
+``duefolds`` is the memory the deadlines read model's rebuild holds in its folds
+(``domain.due_dates.DueFold``) until its end: every institution event folded in pages of
+5,000, as a rebuild's batches are, the pages let go, the folds measured with
+``tracemalloc``.
 
 ``commands`` is the command path: at each of ``--client-counts`` clients, POSTs of findings
 and batches against a server of the checkout, then raw one-row transactions; with
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import importlib
 import json
 import os
@@ -44,6 +51,7 @@ import secrets
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -551,6 +559,50 @@ def rebuild(settings: Settings, *, caught_up: bool = True) -> dict[str, Any]:
     }
 
 
+def duefolds(settings: Settings) -> dict[str, Any]:
+    """The memory the deadlines model's rebuild folds hold at its end, per institution."""
+    due_dates: Any = importlib.import_module("domain.due_dates")
+    kinds = importlib.import_module("domain.evolve").institution_events()
+    store: Any = importlib.import_module("projections.store")
+    app = build_application(settings)
+    try:
+        log = store.NotificationLog(app)
+        head = app.store.recorder.max_notification_id() or 0
+        folds: dict[UUID, Any] = {}
+        events = 0
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            start = 1
+            while start <= head:
+                page = log.read(start, 5000)
+                if not page:
+                    break
+                start = page[-1].notification_id + 1
+                groups: dict[UUID, list[Any]] = {}
+                for entry in page:
+                    event = log.decode(entry)
+                    if isinstance(event, kinds):
+                        groups.setdefault(event.originator_id, []).append(event)
+                        events += 1
+                for iid, theirs in groups.items():
+                    folds[iid] = folds.get(iid, due_dates.DueFold()).extended(theirs)
+                del page, groups
+            gc.collect()
+            held = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+    finally:
+        app.close()
+    return {
+        "institutions": len(folds),
+        "institution events": events,
+        "folds MiB": held / 2**20,
+        "KiB per institution": held / 1024 / max(len(folds), 1),
+    }
+
+
 # --- the reads ------------------------------------------------------------------------
 
 
@@ -647,7 +699,8 @@ def main() -> int:
     parser.add_argument("--against", help="another checkout to run the same figure with first")
     parser.add_argument("--sizes", default="10,1000,10000", help="events of the sized ones")
     parser.add_argument(
-        "figure", choices=["public", "fold", "prepings", "rebuild", "sized", "commands", "reads"]
+        "figure",
+        choices=["public", "fold", "prepings", "rebuild", "duefolds", "sized", "commands", "reads"],
     )
     a = parser.parse_args()
     settings = Settings(database_url=a.database_url, database_schema=a.schema)
@@ -675,6 +728,7 @@ def main() -> int:
         "fold": lambda: fold(settings, a.repeats),
         "prepings": lambda: prepings(settings, a.clients, a.duration),
         "rebuild": lambda: rebuild(settings, caught_up=not a.as_they_stand),
+        "duefolds": lambda: duefolds(settings),
         "sized": lambda: sized(settings, sizes, a.repeats),
         "commands": lambda: commands(
             settings,

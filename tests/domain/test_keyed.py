@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.evolve import fold
-from domain.keyed import Keyed
+from domain.keyed import Keyed, empty
 from domain.ledger import DateAsISO
 from domain.state import (
     KEYED_FIELDS,
@@ -44,8 +44,9 @@ def test_every_mapping_reads_as_its_dict_whatever_came_after(
         return dict(first)
 
     # Made from a mapping given at once, and from one whose entries are loaded when read.
-    mappings: list[Keyed[int, int]] = [Keyed(first), Keyed.deferred(len(first), load)]
-    dicts: list[dict[int, int]] = [dict(first), dict(first)]
+    # And from the empty mapping every state shares.
+    mappings: list[Keyed[int, int]] = [Keyed(first), Keyed.deferred(len(first), load), empty()]
+    dicts: list[dict[int, int]] = [dict(first), dict(first), {}]
     for start, key, value in made:
         n = start % len(mappings)
         mappings.append(mappings[n].set(key, value))
@@ -58,6 +59,20 @@ def test_every_mapping_reads_as_its_dict_whatever_came_after(
         assert 10 not in mapping
         assert mapping.get(10, "absent") == "absent"
     assert len(loads) <= 1  # loaded once, if read at all
+    assert empty()._order.keys == []  # it keeps no key of those made from it
+
+
+def test_every_state_shares_one_empty_mapping_that_stays_empty() -> None:
+    one, other = InstitutionState(), InstitutionState()
+    assert all(getattr(one, name) is empty() for name in KEYED_FIELDS)
+    assert other.findings is one.cases
+    grown = one.findings.set("F-1", 1).set("F-2", 2)
+    again = other.findings.set("F-3", 3)
+    assert list(grown) == ["F-1", "F-2"]
+    assert list(again) == ["F-3"]
+    assert len(empty()) == 0
+    assert list(empty().items()) == []
+    assert empty()._order.keys == []
 
 
 def test_a_deferred_mapping_loads_its_entries_once_when_first_read() -> None:
