@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -56,6 +56,9 @@ NOTIFICATION_PAGE = 500
 BATCHES_APART_FROM = 1_000
 #: Events the kept history folds may cover together, by default (see ``HistoryFolds``).
 HISTORY_FOLD_EVENTS = 200_000
+#: Events the institutions (and the saved aggregates) a process keeps may hold together, by
+#: default (see ``LatestInstitutions``, ``SavedAggregates``).
+KEPT_AGGREGATE_EVENTS = 200_000
 
 
 class DateAsISO(Transcoding):
@@ -295,6 +298,63 @@ def project(aggregate: Any, events: Iterable[Any]) -> Any:
     return aggregate
 
 
+V = TypeVar("V")
+
+
+class Recent(Generic[V]):
+    """Values by id, each with the version it stands at, the least recently used dropped
+    first once there are more than ``max_items`` or their versions add up to more than
+    ``max_events`` (what a file holds in memory grows with its events, so a count alone
+    would let a few large files take any amount). Safe across threads: the map is changed
+    under a lock, and the values are never changed."""
+
+    def __init__(self, max_items: int, max_events: int) -> None:
+        self.max_items = max_items
+        self.max_events = max_events
+        self._kept: OrderedDict[UUID, tuple[int, V]] = OrderedDict()
+        self._events = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: UUID) -> tuple[int, V] | None:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+            return kept
+
+    def put(self, key: UUID, version: int, value: V, *, newer_only: bool = True) -> None:
+        """Keep ``value`` at ``version``; with ``newer_only``, unless a later or the same
+        version is kept already. A value larger than the bound alone is not kept."""
+        if version > self.max_events:
+            with self._lock:
+                self._drop(key)
+            return
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                if newer_only and kept[0] >= version:
+                    return
+                self._drop(key)
+            self._kept[key] = (version, value)
+            self._events += version
+            while len(self._kept) > self.max_items or self._events > self.max_events:
+                _, (dropped, _value) = self._kept.popitem(last=False)
+                self._events -= dropped
+
+    def _drop(self, key: UUID) -> None:
+        kept = self._kept.pop(key, None)
+        if kept is not None:
+            self._events -= kept[0]
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    @property
+    def events(self) -> int:
+        """The versions of the values kept, added up."""
+        return self._events
+
+
 class HistoryFolds:
     """The latest history fold of the institutions read lately, so that a command or an
     assessment reads only the events recorded since (recorded events never change).
@@ -305,61 +365,38 @@ class HistoryFolds:
 
     def __init__(self, max_events: int = HISTORY_FOLD_EVENTS) -> None:
         self.max_events = max_events
-        self._folds: OrderedDict[UUID, HistoryFold] = OrderedDict()
-        self._events = 0
-        self._lock = threading.Lock()
+        self._folds: Recent[HistoryFold] = Recent(max_items=max_events + 1, max_events=max_events)
 
     def get(self, iid: UUID) -> HistoryFold | None:
-        with self._lock:
-            fold = self._folds.get(iid)
-            if fold is not None:
-                self._folds.move_to_end(iid)
-            return fold
+        kept = self._folds.get(iid)
+        return None if kept is None else kept[1]
 
     def put(self, iid: UUID, fold: HistoryFold) -> None:
         """Keep ``fold`` unless a fold of a later version is kept already."""
-        if fold.version > self.max_events:
-            return
-        with self._lock:
-            kept = self._folds.get(iid)
-            if kept is not None:
-                if kept.version >= fold.version:
-                    return
-                self._events -= kept.version
-            self._folds[iid] = fold
-            self._folds.move_to_end(iid)
-            self._events += fold.version
-            while self._events > self.max_events:
-                _, dropped = self._folds.popitem(last=False)
-                self._events -= dropped.version
+        self._folds.put(iid, fold.version, fold)
 
 
 class SavedAggregates:
     """The aggregates this process saved last, each as it stood at its version: what a
     command answers with is read at that version, and an aggregate at a version never
     changes. Only reads at a named version are served from here; commands always load
-    afresh, so nothing served from here is ever changed."""
+    afresh, so nothing served from here is ever changed. Bounded by count and by the
+    events the aggregates kept hold together."""
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 256, max_events: int = KEPT_AGGREGATE_EVENTS) -> None:
         self.size = size
-        self._saved: OrderedDict[UUID, tuple[int, Aggregate]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._saved: Recent[Aggregate] = Recent(max_items=size, max_events=max_events)
 
     def put(self, aggregates: Iterable[Aggregate]) -> None:
-        with self._lock:
-            for aggregate in aggregates:
-                self._saved[aggregate.id] = (aggregate.version, aggregate)
-                self._saved.move_to_end(aggregate.id)
-            while len(self._saved) > self.size:
-                self._saved.popitem(last=False)
+        for aggregate in aggregates:
+            self._saved.put(aggregate.id, aggregate.version, aggregate, newer_only=False)
 
     def at(self, aggregate_id: UUID, version: int) -> Aggregate | None:
-        with self._lock:
-            saved, aggregate = self._saved.get(aggregate_id, (None, None))
+        kept = self._saved.get(aggregate_id)
         # Changed since it was saved (a further command under way on it): not served.
-        if aggregate is None or saved != version or aggregate.version != version:
+        if kept is None or kept[0] != version or kept[1].version != version:
             return None
-        return aggregate
+        return kept[1]
 
 
 class LatestInstitutions:
@@ -370,32 +407,22 @@ class LatestInstitutions:
     A copy shares the frozen state and its records, which are never changed, and has its
     own attributes and pending events, so a command changing its copy (or failing half
     way) changes nothing kept here. Safe across threads and processes: what another
-    process recorded is read before a kept institution is used."""
+    process recorded is read before a kept institution is used. Bounded by count and by
+    the events the institutions kept hold together."""
 
-    def __init__(self, size: int = 512) -> None:
+    def __init__(self, size: int = 512, max_events: int = KEPT_AGGREGATE_EVENTS) -> None:
         self.size = size
-        self._kept: OrderedDict[UUID, Institution] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept: Recent[Institution] = Recent(max_items=size, max_events=max_events)
 
     def get(self, iid: UUID) -> Institution | None:
-        with self._lock:
-            kept = self._kept.get(iid)
-            if kept is not None:
-                self._kept.move_to_end(iid)
-        return None if kept is None else _copied(kept)
+        kept = self._kept.get(iid)
+        return None if kept is None else _copied(kept[1])
 
     def put(self, inst: Institution) -> None:
         """Keep a copy of ``inst`` unless a later version is kept already."""
         if inst.pending_events:
             return  # not as recorded
-        with self._lock:
-            kept = self._kept.get(inst.id)
-            if kept is not None and kept.version >= inst.version:
-                return
-            self._kept[inst.id] = _copied(inst)
-            self._kept.move_to_end(inst.id)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+        self._kept.put(inst.id, inst.version, _copied(inst))
 
 
 def _copied(inst: Institution) -> Institution:
