@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
+
+from domain.recent import Recent
 
 T = TypeVar("T")
 
@@ -90,27 +91,16 @@ class VerifiedChains:
 
     def __init__(self, size: int = 65_536) -> None:
         self.size = size
-        self._kept: OrderedDict[UUID, tuple[int, str]] = OrderedDict()
-        self._lock = threading.Lock()
+        # A prefix is a version and a hash, whatever the chain's length: bounded by count.
+        self._kept: Recent[str] = Recent(max_items=size, max_events=sys.maxsize)
 
     def prefix(self, aggregate_id: UUID) -> tuple[int, str] | None:
         """The verified prefix kept for the aggregate: its last version and hash."""
-        with self._lock:
-            kept = self._kept.get(aggregate_id)
-            if kept is not None:
-                self._kept.move_to_end(aggregate_id)
-            return kept
+        return self._kept.get(aggregate_id)
 
     def keep(self, aggregate_id: UUID, version: int, chain_hash: str) -> None:
         """Keep the prefix up to ``version`` unless a longer one is kept already."""
-        with self._lock:
-            kept = self._kept.get(aggregate_id)
-            if kept is not None and kept[0] >= version:
-                return
-            self._kept[aggregate_id] = (version, chain_hash)
-            self._kept.move_to_end(aggregate_id)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+        self._kept.put(aggregate_id, version, chain_hash)
 
     def verify(self, aggregate_id: UUID, events: Sequence[T], link: Link[T]) -> ChainBreak | None:
         """Where the chain of ``events`` (versions 1 to n, in order; ``link`` gives an

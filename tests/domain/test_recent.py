@@ -9,7 +9,8 @@ from uuid import UUID, uuid4
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.ledger import HistoryFolds, LatestInstitutions, Recent, SavedAggregates
+from domain.ledger import HistoryFolds, LatestInstitutions, SavedAggregates
+from domain.recent import Recent
 
 
 def test_the_least_recently_used_go_first_once_their_events_pass_the_bound() -> None:
