@@ -9,6 +9,7 @@ before and after, measured in one run.
     python -m bootstrap.bench.compare --schema bench_sized sized --against ../main
     python -m bootstrap.bench.compare --schema bench_xxxx commands --against ../main
     python -m bootstrap.bench.compare --schema bench_xxxx reads --against ../main
+    python -m bootstrap.bench.compare --schema bench_xxxx --duration 10 ceiling
 
 ``public``, ``fold`` and ``prepings`` measure both ways with this code (the replay the public
 page did before its read model; ``dataclasses.replace`` put back into the fold; the pool's
@@ -26,6 +27,12 @@ and batches against a server of the checkout, then raw one-row transactions; wit
 ``--profile FILE``, py-spy samples the server under the largest count of clients
 (``--serve-args "--loop asyncio"`` passes options to ``oversight serve``); ``--beside DIR``
 measures the server of another checkout in turn with this one at each count of clients.
+
+``ceiling`` is what share of raw one-row transactions any HTTP command can reach on this
+machine: at each of ``--client-counts`` clients, raw one-row transactions, then the same
+POSTs as ``commands`` against the smallest servers of this stack in turn
+(``bootstrap.bench.ceiling_apps``: a bare ASGI 201, FastAPI inserting one row from a
+psycopg pool in a ``def`` endpoint and in an ``async def`` one).
 
 ``sized`` is the bench's load and assessment figures (``oversight bench``'s sized
 institutions, 10 / 1,000 / 10,000 events by default) on a schema of their own: it creates
@@ -56,7 +63,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 from psycopg import sql
@@ -418,15 +425,9 @@ def commands(
                 spy = None
                 if profile and label == "ours" and clients == max(client_counts):
                     spy = _spy(server.pid, profile, duration)
-                cpu = _cpu_seconds(server.pid)
-                ours = load.concurrently(clients, duration, work)
-                cpu = _cpu_seconds(server.pid) - cpu
+                figure[label] = _served(server, clients, duration, work, "command")
                 if spy is not None:
                     spy.wait(timeout=60)
-                figure[label] = {
-                    **_rate(ours),
-                    "server CPU ms per command": 1000 * cpu / max(1, len(ours.latencies)),
-                }
             raw = load.concurrently(
                 clients, duration, load.raw_transactions(settings.database_url, insert, b"x" * 900)
             )
@@ -441,6 +442,59 @@ def commands(
             run.stop(server)
         _drop_raw(settings)
     return figures
+
+
+def ceiling(settings: Settings, client_counts: list[int], duration: float) -> dict[str, Any]:
+    """What share of raw one-row transactions any HTTP command reaches here: at each count
+    of clients, raw one-row transactions, then the command load (the same requests as
+    ``commands``) against each of ``ceiling_apps``' servers in turn (a bare ASGI 201;
+    FastAPI inserting one row from a pool, in a ``def`` and an ``async def`` endpoint)."""
+    from bootstrap.bench import ceiling_apps, run
+
+    # The apps' paths are the commands', on institutions they never look up.
+    targets = [(uuid4(), "hunan", "ceiling") for _ in range(200)]
+    _drop_raw(settings)  # a kept province keeps the bench's
+    insert = load.raw_table(settings.database_url, settings.database_schema)
+    figures: dict[str, Any] = {}
+    servers: dict[str, tuple[int, subprocess.Popen[bytes]]] = {}
+    try:
+        for name, label in ceiling_apps.APPS.items():
+            port = run.free_port()
+            servers[label] = (port, ceiling_apps.start(settings, port, name))
+        for port, server in servers.values():
+            run.wait_ready(port, server)
+            load.concurrently(2, min(duration, 1.0), load.http_commands(port, "", targets))
+        for clients in client_counts:
+            raw = load.concurrently(
+                clients, duration, load.raw_transactions(settings.database_url, insert, b"x" * 900)
+            )
+            figure: dict[str, Any] = {"raw one-row transactions": _rate(raw)}
+            for label, (port, server) in servers.items():
+                work = load.http_commands(port, "", targets)
+                served = _served(server, clients, duration, work, "request")
+                served["ratio to raw"] = served["per_s"] / raw.rate if raw.rate else None
+                figure[label] = served
+            figures[f"{clients} clients"] = figure
+    finally:
+        for _, server in servers.values():
+            run.stop(server)
+        _drop_raw(settings)
+    return figures
+
+
+def _served(
+    server: subprocess.Popen[bytes],
+    clients: int,
+    duration: float,
+    work: Callable[[int, float], load.Run],
+    unit: str,
+) -> dict[str, Any]:
+    """``work`` at ``clients`` clients against ``server``: its rate, latencies and the
+    server's CPU time per ``unit`` answered."""
+    cpu = _cpu_seconds(server.pid)
+    done = load.concurrently(clients, duration, work)
+    cpu = _cpu_seconds(server.pid) - cpu
+    return {**_rate(done), f"server CPU ms per {unit}": 1000 * cpu / max(1, len(done.latencies))}
 
 
 def _start_beside(settings: Settings, port: int, checkout: Path) -> subprocess.Popen[bytes]:
@@ -687,7 +741,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=15.0)
-    parser.add_argument("--client-counts", default="1,4,16", help="for commands")
+    parser.add_argument("--client-counts", default="1,4,16", help="for commands and ceiling")
     parser.add_argument("--serve-args", default="", help="options of oversight serve")
     parser.add_argument("--profile", help="py-spy's raw samples of the server, to this file")
     parser.add_argument("--beside", help="commands: another checkout's server, in turn with ours")
@@ -700,7 +754,17 @@ def main() -> int:
     parser.add_argument("--sizes", default="10,1000,10000", help="events of the sized ones")
     parser.add_argument(
         "figure",
-        choices=["public", "fold", "prepings", "rebuild", "duefolds", "sized", "commands", "reads"],
+        choices=[
+            "public",
+            "fold",
+            "prepings",
+            "rebuild",
+            "duefolds",
+            "sized",
+            "commands",
+            "reads",
+            "ceiling",
+        ],
     )
     a = parser.parse_args()
     settings = Settings(database_url=a.database_url, database_schema=a.schema)
@@ -739,6 +803,9 @@ def main() -> int:
             a.beside,
         ),
         "reads": lambda: reads(settings, a.repeats),
+        "ceiling": lambda: ceiling(
+            settings, [int(n) for n in a.client_counts.split(",")], a.duration
+        ),
     }[a.figure]
     print(json.dumps(figure(), indent=2, ensure_ascii=False))
     return 0

@@ -173,6 +173,11 @@ def raw_table(url: str, schema: str) -> sql.Composed:
                 " UNIQUE (originator_id, originator_version))"
             ).format(sql.Identifier(schema))
         )
+    return raw_insert(schema)
+
+
+def raw_insert(schema: str) -> sql.Composed:
+    """One row into ``schema``'s ``raw_events``."""
     return sql.SQL(
         "INSERT INTO {}.raw_events (originator_id, originator_version, topic, state)"
         " VALUES (%s, %s, %s, %s)"

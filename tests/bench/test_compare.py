@@ -1,6 +1,7 @@
 """``compare sized`` at a tiny size: it makes the sized institutions once and measures
 every load and assessment figure beside the raw select; ``compare duefolds`` measures the
-deadlines model's rebuild folds of every institution. Never a speed."""
+deadlines model's rebuild folds of every institution; ``compare ceiling`` measures each of
+the smallest servers beside raw transactions. Never a speed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from bootstrap.bench.compare import duefolds, ensure_sized, sized
+from bootstrap.bench.ceiling_apps import APPS
+from bootstrap.bench.compare import ceiling, duefolds, ensure_sized, sized
 from config.settings import Settings
 
 pytestmark = pytest.mark.postgres
@@ -49,3 +51,21 @@ def test_compare_duefolds_measures_the_folds_of_every_institution(settings: Sett
     assert figures["institutions"] == 2
     assert figures["institution events"] == 50
     assert figures["KiB per institution"] > 0
+
+
+def test_compare_ceiling_measures_each_server_beside_raw_transactions(settings: Settings) -> None:
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(settings.database_schema)))
+    figures = ceiling(settings, [2], 0.5)
+    figure = figures["2 clients"]
+    assert figure["raw one-row transactions"]["per_s"] > 0
+    for label in APPS.values():
+        assert figure[label]["failures"] == {}, label
+        assert figure[label]["per_s"] > 0, label
+        assert figure[label]["ratio to raw"] > 0, label
+        assert figure[label]["server CPU ms per request"] >= 0, label
+    with psycopg.connect(settings.database_url) as conn:  # the scratch table dropped
+        left = conn.execute(
+            "SELECT to_regclass(%s)", (f"{settings.database_schema}.raw_events",)
+        ).fetchone()
+    assert left == (None,)
