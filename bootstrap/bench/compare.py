@@ -425,7 +425,7 @@ def commands(
                 spy = None
                 if profile and label == "ours" and clients == max(client_counts):
                     spy = _spy(server.pid, profile, duration)
-                figure[label] = _served(server, clients, duration, work, "command")
+                figure[label] = _served(clients, duration, work, server, "command")
                 if spy is not None:
                     spy.wait(timeout=60)
             raw = load.concurrently(
@@ -444,15 +444,20 @@ def commands(
     return figures
 
 
-def ceiling(settings: Settings, client_counts: list[int], duration: float) -> dict[str, Any]:
+def ceiling(
+    settings: Settings, client_counts: list[int], duration: float, *, ours: bool = True
+) -> dict[str, Any]:
     """What share of raw one-row transactions any HTTP command reaches here: at each count
     of clients, raw one-row transactions, then the command load (the same requests as
     ``commands``) against each of ``ceiling_apps``' servers in turn (a bare ASGI 201;
-    FastAPI inserting one row from a pool, in a ``def`` and an ``async def`` endpoint)."""
+    FastAPI inserting one row from a pool, in a ``def`` and an ``async def`` endpoint) and,
+    with ``ours``, against ``oversight serve`` on the kept province. Beside each: how busy
+    both cores were, and the load generator's CPU time per request."""
     from bootstrap.bench import ceiling_apps, run
 
     # The apps' paths are the commands', on institutions they never look up.
-    targets = [(uuid4(), "hunan", "ceiling") for _ in range(200)]
+    loads: dict[str, tuple[str, list[tuple[UUID, str, str]]]] = {}
+    fake = [(uuid4(), "hunan", "ceiling") for _ in range(200)]
     _drop_raw(settings)  # a kept province keeps the bench's
     insert = load.raw_table(settings.database_url, settings.database_schema)
     figures: dict[str, Any] = {}
@@ -461,18 +466,24 @@ def ceiling(settings: Settings, client_counts: list[int], duration: float) -> di
         for name, label in ceiling_apps.APPS.items():
             port = run.free_port()
             servers[label] = (port, ceiling_apps.start(settings, port, name))
-        for port, server in servers.values():
+            loads[label] = ("", fake)
+        if ours:
+            port = run.free_port()
+            servers[OURS] = (port, run.start(settings, port, "serve"))
+            loads[OURS] = (bench_token(settings), command_targets(settings))
+        for label, (port, server) in servers.items():
             run.wait_ready(port, server)
-            load.concurrently(2, min(duration, 1.0), load.http_commands(port, "", targets))
+            if label == OURS:
+                _warm(port, *loads[label])
+            load.concurrently(2, min(duration, 1.0), load.http_commands(port, *loads[label]))
         for clients in client_counts:
-            raw = load.concurrently(
-                clients, duration, load.raw_transactions(settings.database_url, insert, b"x" * 900)
-            )
-            figure: dict[str, Any] = {"raw one-row transactions": _rate(raw)}
+            raw = load.raw_transactions(settings.database_url, insert, b"x" * 900)
+            baseline = _served(clients, duration, raw)
+            figure: dict[str, Any] = {"raw one-row transactions": baseline}
             for label, (port, server) in servers.items():
-                work = load.http_commands(port, "", targets)
-                served = _served(server, clients, duration, work, "request")
-                served["ratio to raw"] = served["per_s"] / raw.rate if raw.rate else None
+                work = load.http_commands(port, *loads[label])
+                served = _served(clients, duration, work, server)
+                served["ratio to raw"] = served["per_s"] / baseline["per_s"]
                 figure[label] = served
             figures[f"{clients} clients"] = figure
     finally:
@@ -482,19 +493,39 @@ def ceiling(settings: Settings, client_counts: list[int], duration: float) -> di
     return figures
 
 
+OURS = "ours (oversight serve)"
+
+
 def _served(
-    server: subprocess.Popen[bytes],
     clients: int,
     duration: float,
     work: Callable[[int, float], load.Run],
-    unit: str,
+    server: subprocess.Popen[bytes] | None = None,
+    unit: str = "request",
 ) -> dict[str, Any]:
-    """``work`` at ``clients`` clients against ``server``: its rate, latencies and the
-    server's CPU time per ``unit`` answered."""
-    cpu = _cpu_seconds(server.pid)
+    """``work`` at ``clients`` clients: its rate and latencies; the share of both cores busy
+    meanwhile (every process: a server, PostgreSQL, the load generator) and the load
+    generator's (this process's) CPU ms per ``unit`` done; with ``server``, its CPU ms per
+    ``unit`` too."""
+    cpu = _cpu_seconds(server.pid) if server else 0.0
+    (busy, total), mine = _machine_ticks(), time.process_time()
     done = load.concurrently(clients, duration, work)
-    cpu = _cpu_seconds(server.pid) - cpu
-    return {**_rate(done), f"server CPU ms per {unit}": 1000 * cpu / max(1, len(done.latencies))}
+    after, mine = _machine_ticks(), time.process_time() - mine
+    count = max(1, len(done.latencies))
+    figures = {
+        **_rate(done),
+        "machine busy %": 100 * (after[0] - busy) / max(1, after[1] - total),
+        f"load CPU ms per {unit}": 1000 * mine / count,
+    }
+    if server:
+        figures[f"server CPU ms per {unit}"] = 1000 * (_cpu_seconds(server.pid) - cpu) / count
+    return figures
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """The machine's CPU ticks so far: busy (neither idle nor waiting on I/O), and all."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return sum(fields) - fields[3] - fields[4], sum(fields)
 
 
 def _start_beside(settings: Settings, port: int, checkout: Path) -> subprocess.Popen[bytes]:
