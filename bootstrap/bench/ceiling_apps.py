@@ -1,13 +1,15 @@
 """The smallest HTTP servers of this stack, for ``compare ceiling``: what share of raw
 one-row transactions any HTTP command can reach on this machine.
 
-    python -m bootstrap.bench.ceiling_apps bare|sync|async
+    python -m bootstrap.bench.ceiling_apps bare|bare-insert|sync|async
 
 Each serves on ``OVERSIGHT_PORT`` under uvicorn with the loop and HTTP parser of
 ``oversight serve`` (uvloop, httptools), answering a POST to
 ``/api/v1/institutions/{iid}/{kind}`` (the command load's paths and bodies) with 201:
 
 - ``bare``: a plain ASGI app that reads the body; no framework, no database;
+- ``bare-insert``: the same, inserting the body as one row from a
+  ``psycopg_pool.AsyncConnectionPool`` (no framework, no model);
 - ``sync``: FastAPI, one pydantic body model, a ``def`` endpoint (run in the thread pool)
   inserting one row with psycopg from a ``psycopg_pool.ConnectionPool``;
 - ``async``: the same with ``async def`` and an ``AsyncConnectionPool``.
@@ -40,6 +42,7 @@ Send = Callable[[Message], Awaitable[None]]
 
 APPS = {
     "bare": "bare ASGI 201",
+    "bare-insert": "bare ASGI + async pool insert",
     "sync": "FastAPI + pool insert (def)",
     "async": "FastAPI + async pool insert (async def)",
 }
@@ -69,19 +72,43 @@ class Command(BaseModel):
     paper_set_id: str | None = None
 
 
-async def bare(scope: Scope, receive: Receive, send: Send) -> None:
-    """201 with a small JSON body to any request, once its body is read."""
-    if scope["type"] == "lifespan":
-        while (await receive())["type"] != "lifespan.shutdown":
-            await send({"type": "lifespan.startup.complete"})
-        await send({"type": "lifespan.shutdown.complete"})
-        return
-    more = True
-    while more:
-        more = (await receive()).get("more_body", False)
+def bare_app(url: str, schema: str, *, insert: bool) -> Callable[[Scope, Receive, Send], Any]:
+    """A plain ASGI app: 201 with a small JSON body to any request once its body is read;
+    with ``insert``, after inserting the body as one row from an ``AsyncConnectionPool``."""
+    from psycopg_pool import AsyncConnectionPool
+
+    pool = AsyncConnectionPool(url, open=False, min_size=MIN_SIZE, max_size=MAX_SIZE)
+    statement = load.raw_insert(schema)
+    originator = uuid.uuid4()
+    versions = itertools.count(1)
     headers = [(b"content-type", b"application/json"), (b"content-length", b"21")]
-    await send({"type": "http.response.start", "status": 201, "headers": headers})
-    await send({"type": "http.response.body", "body": ANSWER})
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                kind = (await receive())["type"]
+                if kind == "lifespan.startup":
+                    if insert:
+                        await pool.open(wait=True)
+                    await send({"type": "lifespan.startup.complete"})
+                elif kind == "lifespan.shutdown":
+                    if insert:
+                        await pool.close()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        if insert:
+            row = (originator, next(versions), scope["path"].rsplit("/", 1)[-1], body)
+            async with pool.connection() as conn:
+                await conn.execute(statement, row)
+        await send({"type": "http.response.start", "status": 201, "headers": headers})
+        await send({"type": "http.response.body", "body": ANSWER})
+
+    return app
 
 
 def fastapi_app(url: str, schema: str, *, asynchronous: bool) -> Any:
@@ -150,7 +177,10 @@ def main() -> int:
 
     name = sys.argv[1]
     url, schema = os.environ["OVERSIGHT_DATABASE_URL"], os.environ["OVERSIGHT_DATABASE_SCHEMA"]
-    app = bare if name == "bare" else fastapi_app(url, schema, asynchronous=name == "async")
+    if name in ("bare", "bare-insert"):
+        app = bare_app(url, schema, insert=name == "bare-insert")
+    else:
+        app = fastapi_app(url, schema, asynchronous=name == "async")
     uvicorn.run(
         app,
         host="127.0.0.1",

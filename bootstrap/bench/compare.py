@@ -31,8 +31,9 @@ measures the server of another checkout in turn with this one at each count of c
 ``ceiling`` is what share of raw one-row transactions any HTTP command can reach on this
 machine: at each of ``--client-counts`` clients, raw one-row transactions, then the same
 POSTs as ``commands`` against the smallest servers of this stack in turn
-(``bootstrap.bench.ceiling_apps``: a bare ASGI 201, FastAPI inserting one row from a
-psycopg pool in a ``def`` endpoint and in an ``async def`` one).
+(``bootstrap.bench.ceiling_apps``: a bare ASGI 201, the same inserting one row from a
+psycopg pool, FastAPI inserting one row in a ``def`` endpoint and in an ``async def`` one)
+and ``oversight serve``.
 
 ``sized`` is the bench's load and assessment figures (``oversight bench``'s sized
 institutions, 10 / 1,000 / 10,000 events by default) on a schema of their own: it creates
@@ -449,8 +450,9 @@ def ceiling(
 ) -> dict[str, Any]:
     """What share of raw one-row transactions any HTTP command reaches here: at each count
     of clients, raw one-row transactions, then the command load (the same requests as
-    ``commands``) against each of ``ceiling_apps``' servers in turn (a bare ASGI 201;
-    FastAPI inserting one row from a pool, in a ``def`` and an ``async def`` endpoint) and,
+    ``commands``) against each of ``ceiling_apps``' servers in turn (a bare ASGI 201, the
+    same inserting one row from a pool; FastAPI inserting one row, in a ``def`` and an
+    ``async def`` endpoint) and,
     with ``ours``, against ``oversight serve`` on the kept province. Beside each: how busy
     both cores were, and the load generator's CPU time per request."""
     from bootstrap.bench import ceiling_apps, run
