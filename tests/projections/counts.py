@@ -1,10 +1,11 @@
-"""What the tests of the counts read models keep beside their rows share."""
+"""What the tests of the read models over a generated province share."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from bootstrap.bench.province import BenchClock, generate, start_instant
 from bootstrap.read_models import build_projections
 from config.settings import Settings
 from domain.application import OversightApplication
@@ -31,3 +32,16 @@ def filled_on_opening(
         return kept(reopened)
     finally:
         reopened.close()
+
+
+def province(app: OversightApplication, *, institutions: int, events: int, seed: int) -> None:
+    """A synthetic province generated into ``app``'s store (``bootstrap.bench.province``)."""
+    generate(
+        app,
+        institutions=institutions,
+        events=events,
+        seed=seed,
+        clock=BenchClock(start_instant()),
+        snapshot_interval=50,
+        progress=lambda _: None,
+    )

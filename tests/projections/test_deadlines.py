@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bootstrap.bench.province import BenchClock, generate, start_instant
 from domain.application import OversightApplication
 from projections import Projections
 from projections.deadlines import DueIndex
 from projections.notices import due_notices
 from tests.conftest import FakeClock
 from tests.projections.casework import Casework
+from tests.projections.counts import province
 from tests.projections.filings import ADMIN
 from workers import deadlines
 
@@ -48,15 +48,7 @@ def _open_deadlines(app: OversightApplication, clock: FakeClock) -> None:
 def test_the_passes_from_the_read_model_find_what_a_full_scan_finds(
     app: OversightApplication, projections: Projections, clock: FakeClock
 ) -> None:
-    generate(
-        app,
-        institutions=24,
-        events=700,
-        seed=13,
-        clock=BenchClock(start_instant()),
-        snapshot_interval=50,
-        progress=lambda _: None,
-    )
+    province(app, institutions=24, events=700, seed=13)
     _open_deadlines(app, clock)
     index = DueIndex(projections)
     recorded: dict[str, int] = {}

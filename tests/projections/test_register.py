@@ -7,7 +7,6 @@ from uuid import UUID
 
 import pytest
 
-from bootstrap.bench.province import BenchClock, generate, start_instant
 from bootstrap.read_models import build_projections
 from config.settings import Settings
 from domain.access import Principal
@@ -23,6 +22,7 @@ from projections.queries import (
 )
 from projections.register import COUNTS, INSTITUTIONS
 from tests.conftest import FakeClock
+from tests.projections.counts import province
 from tests.projections.filings import (
     ADMIN,
     ON,
@@ -354,15 +354,7 @@ def _kept(projections: Projections) -> dict[tuple[str, str, str], int]:
 def test_the_kept_counts_are_a_group_by_over_the_register(
     app: OversightApplication, projections: Projections
 ) -> None:
-    generate(
-        app,
-        institutions=30,
-        events=900,
-        seed=7,
-        clock=BenchClock(start_instant()),
-        snapshot_interval=50,
-        progress=lambda _: None,
-    )
+    province(app, institutions=30, events=900, seed=7)
     register = projections.register
     register.catch_up(batch_size=37)  # many batches, an institution's events across them
     grouped = _grouped(projections)

@@ -9,7 +9,6 @@ from uuid import UUID
 
 import pytest
 
-from bootstrap.bench.province import BenchClock, generate, start_instant
 from config.settings import Settings
 from domain.access import Principal
 from domain.application import OversightApplication
@@ -29,7 +28,7 @@ from projections.sanctions_queries import (
 )
 from tests.conftest import FakeClock
 from tests.projections.casework import LATER, Casework, day, interview_then_rectification
-from tests.projections.counts import filled_on_opening
+from tests.projections.counts import filled_on_opening, province
 from tests.projections.filings import ADMIN
 
 
@@ -413,15 +412,7 @@ def _kept(projections: Projections) -> tuple[dict[tuple[Any, ...], int], ...]:
 def test_the_kept_counts_are_a_group_by_over_the_decisions(
     app: OversightApplication, projections: Projections
 ) -> None:
-    generate(
-        app,
-        institutions=40,
-        events=2400,
-        seed=11,
-        clock=BenchClock(start_instant()),
-        snapshot_interval=50,
-        progress=lambda _: None,
-    )
+    province(app, institutions=40, events=2400, seed=11)
     sanctions = projections["sanctions"]
     sanctions.catch_up(batch_size=37)  # many batches, a decision's events across them
     by_month, by_article = grouped = _grouped(projections)

@@ -9,7 +9,6 @@ from uuid import UUID
 
 import pytest
 
-from bootstrap.bench.province import BenchClock, generate, start_instant
 from config.settings import Settings
 from domain.access import Principal
 from domain.application import OversightApplication
@@ -20,7 +19,7 @@ from projections.worklist import FINDING_COUNTS, FINDINGS, INSTITUTIONS
 from projections.worklist_queries import WorklistItems, worklist, worklist_counts
 from tests.conftest import FakeClock
 from tests.projections.casework import LATER, Casework, day
-from tests.projections.counts import filled_on_opening
+from tests.projections.counts import filled_on_opening, province
 from tests.projections.filings import ADMIN
 
 AS_OF = date(2024, 5, 15)
@@ -416,15 +415,7 @@ def _kept_finding_counts(projections: Projections) -> dict[tuple[str, str], int]
 def test_the_kept_finding_counts_are_a_group_by_over_the_open_findings(
     app: OversightApplication, projections: Projections
 ) -> None:
-    generate(
-        app,
-        institutions=30,
-        events=1500,
-        seed=5,
-        clock=BenchClock(start_instant()),
-        snapshot_interval=50,
-        progress=lambda _: None,
-    )
+    province(app, institutions=30, events=1500, seed=5)
     model = projections["worklist"]
     model.catch_up(batch_size=37)  # many batches, a finding's events across them
     grouped = _open_findings_by_place(projections)
