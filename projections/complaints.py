@@ -34,6 +34,7 @@ from projections.rows import (
     add_counts,
     apply_handlers,
     filing_handlers,
+    fill_counts,
     institution_rows,
     lookup_table,
     month_of,
@@ -140,18 +141,17 @@ class Complaints(ReadModel):
     def prepare(self, session: ViewSession) -> None:
         """The counts, where there are none, from the rows (a store whose statistics were
         projected before they kept counts; one with no complaint has none)."""
-        d = session.dialect
-        if session.rows(f"SELECT 1 AS found FROM {d.table(COUNTS.name)} LIMIT 1"):
-            return
         outcome = (
             "CASE WHEN substantiated = 1 THEN 'substantiated'"
             " WHEN substantiated = 0 THEN 'unsubstantiated' ELSE 'pending' END"
         )
-        session.execute(
-            f"INSERT INTO {d.table(COUNTS.name)}"
-            " (jurisdiction, district, month, outcome, complaints)"
-            f" SELECT jurisdiction, district, month, {outcome}, COUNT(*)"
-            f" FROM {d.table(COMPLAINTS.name)} GROUP BY jurisdiction, district, month, {outcome}"
+        fill_counts(
+            session,
+            COUNTS,
+            "jurisdiction, district, month, outcome, complaints",
+            f"SELECT jurisdiction, district, month, {outcome}, COUNT(*)"
+            f" FROM {session.dialect.table(COMPLAINTS.name)}"
+            f" GROUP BY jurisdiction, district, month, {outcome}",
         )
 
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:

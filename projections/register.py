@@ -46,7 +46,7 @@ from domain.events import (
     ScopeLine,
 )
 from projections.base import ReadModel
-from projections.rows import Counts, add_counts
+from projections.rows import Counts, add_counts, fill_counts
 from projections.store import Column, Index, Row, Table, ViewSession
 
 INSTITUTIONS = Table(
@@ -363,14 +363,13 @@ class Register(ReadModel):
     def prepare(self, session: ViewSession) -> None:
         """The counts, where there are none, from the rows (a store whose register was
         projected before it kept counts; an empty register has none to fill)."""
-        d = session.dialect
-        if session.rows(f"SELECT 1 AS found FROM {d.table(COUNTS.name)} LIMIT 1"):
-            return
-        session.execute(
-            f"INSERT INTO {d.table(COUNTS.name)}"
-            " (jurisdiction, district, status, institutions)"
-            " SELECT jurisdiction, district, status, COUNT(*)"
-            f" FROM {d.table(INSTITUTIONS.name)} GROUP BY jurisdiction, district, status"
+        fill_counts(
+            session,
+            COUNTS,
+            "jurisdiction, district, status, institutions",
+            "SELECT jurisdiction, district, status, COUNT(*)"
+            f" FROM {session.dialect.table(INSTITUTIONS.name)}"
+            " GROUP BY jurisdiction, district, status",
         )
 
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:

@@ -193,6 +193,16 @@ def add_counts(session: ViewSession, table: Table, changes: Counts) -> None:
     session.insert(table, rows)
 
 
+def fill_counts(session: ViewSession, table: Table, columns: str, select: str) -> None:
+    """``table``'s counts from ``select`` (its ``columns``, in order), where it holds none: a
+    store whose rows were projected before the model kept counts beside them. Where the
+    rows give no count either, there is nothing to fill, each time."""
+    d = session.dialect
+    if session.rows(f"SELECT 1 AS found FROM {d.table(table.name)} LIMIT 1"):
+        return
+    session.execute(f"INSERT INTO {d.table(table.name)} ({columns}) {select}")
+
+
 def month_of(day: date) -> str:
     """The month ("YYYY-MM") of a business date."""
     return f"{day.year:04d}-{day.month:02d}"

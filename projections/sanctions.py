@@ -42,6 +42,7 @@ from projections.rows import (
     add_counts,
     apply_handlers,
     filing_handlers,
+    fill_counts,
     institution_rows,
     lookup_table,
     month_of,
@@ -246,14 +247,13 @@ class Sanctions(ReadModel):
             ),
         )
         for table, group, source in fills:
-            if session.rows(f"SELECT 1 AS found FROM {d.table(table.name)} LIMIT 1"):
-                continue
-            session.execute(
-                f"INSERT INTO {d.table(table.name)}"
-                f" (jurisdiction, district, {group}, level, decisions)"
-                f" SELECT s.jurisdiction, s.district, {group}, s.effective_level, COUNT(*)"
+            fill_counts(
+                session,
+                table,
+                f"jurisdiction, district, {group}, level, decisions",
+                f"SELECT s.jurisdiction, s.district, {group}, s.effective_level, COUNT(*)"
                 f" FROM {source} WHERE {in_force}"
-                f" GROUP BY s.jurisdiction, s.district, {group}, s.effective_level"
+                f" GROUP BY s.jurisdiction, s.district, {group}, s.effective_level",
             )
 
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:

@@ -77,6 +77,7 @@ from projections.rows import (
     add_counts,
     apply_handlers,
     filing_handlers,
+    fill_counts,
     institution_rows,
     lookup_table,
     moved,
@@ -545,14 +546,14 @@ class Worklist(ReadModel):
         """The counts, where there are none, from the rows (a store whose worklist was
         projected before it kept counts; a worklist with no open finding has none)."""
         d = session.dialect
-        if session.rows(f"SELECT 1 AS found FROM {d.table(FINDING_COUNTS.name)} LIMIT 1"):
-            return
-        session.execute(
-            f"INSERT INTO {d.table(FINDING_COUNTS.name)} (jurisdiction, district, findings)"
-            " SELECT i.jurisdiction, i.district, COUNT(*)"
+        fill_counts(
+            session,
+            FINDING_COUNTS,
+            "jurisdiction, district, findings",
+            "SELECT i.jurisdiction, i.district, COUNT(*)"
             f" FROM {d.table(FINDINGS.name)} x JOIN {d.table(INSTITUTIONS.name)} i"
             " ON i.id = x.institution_id WHERE x.state = 'open'"
-            " GROUP BY i.jurisdiction, i.district"
+            " GROUP BY i.jurisdiction, i.district",
         )
 
     def apply(self, session: ViewSession, events: Sequence[LedgerEvent]) -> None:
