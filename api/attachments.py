@@ -18,6 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from api.schemas.fields import first_control
 from config.settings import Settings
 from domain.deciders.effects import SHA256
 from domain.errors import Conflict, InvalidInput, NotFound
@@ -80,10 +81,9 @@ class AttachmentStore:
             shown = clean_name(name)
             if not shown:
                 raise InvalidInput("each file needs a name", field=FIELD)
-            bad = next((c for c in shown if _is_control(c)), None)
-            if bad is not None:
+            if (bad := first_control(shown)) is not None:
                 raise InvalidInput(
-                    f"the name {shown!r} holds the character U+{ord(bad):04X}", field=FIELD
+                    f"the name {shown!r} holds the character U+{ord(bad[1]):04X}", field=FIELD
                 )
             if len(content) > self.max_bytes:
                 raise TooLarge(
@@ -134,12 +134,6 @@ class AttachmentStore:
                 field="sha256",
             )
         return content
-
-
-def _is_control(char: str) -> bool:
-    """A control character or a lone surrogate: no file's name holds one."""
-    code = ord(char)
-    return code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code <= 0xDFFF
 
 
 def _hash(content: bytes) -> str:

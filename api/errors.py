@@ -31,7 +31,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.schemas.fields import ALLOWED_CONTROLS
+from api.schemas.fields import ALLOWED_CONTROLS, first_control
 from config.logging import get_logger
 from domain.draft import DraftError
 from domain.errors import (
@@ -229,16 +229,12 @@ def reason_of(error: dict[str, Any]) -> str:
     if error["type"] == "string_pattern_mismatch" and isinstance(value, str):
         allowed = ALLOWED_CONTROLS.get(str(ctx.get("pattern")))
         if allowed is not None:
-            at, char = next(
-                (i, c) for i, c in enumerate(value) if c not in allowed and _is_control(c)
-            )
+            found = first_control(value, allowed)
+            assert found is not None  # the pattern refused one
+            at, char = found
             lines = "; only tab and line breaks are allowed" if allowed else ""
             return f"holds the control character U+{ord(char):04X} at {at}{lines}"
     return str(error["msg"]).removeprefix("Value error, ")
-
-
-def _is_control(char: str) -> bool:
-    return ord(char) < 0x20 or ord(char) == 0x7F
 
 
 def install_error_handlers(app: FastAPI) -> None:

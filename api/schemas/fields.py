@@ -31,6 +31,18 @@ LINES = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 #: The characters each pattern allows of the controls.
 ALLOWED_CONTROLS = {ONE_LINE: "", LINES: "\t\n\r"}
 
+
+def first_control(value: str, allowed: str = "") -> tuple[int, str] | None:
+    """Where ``value`` first holds what no text here holds, and the character: a C0 control
+    or DEL (but those in ``allowed``: tab and line breaks, for the multi-line kinds) or a
+    lone surrogate (which a form or a file name can carry where JSON cannot)."""
+    for at, char in enumerate(value):
+        code = ord(char)
+        if (code < 0x20 or code == 0x7F or 0xD800 <= code <= 0xDFFF) and char not in allowed:
+            return at, char
+    return None
+
+
 # --- text ------------------------------------------------------------------------------------
 
 #: Identifiers, numbers and codes: record ids, batch, session and card numbers, rule ids

@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from api.deps import AppDep, PagePrincipalDep
 from api.errors import STATUS
 from api.i18n import LANG_COOKIE, LANGS, LOCAL_ZONE, Translator, choose_lang
+from api.schemas.fields import first_control
 from domain.access import Principal
 from domain.application import OversightApplication
 from domain.errors import DomainError, InvalidInput, NotFound
@@ -200,9 +201,8 @@ def blank(value: str | None, name: str = "query") -> str | None:
     characters and lone surrogates are refused (no filter holds one; the store would not
     take them)."""
     value = (value or "").strip()
-    bad = next((c for c in value if ord(c) < 0x20 or 0xD800 <= ord(c) <= 0xDFFF), None)
-    if bad is not None:
-        raise InvalidInput(f"{name} holds the character U+{ord(bad):04X}", field=name)
+    if (bad := first_control(value)) is not None:
+        raise InvalidInput(f"{name} holds the character U+{ord(bad[1]):04X}", field=name)
     return value or None
 
 

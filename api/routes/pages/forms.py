@@ -65,6 +65,7 @@ from api.routes.pages.common import (
     get_store,
     page_translator,
 )
+from api.schemas.fields import first_control
 from domain.errors import DomainError, InvalidInput
 from domain.ledger import Context
 from projections.rulebook_items import ArticleText, article_texts
@@ -163,15 +164,6 @@ def _decoded(raw: bytes) -> str | None:
         return None
 
 
-def _bad_character(value: str) -> tuple[int, str] | None:
-    """The first control character (other than tab and line breaks) or lone surrogate."""
-    for at, char in enumerate(value):
-        code = ord(char)
-        if (code < 0x20 and char not in "\t\r\n") or code == 0x7F or 0xD800 <= code <= 0xDFFF:
-            return at, char
-    return None
-
-
 @dataclass(frozen=True)
 class Fields:
     """The fields of a posted form, each with every value sent (spaces trimmed)."""
@@ -190,7 +182,7 @@ class Fields:
         for name, value in pairs:
             if value is None:
                 problems.append((name, f"{name} is not valid UTF-8"))
-            elif (bad := _bad_character(value)) is not None:
+            elif (bad := first_control(value, "\t\r\n")) is not None:
                 at, char = bad
                 reason = f"{name} holds the character U+{ord(char):04X} at {at}"
                 problems.append((name, reason + "; only tab and line breaks are allowed"))
